@@ -32,7 +32,7 @@ func Decode(file string, data []byte, v any) error {
 	seen := map[[2]int]bool{}
 	for _, e := range scan(data) {
 		names := namesOf(e.path)
-		if !unknown[join(names)] || (len(names) > 1 && unknown[join(names[:len(names)-1])]) {
+		if e.element || !unknown[join(names)] || (len(names) > 1 && unknown[join(names[:len(names)-1])]) {
 			continue
 		}
 		if seen[[2]int{e.line, e.col}] {

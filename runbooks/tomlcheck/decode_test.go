@@ -65,7 +65,7 @@ func TestDecodeReportsPositions(t *testing.T) {
 }
 
 func TestKeyPos(t *testing.T) {
-	src := "id = \"a\"\n[[steps]]\nid = \"s\"\nscript = \"\"\"\necho one\n\"\"\"\n[[steps]]\nid = \"t\"\nscript = 'echo two'\n"
+	src := "id = \"a\"\n[[steps]]\nid = \"s\"\nscript = \"\"\"\necho one\n\"\"\"\n[[steps]]\nid = \"t\"\nscript = 'echo two'\ntags = [\"a\", \"b\"]\n"
 	cases := []struct {
 		path      []any
 		line, col int
@@ -76,6 +76,7 @@ func TestKeyPos(t *testing.T) {
 		{[]any{"steps", 1, "script"}, 9, 10, true},
 		{[]any{"steps", 1}, 7, 1, true},
 		{[]any{"steps", 2, "script"}, 0, 0, false},
+		{[]any{"steps", 1, "tags", 1}, 10, 14, true},
 	}
 	for _, c := range cases {
 		line, col, ok := KeyPos([]byte(src), c.path...)

@@ -9,8 +9,9 @@ import (
 // every array-of-tables element on the way, e.g. ["steps", 2, "script"].
 type entry struct {
 	path        []any
-	line, col   int // where the key (or the header's opening bracket) is
-	vline, vcol int // where its value starts (for headers: the header itself)
+	line, col   int  // where the key (or the header's opening bracket) is
+	vline, vcol int  // where its value starts (for headers: the header itself)
+	element     bool // an element of an array value, not a key
 }
 
 // scanner walks TOML source just far enough to know where every key is. It never decides whether the file is
@@ -223,7 +224,9 @@ func (s *scanner) value(path []any) {
 				break
 			}
 			start := s.i
-			s.value(append(append([]any{}, path...), idx))
+			elem := append(append([]any{}, path...), idx)
+			s.entries = append(s.entries, entry{path: elem, line: s.line, col: s.col, vline: s.line, vcol: s.col, element: true})
+			s.value(elem)
 			s.skipBlank()
 			if s.peek(0) == ',' {
 				s.next()

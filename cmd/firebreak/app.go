@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/store"
+)
+
+// app is what every command gets: the global flags resolved, the config, who is acting, and the database,
+// opened on first use.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	dbPath         string
+	dbExplicit     bool
+	configPath     string
+	cfg            *Config
+	actor          incident.Actor
+
+	db *store.DB
+}
+
+func newApp(args []string, stdin io.Reader, stdout, stderr io.Writer) (*app, []string, error) {
+	g, rest, err := splitGlobal(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(rest) > 0 && (rest[0] == "help" || rest[0] == "--help" || rest[0] == "-h") {
+		return a, rest, nil
+	}
+	a.dbPath, a.dbExplicit = firstNonEmpty(g.db, os.Getenv("FIREBREAK_DB")), true
+	if a.dbPath == "" {
+		if a.dbPath, err = store.DefaultPath(); err != nil {
+			return nil, nil, err
+		}
+		a.dbExplicit = false
+	}
+	if a.configPath, err = configPath(g.config); err != nil {
+		return nil, nil, err
+	}
+	if a.cfg, err = loadConfig(a.configPath); err != nil {
+		return nil, nil, err
+	}
+	if a.actor, err = incident.CurrentActor(firstNonEmpty(g.as, os.Getenv("FIREBREAK_USER"))); err != nil {
+		return nil, nil, err
+	}
+	return a, rest, nil
+}
+
+// store opens the database on first use.
+func (a *app) store(ctx context.Context) (*store.DB, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	db, err := store.Open(ctx, a.dbPath, store.Options{CreateDir: !a.dbExplicit})
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	return db, nil
+}
+
+// incidents is the incident service acting as this app's actor, with notify hooks wired in.
+func (a *app) incidents(ctx context.Context) (*incident.Service, error) {
+	db, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &incident.Service{DB: db, Actor: a.actor, Notify: a.notifier()}, nil
+}
+
+func (a *app) close() {
+	if a.db != nil {
+		a.db.Close()
+	}
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

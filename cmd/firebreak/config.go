@@ -1,0 +1,212 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak/incident/notify"
+	"github.com/firebreak/firebreak/runbooks/tomlcheck"
+)
+
+// errConfig marks a config file that cannot be used (exit 2).
+var errConfig = errors.New("config")
+
+// Config is firebreak.toml. Every key is documented in the README; unknown keys are errors.
+type Config struct {
+	// RunbookDirs add runbooks to the built-in library (./runbooks is always added when it exists).
+	RunbookDirs []string `toml:"runbook_dirs"`
+	// Inventories are loaded when no -i is given (localhost is always there).
+	Inventories []string `toml:"inventories"`
+	// InventoryNames lets -i NAME stand for a path.
+	InventoryNames map[string]string `toml:"inventory_names"`
+	// SSHConfig is the OpenSSH client config for connection details (default ~/.ssh/config).
+	SSHConfig string `toml:"ssh_config"`
+	// Hours are the working hours; a real run outside them needs a typed confirmation.
+	Hours Hours `toml:"hours"`
+	// Approval is the two-person rule.
+	Approval Approval `toml:"approval"`
+	// Runs are the defaults of every run.
+	Runs RunDefaults `toml:"runs"`
+	// Notify hooks tell people about events.
+	Notify []notify.Hook `toml:"notify"`
+
+	file string // where it was read from ("" for the built-in default)
+}
+
+// Hours are working hours in a time zone, with holidays.
+type Hours struct {
+	TimeZone string   `toml:"timezone"` // IANA name, default the local zone
+	Days     []string `toml:"days"`     // mon..sun, default mon-fri
+	Start    string   `toml:"start"`    // HH:MM, default 09:00
+	End      string   `toml:"end"`      // HH:MM, default 18:00
+	Holidays []string `toml:"holidays"` // YYYY-MM-DD
+}
+
+// Approval configures the two-person rule.
+type Approval struct {
+	// TwoPerson lists the severities whose real stages after the canary need a second person's approval.
+	TwoPerson []int `toml:"two_person"`
+}
+
+// RunDefaults are the defaults of runs when neither the runbook step nor the command line says otherwise.
+type RunDefaults struct {
+	Stages         string `toml:"stages"`
+	Concurrency    int    `toml:"concurrency"`
+	MaxFail        string `toml:"max_fail"`
+	Timeout        string `toml:"timeout"`
+	ConnectTimeout string `toml:"connect_timeout"`
+	SoakTime       string `toml:"soak_time"`
+}
+
+// defaultConfig is what firebreak uses with no config file at all.
+func defaultConfig() *Config {
+	return &Config{
+		Hours:    Hours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "18:00"},
+		Approval: Approval{TwoPerson: []int{1, 2}},
+		Runs: RunDefaults{Stages: "1,5,25%,100%", Concurrency: 10, MaxFail: "0", Timeout: "5m",
+			ConnectTimeout: "10s"},
+	}
+}
+
+// configPath finds the config: --config, else ./firebreak.toml, else $XDG_CONFIG_HOME/firebreak/config.toml.
+// An explicit path must exist; the others are used only when they do.
+func configPath(explicit string) (string, error) {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("%w: --config %s: %v", errConfig, explicit, errors.Unwrap(err))
+		}
+		return explicit, nil
+	}
+	if _, err := os.Stat("firebreak.toml"); err == nil {
+		return "firebreak.toml", nil
+	}
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if !filepath.IsAbs(dir) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", nil
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	p := filepath.Join(dir, "firebreak", "config.toml")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	return "", nil
+}
+
+// loadConfig reads and checks the config at path ("" for the defaults).
+func loadConfig(path string) (*Config, error) {
+	cfg := defaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errConfig, err)
+	}
+	cfg.file = path
+	if err := tomlcheck.Decode(path, data, cfg); err != nil {
+		return nil, fmt.Errorf("%w: %v", errConfig, err)
+	}
+	if ps := cfg.check(data); len(ps) > 0 {
+		return nil, fmt.Errorf("%w: %v", errConfig, ps)
+	}
+	return cfg, nil
+}
+
+// check validates values, reporting each problem at the line of its key.
+func (c *Config) check(data []byte) tomlcheck.Problems {
+	var ps tomlcheck.Problems
+	bad := func(msg string, path ...any) {
+		line, col, _ := tomlcheck.KeyPos(data, path...)
+		ps = append(ps, tomlcheck.Problem{File: c.file, Line: line, Col: col, Msg: msg})
+	}
+	if c.Hours.TimeZone != "" {
+		if _, err := time.LoadLocation(c.Hours.TimeZone); err != nil {
+			bad(fmt.Sprintf("hours.timezone %q is not a known time zone: use an IANA name like Europe/Berlin", c.Hours.TimeZone), "hours", "timezone")
+		}
+	}
+	for i, d := range c.Hours.Days {
+		if _, ok := weekdays[strings.ToLower(d)]; !ok {
+			bad(fmt.Sprintf("hours.days: %q is not a day: use mon, tue, wed, thu, fri, sat, sun", d), "hours", "days", i)
+		}
+	}
+	start, err1 := parseClock(c.Hours.Start)
+	end, err2 := parseClock(c.Hours.End)
+	if err1 != nil {
+		bad("hours.start: "+err1.Error(), "hours", "start")
+	}
+	if err2 != nil {
+		bad("hours.end: "+err2.Error(), "hours", "end")
+	}
+	if err1 == nil && err2 == nil && end <= start {
+		bad("hours.end must be after hours.start", "hours", "end")
+	}
+	for i, h := range c.Hours.Holidays {
+		if _, err := time.Parse("2006-01-02", h); err != nil {
+			bad(fmt.Sprintf("hours.holidays: %q is not a date: use YYYY-MM-DD", h), "hours", "holidays", i)
+		}
+	}
+	for i, s := range c.Approval.TwoPerson {
+		if s < 1 || s > 4 {
+			bad(fmt.Sprintf("approval.two_person: %d is not a severity: use 1 to 4", s), "approval", "two_person", i)
+		}
+	}
+	if c.Runs.Concurrency < 1 {
+		bad("runs.concurrency must be at least 1", "runs", "concurrency")
+	}
+	for key, v := range map[string]string{"timeout": c.Runs.Timeout, "connect_timeout": c.Runs.ConnectTimeout, "soak_time": c.Runs.SoakTime} {
+		if v == "" {
+			continue
+		}
+		if d, err := time.ParseDuration(v); err != nil || d < 0 {
+			bad(fmt.Sprintf("runs.%s: %q is not a duration: use a form like 30s or 5m", key, v), "runs", key)
+		}
+	}
+	for i, h := range c.Notify {
+		if len(h.Command) == 0 || h.Command[0] == "" {
+			bad(`notify: a hook needs a command, like command = ["/usr/local/bin/page", "--team", "sre"]`, "notify", i)
+		}
+		if len(h.Events) == 0 {
+			bad(`notify: a hook needs events, like events = ["declared", "severity", "status"] or ["*"]`, "notify", i)
+		}
+		if h.Timeout != "" {
+			if d, err := time.ParseDuration(h.Timeout); err != nil || d <= 0 {
+				bad(fmt.Sprintf("notify.timeout: %q is not a duration: use a form like 10s", h.Timeout), "notify", i, "timeout")
+			}
+		}
+	}
+	for name, p := range c.InventoryNames {
+		if p == "" {
+			bad(fmt.Sprintf("inventory_names.%s is empty", name), "inventory_names", name)
+		}
+	}
+	return ps
+}
+
+var weekdays = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
+	"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+
+// parseClock reads HH:MM as minutes after midnight.
+func parseClock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a time of day: use HH:MM", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// expandHome turns a leading ~/ into the home directory.
+func expandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}

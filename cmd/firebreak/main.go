@@ -1,0 +1,142 @@
+// Command firebreak is the incident console: with no arguments it opens the console, with a command it does
+// one thing and exits, for scripts and for people at another terminal. The command line is a contract (see
+// the README): exit 0 success, 1 the operation ran and failed, 2 refused or invalid input; errors go to
+// stderr as one line starting "firebreak: ".
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand of the contract.
+type command struct {
+	name    string
+	usage   string
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+	hidden  bool
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{name: "declare", usage: "declare TITLE [--sev N] [--drill]", summary: "declare an incident; prints its id", run: cmdDeclare},
+		{name: "list", usage: "list [--all] [--json]", summary: "open incidents (--all: every incident)", run: cmdList},
+		{name: "show", usage: "show ID [--json]", summary: "an incident's state: severity, status, roles, milestones", run: cmdShow},
+		{name: "note", usage: "note ID TEXT", summary: "add a note to the timeline", run: cmdNote},
+		{name: "status", usage: "status ID STATUS", summary: "move through investigating, identified, mitigating, monitoring, resolved, closed", run: cmdStatus},
+		{name: "sev", usage: "sev ID N", summary: "set the severity (1 is the worst)", run: cmdSev},
+		{name: "role", usage: "role ID ROLE PERSON", summary: "assign commander, communications, operations or scribe (PERSON - unassigns)", run: cmdRole},
+		{name: "star", usage: "star ID SEQ [--off]", summary: "mark an event as a key moment for the retrospective", run: cmdStar},
+		{name: "milestone", usage: "milestone ID NAME TIME [--reason TEXT]", summary: "set or correct impact_started, detected, acknowledged, mitigated, resolved", run: cmdMilestone},
+		{name: "hide", usage: "hide ID SEQ --reason TEXT", summary: "mark an event hidden (it stays in the chain)", run: cmdHide},
+		{name: "timeline", usage: "timeline ID [--json] [--follow]", summary: "the incident's events (--json: JSON Lines)", run: cmdTimeline},
+		{name: "audit", usage: "audit verify [ID]", summary: "prove no event was changed or removed", run: cmdAudit},
+		{name: "backup", usage: "backup FILE", summary: "a consistent copy of the database, safe while others write", run: cmdBackup},
+		{name: "restore", usage: "restore FILE", summary: "replace the database with a verified backup (refused while in use)", run: cmdRestore},
+		{name: "help", usage: "help", summary: "this help", run: cmdHelp},
+		{name: "__notify", hidden: true, run: cmdNotifyRunner},
+	}
+}
+
+// run is the whole program behind main, so tests can call it too.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a, rest, err := newApp(args, stdin, stdout, stderr)
+	if err == nil {
+		defer a.close()
+		err = dispatch(ctx, a, rest)
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "firebreak: %s\n", oneLine(err))
+	return exitCode(err)
+}
+
+func dispatch(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		return cmdConsole(ctx, a, args)
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" {
+		name = "help"
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, a, args[1:])
+		}
+	}
+	return usageErrorf("unknown command %q: firebreak help lists the commands", name)
+}
+
+func cmdHelp(_ context.Context, a *app, _ []string) error {
+	w := a.stdout
+	fmt.Fprintln(w, "firebreak: the incident console. With no command it opens the console.")
+	fmt.Fprintln(w, "\nUsage: firebreak [--db PATH] [--as NAME] [--config PATH] COMMAND [ARGS]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-42s %s\n", c.usage, c.summary)
+		}
+	}
+	fmt.Fprintln(w, "\nGlobal flags: --db PATH (env FIREBREAK_DB), --as NAME (env FIREBREAK_USER), --config PATH.")
+	fmt.Fprintln(w, "Exit codes: 0 success, 1 the operation ran and failed, 2 refused or invalid input.")
+	return nil
+}
+
+// errUsage marks a malformed command line.
+var errUsage = errors.New("usage")
+
+// errFailed marks an operation that ran and failed (exit 1), as opposed to one refused (exit 2).
+var errFailed = errors.New("failed")
+
+func usageErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+func failedf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errFailed, fmt.Sprintf(format, args...))
+}
+
+func exitCode(err error) int {
+	switch {
+	case errors.Is(err, errFailed):
+		return 1
+	case errors.Is(err, errUsage), errors.Is(err, incident.ErrInvalid), errors.Is(err, incident.ErrRefused),
+		errors.Is(err, incident.ErrNotFound), errors.Is(err, store.ErrUnusable), errors.Is(err, errConfig):
+		return 2
+	}
+	return 1
+}
+
+// oneLine renders err as the single line the contract promises, without the sentinel prefixes that are
+// there only for exit codes.
+func oneLine(err error) string {
+	msg := err.Error()
+	for _, prefix := range []string{errUsage.Error() + ": ", errFailed.Error() + ": ", incident.ErrInvalid.Error() + ": ",
+		incident.ErrRefused.Error() + ": ", incident.ErrNotFound.Error() + ": ", store.ErrUnusable.Error() + ": "} {
+		msg = strings.ReplaceAll(msg, prefix, "")
+	}
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i] + fmt.Sprintf(" (and %d more lines)", strings.Count(msg, "\n"))
+	}
+	return msg
+}

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// Backup writes a consistent copy of the database to dest with SQLite's online backup API, which is safe
+// while consoles and commands keep writing. dest must not exist yet; it is created 0600.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%w: %s already exists: choose a new file name (a backup never overwrites)", ErrUnusable, dest)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: cannot create %s: %v", ErrUnusable, dest, unwrapPathErr(err))
+	}
+	f.Close()
+	if err := db.backupTo(ctx, dest); err != nil {
+		os.Remove(dest)
+		return err
+	}
+	return nil
+}
+
+func (db *DB) backupTo(ctx context.Context, dest string) error {
+	destDB, err := sql.Open("sqlite3", dest+"?_busy_timeout=10000")
+	if err != nil {
+		return err
+	}
+	defer destDB.Close()
+	destConn, err := destDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer destConn.Close()
+	srcConn, err := db.readers.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer srcConn.Close()
+	return destConn.Raw(func(d any) error {
+		return srcConn.Raw(func(s any) error {
+			b, err := d.(*sqlite3.SQLiteConn).Backup("main", s.(*sqlite3.SQLiteConn), "main")
+			if err != nil {
+				return err
+			}
+			// One step copies every page under one read transaction: a consistent snapshot, while writers
+			// carry on in the WAL.
+			if _, err := b.Step(-1); err != nil {
+				b.Close()
+				return err
+			}
+			return b.Finish()
+		})
+	})
+}
+
+// Integrity runs PRAGMA integrity_check and returns an error naming the first problem.
+func (db *DB) Integrity(ctx context.Context) error {
+	var res string
+	if err := db.readers.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check of %s: %s", db.path, res)
+	}
+	return nil
+}
+
+// VerifyAll checks the integrity of the file and the hash chain of every incident.
+func (db *DB) VerifyAll(ctx context.Context) error {
+	if err := db.Integrity(ctx); err != nil {
+		return err
+	}
+	ids, err := db.IncidentIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := db.VerifyChain(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Restore replaces the database at target with the backup in file. The backup is checked first (integrity,
+// schema, every hash chain) on a copy, so a bad backup never replaces a good database. A target that any
+// firebreak has open is refused. The database it replaces is kept beside it as TARGET.before-restore-TIME,
+// so a restore loses nothing either.
+func Restore(ctx context.Context, file, target string) (kept string, err error) {
+	if _, err := os.Stat(file); err != nil {
+		return "", fmt.Errorf("%w: backup %s: %v", ErrUnusable, file, unwrapPathErr(err))
+	}
+	target, err = filepath.Abs(target)
+	if err != nil {
+		return "", err
+	}
+	if err := prepareDir(target); err != nil {
+		return "", err
+	}
+	lock, err := os.OpenFile(target+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s-lock: %v", ErrUnusable, target, unwrapPathErr(err))
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return "", fmt.Errorf("%w: %s is in use by a running firebreak (a console or a command): close them all, then restore", ErrUnusable, target)
+	}
+
+	tmp := fmt.Sprintf("%s.restoring-%d", target, os.Getpid())
+	defer os.Remove(tmp)
+	defer os.Remove(tmp + "-lock")
+	if err := copyFile(file, tmp); err != nil {
+		return "", fmt.Errorf("%w: reading backup %s: %v", ErrUnusable, file, err)
+	}
+	check, err := Open(ctx, tmp, Options{})
+	if err != nil {
+		return "", fmt.Errorf("backup %s cannot be used: %w", file, err)
+	}
+	err = check.VerifyAll(ctx)
+	if err == nil {
+		_, err = check.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	check.Close()
+	if err != nil {
+		return "", fmt.Errorf("%w: backup %s failed verification, nothing restored: %v", ErrUnusable, file, err)
+	}
+
+	if _, err := os.Stat(target); err == nil {
+		kept = fmt.Sprintf("%s.before-restore-%s", target, time.Now().UTC().Format("20060102T150405Z"))
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Rename(target+suffix, kept+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return "", fmt.Errorf("keeping the current database aside: %w", err)
+			}
+		}
+	}
+	os.Remove(tmp + "-wal")
+	os.Remove(tmp + "-shm")
+	if err := os.Rename(tmp, target); err != nil {
+		return kept, fmt.Errorf("putting the restored database in place: %w", err)
+	}
+	return kept, nil
+}
+
+func prepareDir(path string) error {
+	st, err := os.Stat(filepath.Dir(path))
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("%w: directory %s does not exist: create it or choose another --db", ErrUnusable, filepath.Dir(path))
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

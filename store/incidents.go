@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// IncidentRow is the stored projection of one incident: list columns plus the full state as JSON, which only
+// the incident package interprets.
+type IncidentRow struct {
+	ID         int64
+	Title      string
+	Severity   int
+	Status     string
+	Drill      bool
+	Commander  string
+	DeclaredAt time.Time
+	UpdatedAt  time.Time
+	LastSeq    int64
+	LastHash   string
+	State      json.RawMessage
+}
+
+// CreateIncident inserts a new incident row with no events yet and returns its id (the n of INC-n).
+func (tx *Tx) CreateIncident(ctx context.Context, r IncidentRow) (int64, error) {
+	at := FormatTime(r.DeclaredAt)
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO incidents (title, severity, status, drill, commander, declared_at, updated_at, state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.Title, r.Severity, r.Status, r.Drill, r.Commander, at, at, string(orEmpty(r.State)))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// SaveIncident rewrites an incident's projection (not its chain head, which only AppendEvent moves).
+func (tx *Tx) SaveIncident(ctx context.Context, r IncidentRow) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE incidents SET title = ?, severity = ?, status = ?, drill = ?, commander = ?, state = ?
+		WHERE id = ?`, r.Title, r.Severity, r.Status, r.Drill, r.Commander, string(orEmpty(r.State)), r.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("incident %d: %w", r.ID, ErrNotFound)
+	}
+	return nil
+}
+
+// Incident reads one incident inside the transaction, so what a writer decides on is what it commits against.
+func (tx *Tx) Incident(ctx context.Context, id int64) (IncidentRow, error) {
+	return getIncident(ctx, tx.tx, id)
+}
+
+// Incident reads one incident.
+func (db *DB) Incident(ctx context.Context, id int64) (IncidentRow, error) {
+	return getIncident(ctx, db.readers, id)
+}
+
+const incidentCols = `id, title, severity, status, drill, commander, declared_at, updated_at, last_seq, last_hash, state`
+
+func getIncident(ctx context.Context, q querier, id int64) (IncidentRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = ?`, id)
+	if err != nil {
+		return IncidentRow{}, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return IncidentRow{}, err
+		}
+		return IncidentRow{}, fmt.Errorf("incident %d: %w", id, ErrNotFound)
+	}
+	return scanIncident(rows)
+}
+
+// IncidentQuery selects incidents for a list.
+type IncidentQuery struct {
+	Statuses []string // only these statuses (none: all)
+	Limit    int      // 0: all
+}
+
+// Incidents lists incidents, most recently updated first.
+func (db *DB) Incidents(ctx context.Context, q IncidentQuery) ([]IncidentRow, error) {
+	query := `SELECT ` + incidentCols + ` FROM incidents`
+	var args []any
+	if len(q.Statuses) > 0 {
+		query += ` WHERE status IN (?` + repeat(",?", len(q.Statuses)-1) + `)`
+		for _, s := range q.Statuses {
+			args = append(args, s)
+		}
+	}
+	query += ` ORDER BY updated_at DESC, id DESC`
+	if q.Limit > 0 {
+		query += fmt.Sprintf(` LIMIT %d`, q.Limit)
+	}
+	rows, err := db.readers.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []IncidentRow
+	for rows.Next() {
+		r, err := scanIncident(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func scanIncident(rows *sql.Rows) (IncidentRow, error) {
+	var r IncidentRow
+	var declared, updated, state string
+	if err := rows.Scan(&r.ID, &r.Title, &r.Severity, &r.Status, &r.Drill, &r.Commander, &declared, &updated,
+		&r.LastSeq, &r.LastHash, &state); err != nil {
+		return r, err
+	}
+	var err1, err2 error
+	r.DeclaredAt, err1 = ParseTime(declared)
+	r.UpdatedAt, err2 = ParseTime(updated)
+	r.State = json.RawMessage(state)
+	return r, errors.Join(err1, err2)
+}
+
+func orEmpty(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 {
+		return json.RawMessage("{}")
+	}
+	return b
+}
+
+func repeat(s string, n int) string {
+	out := ""
+	for range n {
+		out += s
+	}
+	return out
+}

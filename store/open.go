@@ -1,0 +1,233 @@
+// Package store keeps firebreak's state in one SQLite file that several consoles and commands share: the
+// append-only timeline with its hash chain, the projection of each incident's current state, the change feed
+// that tells every process when someone else wrote, and online backup and restore.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+)
+
+// ErrUnusable means the database cannot be used as asked: a missing directory, a file that is not a
+// firebreak database, one from a newer firebreak, or one that is being restored.
+var ErrUnusable = errors.New("database unusable")
+
+// ErrNotFound means the row asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is an open firebreak database: one writer connection (SQLite allows one writer at a time anyway, and a
+// single connection means this process never competes with itself for the lock) and a small reader pool.
+type DB struct {
+	path    string
+	writer  *sql.DB
+	readers *sql.DB
+	lock    *os.File // shared flock on PATH-lock while open, so restore can tell the database is in use
+}
+
+// DefaultPath is where the database lives when neither --db nor FIREBREAK_DB names one:
+// $XDG_DATA_HOME/firebreak/firebreak.db, else ~/.local/share/firebreak/firebreak.db.
+func DefaultPath() (string, error) {
+	dir, err := DataDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "firebreak.db"), nil
+}
+
+// DataDir is firebreak's XDG data directory, where the default database and run logs live.
+func DataDir() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "firebreak"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no home directory to keep the database in: set --db or FIREBREAK_DB: %w", err)
+	}
+	return filepath.Join(home, ".local", "share", "firebreak"), nil
+}
+
+// Options change how Open behaves.
+type Options struct {
+	// CreateDir creates the database's directory (mode 0700) when it is missing. Set it for the default
+	// path only: a --db in a directory that does not exist is more likely a typo than a wish.
+	CreateDir bool
+}
+
+// Open opens (creating and migrating if needed) the database at path. The file and its WAL are private to
+// their owner (0600).
+func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: empty database path", ErrUnusable)
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("%w: %s: database paths cannot contain '?' or '#'", ErrUnusable, path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnusable, path, err)
+	}
+	if err := prepareFile(abs, opt); err != nil {
+		return nil, err
+	}
+	lock, err := lockShared(abs)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{path: abs, lock: lock}
+	// Each parameter becomes a PRAGMA on every new connection. busy_timeout comes first (the driver applies it
+	// before the others) so even setting WAL mode waits for a busy database instead of failing.
+	// _txlock=immediate makes every writer's BEGIN take the write lock up front: a deferred transaction that
+	// reads and then writes can fail with SQLITE_BUSY half way, which busy_timeout cannot fix.
+	// synchronous=FULL: an event reported done is on disk, not only in the OS's cache.
+	common := "_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL"
+	db.writer, err = sql.Open("sqlite3", dsn(abs, common+"&_txlock=immediate&_synchronous=FULL"))
+	if err == nil {
+		db.writer.SetMaxOpenConns(1)
+		db.writer.SetConnMaxIdleTime(0)
+		err = migrate(ctx, db.writer, abs)
+	}
+	if err == nil {
+		db.readers, err = sql.Open("sqlite3", dsn(abs, common+"&_txlock=deferred&_query_only=1"))
+	}
+	if err == nil {
+		db.readers.SetMaxOpenConns(4)
+		err = db.readers.PingContext(ctx)
+	}
+	if err == nil {
+		err = privatise(abs)
+	}
+	if err != nil {
+		db.Close()
+		return nil, classify(abs, err)
+	}
+	return db, nil
+}
+
+func dsn(path, params string) string {
+	return path + "?" + params + "&_loc=UTC&_cache_size=-16000"
+}
+
+// prepareFile checks the directory and creates the file 0600 before SQLite can create it with the umask's mode.
+func prepareFile(path string, opt Options) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && opt.CreateDir:
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("%w: cannot create %s for the database: %v", ErrUnusable, dir, err)
+		}
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: directory %s does not exist: create it or choose another --db", ErrUnusable, dir)
+	case err != nil:
+		return fmt.Errorf("%w: %s: %v", ErrUnusable, dir, unwrapPathErr(err))
+	case !st.IsDir():
+		return fmt.Errorf("%w: %s is not a directory: choose another --db", ErrUnusable, dir)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("%w: cannot open %s: %v: choose another --db or fix its permissions", ErrUnusable, path, unwrapPathErr(err))
+	}
+	st, err = f.Stat()
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrUnusable, path, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is not a regular file", ErrUnusable, path)
+	}
+	return nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// privatise makes the database and its WAL files 0600 if someone loosened them.
+func privatise(path string) error {
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("%s is readable by others and cannot be made private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
+// lockShared takes a shared flock on PATH-lock for as long as the database is open. We never lock the
+// database file itself: closing any descriptor of it would drop SQLite's own POSIX locks in this process.
+func lockShared(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s-lock: %v", ErrUnusable, path, unwrapPathErr(err))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%w: %s is being restored by another firebreak; try again when it is done", ErrUnusable, path)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// classify turns SQLite's errors about the file itself into ErrUnusable with a message a person can act on.
+func classify(path string, err error) error {
+	if err == nil || errors.Is(err, ErrUnusable) {
+		return err
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrNotADB:
+			return fmt.Errorf("%w: %s is not a firebreak database (not SQLite): choose another --db", ErrUnusable, path)
+		case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrReadonly, sqlite3.ErrAuth:
+			return fmt.Errorf("%w: cannot open %s (%v): check the directory is writable, or choose another --db", ErrUnusable, path, se)
+		case sqlite3.ErrCorrupt:
+			return fmt.Errorf("%w: %s is corrupt: restore it from a backup (firebreak restore FILE)", ErrUnusable, path)
+		}
+	}
+	return err
+}
+
+// Path is the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the connections and releases the in-use lock.
+func (db *DB) Close() error {
+	var errs []error
+	if db.readers != nil {
+		errs = append(errs, db.readers.Close())
+	}
+	if db.writer != nil {
+		errs = append(errs, db.writer.Close())
+	}
+	if db.lock != nil {
+		errs = append(errs, db.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Read gives read-only queries a connection from the reader pool.
+func (db *DB) Read() *sql.DB { return db.readers }
