@@ -70,18 +70,12 @@ func migrate(ctx context.Context, w *sql.DB, file string) error {
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
 		return classify(file, err)
 	}
-	if have > len(ms) {
-		return fmt.Errorf("%w: %s was written by a newer firebreak (schema %d; this one knows up to %d): upgrade firebreak, or use another --db",
-			ErrUnusable, file, have, len(ms))
+	var tables int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
+		return classify(file, err)
 	}
-	if have == 0 {
-		var tables int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
-			return classify(file, err)
-		}
-		if tables > 0 {
-			return fmt.Errorf("%w: %s is a SQLite database of another program, not firebreak's: choose another --db", ErrUnusable, file)
-		}
+	if err := checkVersion(file, have, tables); err != nil {
+		return err
 	}
 	if have == len(ms) {
 		return nil

@@ -78,6 +78,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err := prepareFile(abs, opt); err != nil {
 		return nil, err
 	}
+	if err := probe(ctx, abs); err != nil {
+		return nil, err
+	}
 	lock, err := lockShared(abs)
 	if err != nil {
 		return nil, err
@@ -114,6 +117,36 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 
 func dsn(path, params string) string {
 	return path + "?" + params + "&_loc=UTC&_cache_size=-16000"
+}
+
+// probe looks at an existing file without changing it (opening the writer switches the file to WAL mode,
+// which rewrites its header): it must be SQLite, empty or firebreak's, and not from a newer firebreak.
+func probe(ctx context.Context, path string) error {
+	p, err := sql.Open("sqlite3", path+"?_busy_timeout=10000&_query_only=1")
+	if err != nil {
+		return classify(path, err)
+	}
+	defer p.Close()
+	var version, tables int
+	if err := p.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return classify(path, err)
+	}
+	if err := p.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
+		return classify(path, err)
+	}
+	return checkVersion(path, version, tables)
+}
+
+// checkVersion refuses a database from a newer firebreak, or another program's database.
+func checkVersion(path string, version, tables int) error {
+	if version > SchemaVersion() {
+		return fmt.Errorf("%w: %s was written by a newer firebreak (schema %d; this one knows up to %d): upgrade firebreak, or use another --db",
+			ErrUnusable, path, version, SchemaVersion())
+	}
+	if version == 0 && tables > 0 {
+		return fmt.Errorf("%w: %s is a SQLite database of another program, not firebreak's: choose another --db", ErrUnusable, path)
+	}
+	return nil
 }
 
 // prepareFile checks the directory and creates the file 0600 before SQLite can create it with the umask's mode.
