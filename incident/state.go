@@ -23,6 +23,7 @@ type Incident struct {
 	Milestones map[Milestone]time.Time `json:"milestones"`
 	Starred    []int64                 `json:"starred"`
 	Hidden     map[int64]string        `json:"hidden,omitempty"`
+	Checklists []*Checklist            `json:"checklists,omitempty"`
 	RetroState string                  `json:"retro_state,omitempty"`
 	Events     int64                   `json:"events"`
 }
@@ -109,6 +110,18 @@ func (inc *Incident) Apply(ev store.Event) error {
 			return bad(err)
 		}
 		inc.Milestones[d.Milestone] = at
+	case KindAttached:
+		var d attachedData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return bad(err)
+		}
+		inc.applyChecklist(ev, d)
+	case KindTick, KindUntick, KindSkip, KindAssign:
+		var d stepData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return bad(err)
+		}
+		inc.applyChecklist(ev, d)
 	case KindHide:
 		var d hideData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
