@@ -160,6 +160,10 @@ func fromRow(r store.IncidentRow) (*Incident, error) {
 	if err := json.Unmarshal(r.State, inc); err != nil {
 		return nil, fmt.Errorf("%s: stored state unreadable: %w", Ref(r.ID), err)
 	}
-	inc.ID = r.ID
+	// Events of other parts (runs) move the chain head without touching the state: the row knows best.
+	inc.ID, inc.Events = r.ID, r.LastSeq
+	if r.UpdatedAt.After(inc.UpdatedAt) {
+		inc.UpdatedAt = r.UpdatedAt
+	}
 	return inc, nil
 }
