@@ -1,0 +1,277 @@
+package runbooks
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/firebreak/firebreak/runbooks/tomlcheck"
+)
+
+// fileRunbook is the runbook as written in TOML; Check turns it into a Runbook.
+type fileRunbook struct {
+	ID          string            `toml:"id"`
+	Title       string            `toml:"title"`
+	Description string            `toml:"description"`
+	Symptoms    []string          `toml:"symptoms"`
+	Tags        []string          `toml:"tags"`
+	Vars        map[string]string `toml:"vars"`
+	Steps       []fileStep        `toml:"steps"`
+}
+
+// fileStep is one [[steps]] table as written.
+type fileStep struct {
+	ID          string `toml:"id"`
+	Title       string `toml:"title"`
+	Details     string `toml:"details"`
+	Script      string `toml:"script"`
+	Check       string `toml:"check"`
+	Verify      string `toml:"verify"`
+	Rollback    string `toml:"rollback"`
+	DryRun      string `toml:"dry_run"`
+	Targets     string `toml:"targets"`
+	Stages      any    `toml:"stages"`   // "1,5,25%" or [1, 5, "25%"]
+	MaxFail     any    `toml:"max_fail"` // 2, "2" or "10%"
+	Timeout     string `toml:"timeout"`
+	Concurrency *int   `toml:"concurrency"`
+}
+
+var (
+	idPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	varPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// Parse reads one runbook file strictly: it returns an error (Problems) listing every problem, or the
+// runbook when there is none. file names the source in messages and in Runbook.Source.
+func Parse(file string, data []byte) (*Runbook, error) {
+	rb, ps := Check(file, data)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return rb, nil
+}
+
+// Check reads one runbook file and returns as much of the runbook as could be read together with every
+// problem found (syntax, unknown keys, missing fields, duplicate step ids, bad values). Lint uses it to
+// check the scripts of a runbook that has other problems too; everyone else wants Parse.
+func Check(file string, data []byte) (*Runbook, Problems) {
+	c := checker{file: file, data: data}
+	var fr fileRunbook
+	if err := tomlcheck.Decode(file, data, &fr); err != nil {
+		var tps tomlcheck.Problems
+		if !errors.As(err, &tps) {
+			tps = tomlcheck.Problems{{File: file, Msg: err.Error()}}
+		}
+		for _, p := range tps {
+			c.ps = append(c.ps, Problem{Problem: p, Runbook: fr.ID, Step: c.stepAt(p.Line, fr.Steps)})
+		}
+	}
+	rb := &Runbook{Source: file, Raw: string(data)}
+	if len(c.ps) > 0 {
+		// Unknown keys leave the rest decoded; a syntax error or a type mismatch stops the decoder half
+		// way, and checking what it left would only report noise.
+		if _, err := toml.Decode(string(data), new(fileRunbook)); err != nil {
+			return rb, c.ps
+		}
+	}
+	rb = &Runbook{
+		ID: fr.ID, Title: fr.Title, Description: fr.Description,
+		Symptoms: fr.Symptoms, Tags: fr.Tags, Vars: fr.Vars,
+		Source: file, Raw: string(data),
+	}
+	c.runbook(rb, len(fr.Steps))
+	seen := map[string]int{}
+	for i, fs := range fr.Steps {
+		rb.Steps = append(rb.Steps, c.step(rb.ID, i, fs, seen))
+	}
+	return rb, c.ps
+}
+
+// checker collects the problems of one file with their positions.
+type checker struct {
+	file string
+	data []byte
+	ps   Problems
+}
+
+// add records a problem at the value of the key at path, or at the start of the enclosing table when the
+// key is not in the file.
+func (c *checker) add(rb, step, field string, path []any, format string, args ...any) {
+	line, col := c.pos(path)
+	c.ps = append(c.ps, Problem{
+		Problem: tomlcheck.Problem{File: c.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)},
+		Runbook: rb, Step: step, Field: field,
+	})
+}
+
+// pos finds the key at path, falling back to its parents, then to the top of the file.
+func (c *checker) pos(path []any) (int, int) {
+	for n := len(path); n > 0; n-- {
+		if line, col, ok := tomlcheck.KeyPos(c.data, path[:n]...); ok {
+			return line, col
+		}
+	}
+	return 1, 1
+}
+
+// stepAt names the step whose [[steps]] table holds line, or "" when line is before the first one.
+func (c *checker) stepAt(line int, steps []fileStep) string {
+	name := ""
+	for i := 0; line > 0; i++ {
+		l, _, ok := tomlcheck.KeyPos(c.data, "steps", i)
+		if !ok || l > line {
+			break
+		}
+		name = fmt.Sprintf("#%d", i+1)
+		if i < len(steps) && steps[i].ID != "" {
+			name = steps[i].ID
+		}
+	}
+	return name
+}
+
+// runbook checks the runbook's own metadata.
+func (c *checker) runbook(rb *Runbook, steps int) {
+	switch {
+	case rb.ID == "":
+		c.add("", "", "id", nil, `missing runbook id: add id = "some-name" at the top (lower case letters, digits, - . _)`)
+	case !idPattern.MatchString(rb.ID):
+		c.add(rb.ID, "", "id", []any{"id"}, "runbook id %q: use lower case letters, digits, - . and _ (starting with a letter or digit)", rb.ID)
+	}
+	if rb.Title == "" {
+		c.add(rb.ID, "", "title", []any{"title"}, `missing runbook title: add title = "what this runbook fixes"`)
+	}
+	for name := range rb.Vars {
+		if !varPattern.MatchString(name) {
+			c.add(rb.ID, "", "vars", []any{"vars", name}, "variable %q is not a shell variable name: use letters, digits and _, not starting with a digit", name)
+		}
+	}
+	if steps == 0 {
+		c.add(rb.ID, "", "steps", nil, "runbook %q has no steps: add at least one [[steps]] table", rb.ID)
+	}
+}
+
+// step checks one step and converts it; seen maps step ids to their index, for duplicates.
+func (c *checker) step(rb string, i int, fs fileStep, seen map[string]int) Step {
+	at := func(key string) []any { return []any{"steps", i, key} }
+	name := fs.ID
+	if name == "" {
+		name = fmt.Sprintf("#%d", i+1)
+	}
+	s := Step{
+		ID: fs.ID, Title: fs.Title, Details: fs.Details,
+		Script: fs.Script, Check: fs.Check, Verify: fs.Verify, Rollback: fs.Rollback, DryRun: fs.DryRun,
+		Targets: fs.Targets,
+	}
+	switch {
+	case fs.ID == "":
+		c.add(rb, name, "id", at("id"), `step %s has no id: add id = "some-name" to it`, name)
+	case !idPattern.MatchString(fs.ID):
+		c.add(rb, name, "id", at("id"), "step id %q: use lower case letters, digits, - . and _", fs.ID)
+	default:
+		if j, dup := seen[fs.ID]; dup {
+			line, _ := c.pos([]any{"steps", j, "id"})
+			c.add(rb, name, "id", at("id"), "duplicate step id %q (first used on line %d): step ids must be unique within a runbook", fs.ID, line)
+		} else {
+			seen[fs.ID] = i
+		}
+	}
+	if fs.Title == "" {
+		c.add(rb, name, "title", at("title"), `step %s has no title: add title = "what this step does"`, name)
+	}
+	if fs.Script == "" {
+		for _, f := range []struct {
+			key string
+			set bool
+		}{
+			{"check", fs.Check != ""}, {"verify", fs.Verify != ""}, {"rollback", fs.Rollback != ""},
+			{"dry_run", fs.DryRun != ""}, {"targets", fs.Targets != ""}, {"stages", fs.Stages != nil},
+			{"max_fail", fs.MaxFail != nil}, {"timeout", fs.Timeout != ""}, {"concurrency", fs.Concurrency != nil},
+		} {
+			if f.set {
+				c.add(rb, name, f.key, at(f.key), "%s on manual step %s: only script steps take %s; add a script or remove it", f.key, name, f.key)
+			}
+		}
+	}
+	if fs.Stages != nil {
+		st, err := stagesValue(fs.Stages)
+		if err != nil {
+			c.add(rb, name, "stages", at("stages"), "stages: %v", err)
+		}
+		s.Stages = st
+	}
+	if fs.MaxFail != nil {
+		m, err := maxFailValue(fs.MaxFail)
+		if err != nil {
+			c.add(rb, name, "max_fail", at("max_fail"), "%v", err)
+		} else {
+			s.MaxFail = &m
+		}
+	}
+	if fs.Timeout != "" {
+		d, err := time.ParseDuration(fs.Timeout)
+		switch {
+		case err != nil:
+			c.add(rb, name, "timeout", at("timeout"), "timeout %q is not a duration: write e.g. \"30s\", \"5m\" or \"1h30m\"", fs.Timeout)
+		case d <= 0:
+			c.add(rb, name, "timeout", at("timeout"), "timeout %q must be positive", fs.Timeout)
+		}
+		s.Timeout = d
+	}
+	if fs.Concurrency != nil {
+		if *fs.Concurrency <= 0 {
+			c.add(rb, name, "concurrency", at("concurrency"), "concurrency %d: it must be at least 1", *fs.Concurrency)
+		}
+		s.Concurrency = *fs.Concurrency
+	}
+	return s
+}
+
+// stagesValue reads stages written as a string ("1,5,25%") or an array ([1, 5, "25%"]).
+func stagesValue(v any) (Stages, error) {
+	switch v := v.(type) {
+	case string:
+		return ParseStages(v)
+	case []any:
+		if len(v) == 0 {
+			return nil, fmt.Errorf("empty stage list: write e.g. %q", DefaultStages)
+		}
+		var st Stages
+		for i, e := range v {
+			var text string
+			switch e := e.(type) {
+			case int64:
+				text = fmt.Sprint(e)
+			case string:
+				text = e
+			default:
+				return nil, fmt.Errorf("stage %d is a %T: write a count (5) or a percentage (\"25%%\")", i+1, e)
+			}
+			s, err := parseStage(text)
+			if err != nil {
+				return nil, fmt.Errorf("stage %d: %w", i+1, err)
+			}
+			st = append(st, s)
+		}
+		return st, nil
+	default:
+		return nil, fmt.Errorf("a %T is not a stage list: write \"1,5,25%%,100%%\" or [1, 5, \"25%%\", \"100%%\"]", v)
+	}
+}
+
+// maxFailValue reads max_fail written as an integer (2) or a string ("2", "10%").
+func maxFailValue(v any) (MaxFail, error) {
+	switch v := v.(type) {
+	case int64:
+		if v < 0 {
+			return MaxFail{}, fmt.Errorf("max_fail %d must not be negative", v)
+		}
+		return ParseMaxFail(fmt.Sprint(v))
+	case string:
+		return ParseMaxFail(v)
+	default:
+		return MaxFail{}, fmt.Errorf("max_fail is a %T: write a count (2) or a percentage (\"10%%\")", v)
+	}
+}
