@@ -1,0 +1,273 @@
+package inventory
+
+import (
+	"fmt"
+	"sort"
+)
+
+// group is an inventory group as Ansible models it: direct hosts, child groups, variables.
+type group struct {
+	name     string
+	hosts    []*entry
+	children []*group
+	parents  []*group
+	vars     map[string]string
+	priority int
+	depth    int
+}
+
+// entry is a host before connection details are resolved.
+type entry struct {
+	name   string
+	vars   map[string]string
+	groups []*group // direct groups, in the order the host joined them
+	file   string   // where the host was first defined, for errors
+	line   int
+}
+
+// data accumulates one or more inventory sources the way Ansible's InventoryData does, so that loading
+// several files gives the same groups, order and variables as `ansible -i a -i b`.
+type data struct {
+	groups     map[string]*group
+	groupOrder []*group
+	hosts      map[string]*entry
+	hostOrder  []*entry
+}
+
+func newData() *data {
+	d := &data{groups: map[string]*group{}, hosts: map[string]*entry{}}
+	all := d.addGroup("all")
+	_ = addChildGroup(all, d.addGroup("ungrouped"))
+	return d
+}
+
+func (d *data) addGroup(name string) *group {
+	if g, ok := d.groups[name]; ok {
+		return g
+	}
+	g := &group{name: name, vars: map[string]string{}, priority: 1}
+	d.groups[name] = g
+	d.groupOrder = append(d.groupOrder, g)
+	return g
+}
+
+// addHost adds the host if it is new and puts it in g (when g is not nil).
+func (d *data) addHost(name string, g *group) *entry {
+	h, ok := d.hosts[name]
+	if !ok {
+		h = &entry{name: name, vars: map[string]string{}}
+		d.hosts[name] = h
+		d.hostOrder = append(d.hostOrder, h)
+	}
+	if g != nil {
+		g.addHost(h)
+	}
+	return h
+}
+
+func (g *group) addHost(h *entry) {
+	for _, x := range g.hosts {
+		if x == h {
+			return
+		}
+	}
+	g.hosts = append(g.hosts, h)
+	h.groups = append(h.groups, g)
+}
+
+func (g *group) removeHost(h *entry) {
+	for i, x := range g.hosts {
+		if x == h {
+			g.hosts = append(g.hosts[:i:i], g.hosts[i+1:]...)
+			break
+		}
+	}
+	for i, x := range h.groups {
+		if x == g {
+			h.groups = append(h.groups[:i:i], h.groups[i+1:]...)
+			break
+		}
+	}
+}
+
+// setVar sets a group variable; ansible_group_priority sets the priority instead, as in Ansible.
+func (g *group) setVar(k, v string) error {
+	if k == "ansible_group_priority" {
+		var p int
+		if _, err := fmt.Sscan(v, &p); err != nil {
+			return fmt.Errorf("ansible_group_priority must be an integer, got %q", v)
+		}
+		g.priority = p
+		return nil
+	}
+	g.vars[k] = v
+	return nil
+}
+
+// addChildGroup makes child a child of parent, refusing cycles as Ansible does.
+func addChildGroup(parent, child *group) error {
+	if parent == child {
+		return fmt.Errorf("can't add group %s to itself", parent.name)
+	}
+	for _, c := range parent.children {
+		if c == child {
+			return nil
+		}
+	}
+	if parent.ancestors()[child] {
+		return fmt.Errorf("adding group %s as a child of %s creates a loop", child.name, parent.name)
+	}
+	parent.children = append(parent.children, child)
+	child.parents = append(child.parents, parent)
+	return nil
+}
+
+// ancestors is every group above g.
+func (g *group) ancestors() map[*group]bool {
+	seen := map[*group]bool{}
+	stack := append([]*group(nil), g.parents...)
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !seen[p] {
+			seen[p] = true
+			stack = append(stack, p.parents...)
+		}
+	}
+	return seen
+}
+
+// descendants lists g and the groups below it level by level, each level in the order the children were
+// added: Ansible's get_descendants(preserve_ordering=True). (Ansible walks levels below the first through a
+// Python set, so its order there is not even stable between runs; level order by insertion is the
+// deterministic reading of it.)
+func (g *group) descendants() []*group {
+	out := []*group{g}
+	seen := map[*group]bool{g: true}
+	level := []*group{g}
+	for len(level) > 0 {
+		var next []*group
+		for _, p := range level {
+			for _, c := range p.children {
+				if !seen[c] {
+					seen[c] = true
+					out = append(out, c)
+					next = append(next, c)
+				}
+			}
+		}
+		level = next
+	}
+	return out
+}
+
+// allHosts lists the hosts of g and its descendants, without duplicates: Ansible's Group.get_hosts.
+func (g *group) allHosts() []*entry {
+	var out []*entry
+	seen := map[*entry]bool{}
+	for _, k := range g.descendants() {
+		for _, h := range k.hosts {
+			if !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// reconcile applies Ansible's rules after every source is read: groups without a parent become children of
+// all, hosts in no group join ungrouped, hosts in another group leave ungrouped; then depths are computed.
+func (d *data) reconcile() {
+	all, ungrouped := d.groups["all"], d.groups["ungrouped"]
+	for _, g := range d.groupOrder {
+		if g != all && len(g.parents) == 0 {
+			_ = addChildGroup(all, g)
+		}
+	}
+	for _, h := range d.hostOrder {
+		inUngrouped, other := false, false
+		for _, g := range h.groups {
+			switch g {
+			case ungrouped:
+				inUngrouped = true
+			case all:
+			default:
+				other = true
+			}
+		}
+		if inUngrouped && other {
+			ungrouped.removeHost(h)
+		} else if !inUngrouped && !other {
+			ungrouped.addHost(h)
+		}
+	}
+	for _, g := range d.groupOrder {
+		g.depth = 0
+	}
+	setDepth(all, 0, map[*group]bool{})
+}
+
+// setDepth gives every group its longest distance from all, the depth Ansible sorts group variables by.
+func setDepth(g *group, depth int, visited map[*group]bool) {
+	if visited[g] && depth <= g.depth {
+		return
+	}
+	visited[g] = true
+	g.depth = depth
+	for _, c := range g.children {
+		setDepth(c, depth+1, visited)
+	}
+}
+
+// hostGroups is every group the host belongs to, directly or as an ancestor, all included.
+func (h *entry) hostGroups() []*group {
+	seen := map[*group]bool{}
+	var out []*group
+	for _, g := range h.groups {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+		for a := range g.ancestors() {
+			if !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// effectiveVars combines group variables in Ansible's order (depth, then priority, then name; later wins)
+// and then the host's own variables.
+func (h *entry) effectiveVars(all *group) map[string]string {
+	gs := h.hostGroups()
+	found := false
+	for _, g := range gs {
+		found = found || g == all
+	}
+	if !found {
+		gs = append(gs, all)
+	}
+	sort.SliceStable(gs, func(i, j int) bool {
+		a, b := gs[i], gs[j]
+		if a.depth != b.depth {
+			return a.depth < b.depth
+		}
+		if a.priority != b.priority {
+			return a.priority < b.priority
+		}
+		return a.name < b.name
+	})
+	out := map[string]string{}
+	for _, g := range gs {
+		for k, v := range g.vars {
+			out[k] = v
+		}
+	}
+	for k, v := range h.vars {
+		out[k] = v
+	}
+	return out
+}

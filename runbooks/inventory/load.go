@@ -1,0 +1,107 @@
+package inventory
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+)
+
+// Options say where connection details come from when loading inventories.
+type Options struct {
+	// SSHConfig lists ssh_config files read in order, as OpenSSH reads them. Nil means ~/.ssh/config then
+	// /etc/ssh/ssh_config; an empty, non-nil slice means none.
+	SSHConfig []string
+	// Home is the home directory for ~ (default: the current user's).
+	Home string
+	// LocalUser is the default remote user (default: the current user's name).
+	LocalUser string
+}
+
+// Load reads the inventories in order and merges them as `ansible -i A -i B` does: hosts and groups
+// accumulate, later variables override earlier ones. A path ending in .toml is a firebreak TOML inventory;
+// anything else is Ansible INI. With no paths the inventory holds only the implicit localhost.
+func Load(paths []string, opt Options) (*Inventory, error) {
+	if opt.Home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("finding the home directory for ~/.ssh: %w (set HOME)", err)
+		}
+		opt.Home = h
+	}
+	if opt.LocalUser == "" {
+		if u, err := user.Current(); err == nil {
+			opt.LocalUser = u.Username
+		} else {
+			opt.LocalUser = os.Getenv("USER")
+		}
+	}
+	d := newData()
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading inventory: %w", err)
+		}
+		if err := d.parse(p, src); err != nil {
+			return nil, err
+		}
+	}
+	cfgFiles := opt.SSHConfig
+	if cfgFiles == nil {
+		cfgFiles = []string{filepath.Join(opt.Home, ".ssh", "config"), "/etc/ssh/ssh_config"}
+	}
+	cfg, err := ParseSSHConfig(opt.Home, cfgFiles...)
+	if err != nil {
+		return nil, err
+	}
+	return build(d, cfg, opt)
+}
+
+// parse reads one source by its extension.
+func (d *data) parse(file string, src []byte) error {
+	if strings.EqualFold(filepath.Ext(file), ".toml") {
+		return d.parseTOML(file, src)
+	}
+	return d.parseINI(file, src)
+}
+
+// ParseINI reads one Ansible INI inventory from memory, without ssh_config, for tools and tests.
+func ParseINI(file string, src []byte) (*Inventory, error) {
+	d := newData()
+	if err := d.parseINI(file, src); err != nil {
+		return nil, err
+	}
+	return build(d, nil, Options{Home: "/nonexistent", LocalUser: "root"})
+}
+
+// build reconciles the groups, resolves every host and creates the implicit localhost.
+func build(d *data, cfg *SSHConfig, opt Options) (*Inventory, error) {
+	d.reconcile()
+	inv := &Inventory{data: d, byName: map[string]*Host{}}
+	r := resolver{cfg: cfg, opt: opt, all: d.groups["all"], hosts: d.hosts}
+	for _, e := range d.hostOrder {
+		h, err := r.resolve(e)
+		if err != nil {
+			return nil, err
+		}
+		inv.byName[e.name] = h
+		if inv.implicit == nil && localNames[e.name] {
+			inv.implicit = e
+		}
+	}
+	for _, e := range d.groups["all"].allHosts() {
+		inv.hosts = append(inv.hosts, inv.byName[e.name])
+	}
+	if inv.implicit == nil {
+		e := &entry{name: "localhost", vars: map[string]string{}}
+		inv.implicit = e
+		h, err := r.resolve(e)
+		if err != nil {
+			return nil, err
+		}
+		h.Implicit = true
+		inv.byName["localhost"] = h
+	}
+	return inv, nil
+}

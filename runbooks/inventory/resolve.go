@@ -1,0 +1,259 @@
+package inventory
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// resolver turns an inventory entry into a Host with connection details, as Ansible's ssh connection and
+// OpenSSH would: Ansible passes ansible_host as the host argument and ansible_port/ansible_user/the key as
+// command-line options, which beat ssh_config; ssh_config fills in the rest, matched on that host argument.
+type resolver struct {
+	cfg   *SSHConfig
+	opt   Options
+	all   *group
+	hosts map[string]*entry
+}
+
+// connVar returns the value of the last of names that is set: Ansible's config manager walks an option's
+// variable names in order and keeps the last one defined, so ansible_ssh_user beats ansible_user.
+func connVar(vars map[string]string, names ...string) string {
+	v := ""
+	for _, n := range names {
+		if x, ok := vars[n]; ok && x != "" {
+			v = x
+		}
+	}
+	return v
+}
+
+func (r *resolver) resolve(e *entry) (*Host, error) {
+	vars := e.effectiveVars(r.all)
+	where := e.name
+	if e.file != "" {
+		where = fmt.Sprintf("%s:%d: host %s", e.file, e.line, e.name)
+	}
+	h := &Host{Name: e.name, Vars: vars}
+	for _, g := range e.hostGroups() {
+		if g != r.all {
+			h.Groups = append(h.Groups, g.name)
+		}
+	}
+	sort.Strings(h.Groups)
+	addr := connVar(vars, "ansible_host", "ansible_ssh_host")
+	portVar := connVar(vars, "ansible_port", "ansible_ssh_port")
+	conn := connVar(vars, "ansible_connection")
+	switch conn {
+	case "local":
+		h.Local = true
+	case "", "ssh", "smart", "paramiko", "paramiko_ssh":
+		// firebreak's promise: localhost runs locally unless the inventory says how to reach it otherwise.
+		h.Local = conn == "" && localNames[e.name] && addr == "" && portVar == ""
+	default:
+		return nil, fmt.Errorf("%s: ansible_connection=%s is not supported: firebreak reaches hosts over ssh or local", where, conn)
+	}
+	if h.Local {
+		h.Addr, h.User = "localhost", r.opt.LocalUser
+		return h, nil
+	}
+	target := addr
+	if target == "" {
+		target = e.name
+	}
+	ep, err := r.endpoint(target, connVar(vars, "ansible_user", "ansible_ssh_user"), portVar, where)
+	if err != nil {
+		return nil, err
+	}
+	h.Addr, h.Port, h.User, h.KnownHostsFiles = ep.Addr, ep.Port, ep.User, ep.KnownHostsFiles
+	if key := connVar(vars, "ansible_private_key_file", "ansible_ssh_private_key_file"); key != "" {
+		h.IdentityFiles = append(h.IdentityFiles, expandTilde(key, r.opt.Home))
+	}
+	h.IdentityFiles = append(h.IdentityFiles, ep.IdentityFiles...)
+	if len(h.IdentityFiles) == 0 {
+		h.IdentityFiles = DefaultIdentityFiles(r.opt.Home)
+	}
+	argJump, opts := sshArgs(connVar(vars, "ansible_ssh_common_args") + " " + connVar(vars, "ansible_ssh_extra_args"))
+	if kh, ok := opts["userknownhostsfile"]; ok {
+		h.KnownHostsFiles = nil
+		for _, f := range strings.Fields(kh) {
+			if !strings.EqualFold(f, "none") {
+				h.KnownHostsFiles = append(h.KnownHostsFiles, expandTilde(f, r.opt.Home))
+			}
+		}
+	}
+	jump := connVar(vars, "firebreak_proxy_jump")
+	if jump == "" {
+		jump = argJump
+	}
+	settings := r.cfg.Lookup(target, r.opt.LocalUser)
+	if jump == "" {
+		jump = settings.ProxyJump
+		if jump == "" && settings.ProxyCommand != "" && !strings.EqualFold(settings.ProxyCommand, "none") {
+			return nil, fmt.Errorf("%s: ssh_config sets ProxyCommand for %s, which firebreak does not run; use ProxyJump instead", where, target)
+		}
+	}
+	if jump != "" && !strings.EqualFold(jump, "none") {
+		for _, spec := range strings.Split(jump, ",") {
+			hop, err := r.jumpHost(strings.TrimSpace(spec), where)
+			if err != nil {
+				return nil, err
+			}
+			h.ProxyJump = append(h.ProxyJump, hop)
+		}
+	}
+	return h, nil
+}
+
+// endpoint resolves one ssh destination through ssh_config; user and port, when given, win.
+func (r *resolver) endpoint(target, user, port, where string) (*Host, error) {
+	s := r.cfg.Lookup(target, r.opt.LocalUser)
+	h := &Host{Name: target, Addr: target, Port: 22, User: r.opt.LocalUser}
+	if s.HostName != "" {
+		h.Addr = s.HostName
+	}
+	if s.Port != 0 {
+		h.Port = s.Port
+	}
+	if port != "" {
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 1 || p > 65535 {
+			return nil, fmt.Errorf("%s: port %q is not a port number (1-65535)", where, port)
+		}
+		h.Port = p
+	}
+	if s.User != "" {
+		h.User = s.User
+	}
+	if user != "" {
+		h.User = user
+	}
+	exp := func(p string) string {
+		return expandTokens(p, r.opt.Home, r.opt.LocalUser, h.Addr, h.User, h.Port, target)
+	}
+	for _, f := range s.IdentityFiles {
+		h.IdentityFiles = append(h.IdentityFiles, exp(f))
+	}
+	known := s.UserKnownHostsFiles
+	if known == nil {
+		known = []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}
+	}
+	global := s.GlobalKnownHostsFiles
+	if global == nil {
+		global = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
+	}
+	for _, f := range append(append([]string(nil), known...), global...) {
+		if !strings.EqualFold(f, "none") {
+			h.KnownHostsFiles = append(h.KnownHostsFiles, exp(f))
+		}
+	}
+	return h, nil
+}
+
+// jumpHost resolves one ProxyJump hop: [user@]host[:port] or ssh://[user@]host[:port].
+func (r *resolver) jumpHost(spec, where string) (*Host, error) {
+	user, hostport := "", spec
+	if strings.HasPrefix(spec, "ssh://") {
+		u, err := url.Parse(spec)
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad ProxyJump %q: %w", where, spec, err)
+		}
+		user, hostport = u.User.Username(), u.Host
+	} else if i := strings.LastIndex(spec, "@"); i >= 0 {
+		user, hostport = spec[:i], spec[i+1:]
+	}
+	host, port := hostport, ""
+	if strings.HasPrefix(hostport, "[") {
+		if j := strings.Index(hostport, "]"); j > 0 {
+			host = hostport[1:j]
+			port = strings.TrimPrefix(hostport[j+1:], ":")
+		}
+	} else if i := strings.LastIndex(hostport, ":"); i >= 0 && strings.Count(hostport, ":") == 1 {
+		host, port = hostport[:i], hostport[i+1:]
+	}
+	if host == "" {
+		return nil, fmt.Errorf("%s: bad ProxyJump %q: expected [user@]host[:port]", where, spec)
+	}
+	var key string
+	if e, ok := r.hosts[host]; ok {
+		// firebreak's addition: a jump host that is in the inventory is reached as the inventory says.
+		vars := e.effectiveVars(r.all)
+		if a := connVar(vars, "ansible_host", "ansible_ssh_host"); a != "" {
+			host = a
+		}
+		if user == "" {
+			user = connVar(vars, "ansible_user", "ansible_ssh_user")
+		}
+		if port == "" {
+			port = connVar(vars, "ansible_port", "ansible_ssh_port")
+		}
+		if k := connVar(vars, "ansible_private_key_file", "ansible_ssh_private_key_file"); k != "" {
+			key = expandTilde(k, r.opt.Home)
+		}
+	}
+	hop, err := r.endpoint(host, user, port, where)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		hop.IdentityFiles = append([]string{key}, hop.IdentityFiles...)
+	}
+	if len(hop.IdentityFiles) == 0 {
+		hop.IdentityFiles = DefaultIdentityFiles(r.opt.Home)
+	}
+	return hop, nil
+}
+
+// sshArgs reads the OpenSSH options Ansible passes through ansible_ssh_common_args and
+// ansible_ssh_extra_args: -J HOST and -o Key=Value (keys lower-cased). Command-line options beat ssh_config.
+func sshArgs(args string) (jump string, opts map[string]string) {
+	opts = map[string]string{}
+	toks, err := shlexSplit(args)
+	if err != nil {
+		return "", opts
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t == "-J" && i+1 < len(toks):
+			jump = toks[i+1]
+			i++
+		case strings.HasPrefix(t, "-J"):
+			jump = t[2:]
+		case strings.HasPrefix(t, "-o"):
+			o := strings.TrimPrefix(t, "-o")
+			if o == "" && i+1 < len(toks) {
+				o = toks[i+1]
+				i++
+			}
+			o = strings.TrimSpace(o)
+			k, v, ok := strings.Cut(strings.Replace(o, " ", "=", 1), "=")
+			if ok {
+				k = strings.ToLower(strings.TrimSpace(k))
+				if _, dup := opts[k]; !dup {
+					opts[k] = strings.TrimSpace(v)
+				}
+			}
+		}
+	}
+	if j, ok := opts["proxyjump"]; ok && jump == "" {
+		jump = j
+	}
+	return jump, opts
+}
+
+// DefaultIdentityFiles are the keys OpenSSH tries when no IdentityFile is configured, those that exist.
+func DefaultIdentityFiles(home string) []string {
+	var out []string
+	for _, n := range []string{"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss", "id_dsa"} {
+		p := filepath.Join(home, ".ssh", n)
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,197 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/output"
+)
+
+// SSH runs commands on one host over the Pool's cached connection.
+type SSH struct {
+	pool *Pool
+	host *inventory.Host
+}
+
+// Close closes this host's connection (its jump hosts stay open for other hosts until the Pool closes).
+func (t *SSH) Close() error {
+	chain := chainOf(t.host)
+	key := chainKey(chain)
+	t.pool.mu.Lock()
+	c, ok := t.pool.conns[key]
+	if ok {
+		delete(t.pool.conns, key)
+	}
+	t.pool.mu.Unlock()
+	if ok {
+		<-c.ready
+		if c.client != nil {
+			return c.client.Close()
+		}
+	}
+	return nil
+}
+
+// session opens a session, reconnecting once if the cached connection has died.
+func (t *SSH) session(ctx context.Context) (*ssh.Client, *ssh.Session, error) {
+	chain := chainOf(t.host)
+	for attempt := 0; ; attempt++ {
+		cl, err := t.pool.client(ctx, chain)
+		if err != nil {
+			return nil, nil, err
+		}
+		s, err := cl.NewSession()
+		if err == nil {
+			return cl, s, nil
+		}
+		t.pool.evict(chain, cl)
+		if attempt > 0 {
+			return nil, nil, &ConnectError{Host: t.host.Name, Target: t.host.Target(), Err: fmt.Errorf("opening a session: %w", err)}
+		}
+	}
+}
+
+// Run runs cmd on the host. On cancel or timeout the command's whole process group is killed on the host
+// through a second session of the same connection (closing the channel alone leaves it running).
+func (t *SSH) Run(ctx context.Context, cmd Command, out output.Sink) (Result, error) {
+	res := Result{ExitCode: -1}
+	prog, err := program(cmd)
+	if err != nil {
+		return res, err
+	}
+	if out == nil {
+		out = output.Discard
+	}
+	runCtx, cancel := withTimeout(ctx, cmd.Timeout)
+	defer cancel()
+	cl, sess, err := t.session(runCtx)
+	if err != nil {
+		if ctx.Err() == nil && runCtx.Err() != nil {
+			res.TimedOut = true
+			return res, nil
+		}
+		return res, err
+	}
+	defer sess.Close()
+	pg := &pgidWriter{dst: out.Writer(output.Stdout), got: make(chan struct{})}
+	sess.Stdout = pg
+	sess.Stderr = out.Writer(output.Stderr)
+	sess.Stdin = bytes.NewReader(prog)
+	start := time.Now()
+	if err := sess.Start(remoteCommand(len(prog), true)); err != nil {
+		return res, &ConnectError{Host: t.host.Name, Target: t.host.Target(), Err: fmt.Errorf("starting the command: %w", err)}
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- sess.Wait() }()
+
+	var werr error
+	select {
+	case werr = <-waited:
+	case <-runCtx.Done():
+		res.KillErr = t.kill(cl, sess, pg)
+		select {
+		case werr = <-waited:
+		case <-time.After(t.pool.cfg.KillGrace + 5*time.Second):
+			sess.Close()
+			werr = <-waited
+		}
+		res.TimedOut, res.Cancelled = ctx.Err() == nil, ctx.Err() != nil
+	}
+	res.Duration = time.Since(start)
+	var ee *ssh.ExitError
+	var em *ssh.ExitMissingError
+	switch {
+	case werr == nil:
+		res.ExitCode = 0
+	case errors.As(werr, &ee):
+		if ee.Signal() != "" {
+			res.Signal = ee.Signal()
+		} else {
+			res.ExitCode = ee.ExitStatus()
+		}
+	case res.TimedOut || res.Cancelled:
+	case errors.As(werr, &em):
+		return res, &ConnectError{Host: t.host.Name, Target: t.host.Target(), Err: errors.New("the command ended without an exit status: the connection was lost")}
+	default:
+		return res, &ConnectError{Host: t.host.Name, Target: t.host.Target(), Err: fmt.Errorf("running the command: %w", werr)}
+	}
+	return res, nil
+}
+
+// kill ends the remote command's process group: SIGTERM, a grace period, then SIGKILL, run by bash in a
+// second session of the same connection. It also asks sshd to signal the process, for servers that can.
+func (t *SSH) kill(cl *ssh.Client, sess *ssh.Session, pg *pgidWriter) error {
+	_ = sess.Signal(ssh.SIGTERM)
+	select {
+	case <-pg.got:
+	case <-time.After(2 * time.Second):
+		return errors.New("the command never reported its process group, so it could not be killed on the host")
+	}
+	ks, err := cl.NewSession()
+	if err != nil {
+		return fmt.Errorf("opening a session to kill process group %d: %w", pg.pgid, err)
+	}
+	defer ks.Close()
+	steps := int(t.pool.cfg.KillGrace / (50 * time.Millisecond))
+	g := strconv.Itoa(pg.pgid)
+	script := `kill -TERM -- -` + g + ` 2>/dev/null || exit 0; i=0; while kill -0 -- -` + g + ` 2>/dev/null && [ $i -lt ` + strconv.Itoa(steps) +
+		` ]; do sleep 0.05; i=$((i+1)); done; kill -KILL -- -` + g + ` 2>/dev/null; exit 0`
+	var stderr bytes.Buffer
+	ks.Stderr = &stderr
+	if err := ks.Run("exec bash -c " + shellQuote(script)); err != nil {
+		return fmt.Errorf("killing process group %d: %w %s", pg.pgid, err, stderr.String())
+	}
+	return nil
+}
+
+// pgidWriter takes the first stdout line (the wrapper's process group report) and passes the rest on.
+type pgidWriter struct {
+	dst  io.Writer
+	mu   sync.Mutex
+	head []byte
+	done bool
+	pgid int
+	got  chan struct{}
+}
+
+func (w *pgidWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(p)
+	if !w.done {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 && len(w.head)+len(p) < 64 {
+			w.head = append(w.head, p...)
+			return n, nil
+		}
+		w.done = true
+		line := append(w.head, p[:max(i, 0)]...)
+		if i >= 0 && bytes.HasPrefix(line, []byte(pgidPrefix)) {
+			if g, err := strconv.Atoi(string(line[len(pgidPrefix):])); err == nil && g > 1 {
+				w.pgid = g
+				close(w.got)
+				p = p[i+1:]
+				line = nil
+			}
+		}
+		if line != nil { // not our report: pass everything through
+			p = append(w.head, p...)
+		}
+		w.head = nil
+	}
+	if len(p) > 0 {
+		if _, err := w.dst.Write(p); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
