@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -61,6 +63,12 @@ func (a *app) store(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	a.db = db
+	// A run whose firebreak died shows as interrupted from the first look at the database after it.
+	if reaped, err := rollout.Reap(ctx, db); err == nil && len(reaped) > 0 {
+		for _, id := range reaped {
+			fmt.Fprintf(a.stderr, "firebreak: %s was interrupted (its firebreak stopped): see firebreak runs %s\n", rollout.RunRef(id), rollout.RunRef(id))
+		}
+	}
 	return db, nil
 }
 

@@ -121,6 +121,27 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintf(w, "  %-15s %s\n", m, at)
 	}
+	for _, c := range inc.Checklists {
+		done, skipped := c.Done()
+		fmt.Fprintf(w, "\nchecklist %s: %s (%d/%d done, %d skipped; attached by %s)\n", c.Runbook, c.Title, done, len(c.Steps), skipped, c.AttachedBy)
+		for _, st := range c.Steps {
+			mark := map[incident.StepState]string{incident.StepOpen: "[ ]", incident.StepDone: "[x]", incident.StepSkipped: "[-]"}[st.State]
+			line := fmt.Sprintf("  %s %s: %s", mark, st.ID, st.Title)
+			if st.Script {
+				line += " (script)"
+			}
+			switch st.State {
+			case incident.StepDone:
+				line += fmt.Sprintf(" — %s at %s", st.By, st.At.Format("15:04 UTC"))
+			case incident.StepSkipped:
+				line += fmt.Sprintf(" — skipped by %s: %s", st.By, st.Reason)
+			}
+			if st.Assignee != "" {
+				line += " [assigned to " + st.Assignee + "]"
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
 	fmt.Fprintf(w, "\nevents    %d", inc.Events)
 	if len(inc.Starred) > 0 {
 		fmt.Fprintf(w, " (starred: %s)", joinInts(inc.Starred))

@@ -49,6 +49,18 @@ func init() {
 		{name: "milestone", usage: "milestone ID NAME TIME [--reason TEXT]", summary: "set or correct impact_started, detected, acknowledged, mitigated, resolved", run: cmdMilestone},
 		{name: "hide", usage: "hide ID SEQ --reason TEXT", summary: "mark an event hidden (it stays in the chain)", run: cmdHide},
 		{name: "timeline", usage: "timeline ID [--json] [--follow]", summary: "the incident's events (--json: JSON Lines)", run: cmdTimeline},
+		{name: "runbook", usage: "runbook list|show RUNBOOK|lint [PATH...]|test RUNBOOK", summary: "the runbook library; lint is the CI gate", run: cmdRunbook},
+		{name: "attach", usage: "attach ID RUNBOOK", summary: "attach a runbook as the incident's checklist", run: cmdAttach},
+		{name: "tick", usage: "tick ID RUNBOOK STEP", summary: "mark a checklist step done", run: stepCommand(incident.Tick)},
+		{name: "untick", usage: "untick ID RUNBOOK STEP", summary: "mark a checklist step not done", run: stepCommand(incident.Untick)},
+		{name: "skip", usage: "skip ID RUNBOOK STEP --reason TEXT", summary: "skip a checklist step, saying why", run: stepCommand(incident.Skip)},
+		{name: "assign", usage: "assign ID RUNBOOK STEP PERSON", summary: "give a checklist step to a person (- unassigns)", run: stepCommand(incident.Assign)},
+		{name: "hosts", usage: "hosts [PATTERN] [-i INVENTORY]...", summary: "matching host names, one per line, inventory order", run: cmdHosts},
+		{name: "run", usage: "run ID (--runbook R --step S | --command CMD) --hosts PATTERN [--dry-run] ...", summary: "run a script on hosts, stage by stage (firebreak help run)", run: cmdRun},
+		{name: "runs", usage: "runs [ID|RUN]", summary: "runs of an incident, or one run's hosts", run: cmdRuns},
+		{name: "approve", usage: "approve RUN", summary: "approve the wide stages of someone else's run", run: cmdApprove},
+		{name: "halt", usage: "halt [--reason TEXT]", summary: "the off-switch: stop every run everywhere now", run: cmdHalt},
+		{name: "resume", usage: "resume [--reason TEXT]", summary: "allow runs again after a halt", run: cmdResume},
 		{name: "audit", usage: "audit verify [ID]", summary: "prove no event was changed or removed", run: cmdAudit},
 		{name: "backup", usage: "backup FILE", summary: "a consistent copy of the database, safe while others write", run: cmdBackup},
 		{name: "restore", usage: "restore FILE", summary: "replace the database with a verified backup (refused while in use)", run: cmdRestore},
@@ -127,13 +139,23 @@ func exitCode(err error) int {
 	return 1
 }
 
-// oneLine renders err as the single line the contract promises, without the sentinel prefixes that are
-// there only for exit codes.
+// oneLine renders err as the single line the contract promises, without the sentinel words ("invalid
+// input: ", "refused: ") that are there only to choose the exit code.
 func oneLine(err error) string {
 	msg := err.Error()
-	for _, prefix := range []string{errUsage.Error() + ": ", errFailed.Error() + ": ", incident.ErrInvalid.Error() + ": ",
-		incident.ErrRefused.Error() + ": ", incident.ErrNotFound.Error() + ": ", store.ErrUnusable.Error() + ": "} {
-		msg = strings.ReplaceAll(msg, prefix, "")
+	sentinels := []string{errUsage.Error(), errFailed.Error(), errConfig.Error(), incident.ErrInvalid.Error(),
+		incident.ErrRefused.Error(), incident.ErrNotFound.Error(), store.ErrUnusable.Error()}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range sentinels {
+			p := s + ": "
+			if strings.HasPrefix(msg, p) {
+				msg, changed = msg[len(p):], true
+			}
+			if i := strings.Index(msg, ": "+p); i >= 0 {
+				msg, changed = msg[:i+2]+msg[i+2+len(p):], true
+			}
+		}
 	}
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i] + fmt.Sprintf(" (and %d more lines)", strings.Count(msg, "\n"))

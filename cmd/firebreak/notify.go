@@ -11,6 +11,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/notify"
+	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -21,20 +22,23 @@ func (a *app) notifier() func(*incident.Incident, store.Event) {
 	if len(a.cfg.Notify) == 0 {
 		return nil
 	}
-	return func(inc *incident.Incident, ev store.Event) {
-		if ev.Kind == incident.KindNotifyFailed {
-			return // never notify about notifying: a broken hook must not loop
-		}
-		wanted := false
-		for _, h := range a.cfg.Notify {
-			wanted = wanted || h.Matches(ev.Kind)
-		}
-		if !wanted {
-			return
-		}
-		if err := a.spawnNotify(inc.ID, ev.Seq); err != nil {
-			fmt.Fprintf(a.stderr, "firebreak: warning: notify hooks not started: %v\n", err)
-		}
+	return func(_ *incident.Incident, ev store.Event) { a.notifyEvent(ev) }
+}
+
+// notifyEvent starts the hooks that want ev, if any.
+func (a *app) notifyEvent(ev store.Event) {
+	if ev.Kind == incident.KindNotifyFailed {
+		return // never notify about notifying: a broken hook must not loop
+	}
+	wanted := false
+	for _, h := range a.cfg.Notify {
+		wanted = wanted || h.Matches(ev.Kind)
+	}
+	if !wanted {
+		return
+	}
+	if err := a.spawnNotify(ev.Incident, ev.Seq); err != nil {
+		fmt.Fprintf(a.stderr, "firebreak: warning: notify hooks not started: %v\n", err)
 	}
 }
 
@@ -102,7 +106,7 @@ func cmdNotifyRunner(ctx context.Context, a *app, args []string) error {
 		if err := notify.Run(ctx, h, payload); err != nil {
 			_, _, _ = svc.Change(ctx, id, func(*incident.Incident) ([]incident.Draft, error) {
 				return []incident.Draft{{Kind: incident.KindNotifyFailed,
-					Text: fmt.Sprintf("notify hook %q for event %d failed: %v", h.Label(), seq, err),
+					Text: fmt.Sprintf("notify hook %q for event %d failed: %s", h.Label(), seq, output.Sanitize([]byte(err.Error()))),
 					Data: map[string]any{"hook": h.Label(), "seq": seq, "error": err.Error()}}}, nil
 			})
 		}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/inventory"
+)
+
+// listFlag is a flag that may be given more than once.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// inventory loads the inventories named with -i (paths, or names from the config), else the config's.
+func (a *app) inventory(flags []string) (*inventory.Inventory, error) {
+	paths := a.cfg.Inventories
+	if len(flags) > 0 {
+		paths = nil
+		for _, f := range flags {
+			if p, ok := a.cfg.InventoryNames[f]; ok {
+				f = p
+			}
+			paths = append(paths, f)
+		}
+	}
+	for i, p := range paths {
+		paths[i] = expandHome(p)
+	}
+	opt := inventory.Options{}
+	if a.cfg.SSHConfig != "" {
+		opt.SSHConfig = []string{expandHome(a.cfg.SSHConfig)}
+	}
+	inv, err := inventory.Load(paths, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", incident.ErrInvalid, err)
+	}
+	return inv, nil
+}
+
+// selectHosts matches pattern, warning about parts that matched nothing, as Ansible does.
+func (a *app) selectHosts(inv *inventory.Inventory, pattern string) ([]*inventory.Host, error) {
+	sel, err := inv.Select(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("%w: host pattern %q: %v", incident.ErrInvalid, pattern, err)
+	}
+	for _, u := range sel.Unmatched {
+		fmt.Fprintf(a.stderr, "firebreak: warning: %q in the pattern matches no host or group\n", u)
+	}
+	return sel.Hosts, nil
+}
+
+func cmdHosts(_ context.Context, a *app, args []string) error {
+	fs := newFlags("hosts")
+	var invs listFlag
+	fs.Var(&invs, "i", "inventory file or name (repeatable)")
+	fs.Var(&invs, "inventory", "inventory file or name (repeatable)")
+	pos, err := parseArgs(fs, args, 0, 1, "hosts [PATTERN] [-i INVENTORY]...")
+	if err != nil {
+		return err
+	}
+	inv, err := a.inventory(invs)
+	if err != nil {
+		return err
+	}
+	pattern := "all"
+	if len(pos) == 1 {
+		pattern = pos[0]
+	} else if len(inv.Hosts()) == 0 || onlyImplicit(inv) {
+		pattern = "localhost" // no inventory: localhost is the whole fleet
+	}
+	hosts, err := a.selectHosts(inv, pattern)
+	if err != nil {
+		return err
+	}
+	if len(hosts) == 0 {
+		return failedf("pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
+	}
+	for _, h := range hosts {
+		fmt.Fprintln(a.stdout, h.Name)
+	}
+	return nil
+}
+
+func onlyImplicit(inv *inventory.Inventory) bool {
+	for _, h := range inv.Hosts() {
+		if !h.Implicit {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,606 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks"
+	"github.com/firebreak/firebreak/runbooks/output"
+	"github.com/firebreak/firebreak/runbooks/rollout"
+	"github.com/firebreak/firebreak/runbooks/transport"
+	"github.com/firebreak/firebreak/store"
+	"golang.org/x/sys/unix"
+)
+
+// varsFlag collects --var K=V.
+type varsFlag map[string]string
+
+func (v varsFlag) String() string { return fmt.Sprint(map[string]string(v)) }
+func (v varsFlag) Set(s string) error {
+	k, val, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("--var %q: use NAME=VALUE", s)
+	}
+	v[k] = val
+	return nil
+}
+
+// runFlags are the flags of `run` and `runbook test` that choose hosts and settings.
+type runFlags struct {
+	hosts, stages, maxFail, timeout, command, runbook, step, soak string
+	breakGlass, noCanary, shellcheckOverride                      string
+	concurrency                                                   int
+	dry, yes, outOfHours, rollbackOnFailure, verbose              bool
+	invs                                                          listFlag
+	vars                                                          varsFlag
+}
+
+func cmdRun(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("run")
+	f := runFlags{vars: varsFlag{}}
+	fs.StringVar(&f.runbook, "runbook", "", "runbook id")
+	fs.StringVar(&f.step, "step", "", "script step id")
+	fs.StringVar(&f.command, "command", "", "an ad-hoc command instead of a runbook step")
+	fs.StringVar(&f.hosts, "hosts", "", "host pattern (default: the step's targets)")
+	fs.Var(&f.invs, "i", "inventory (repeatable)")
+	fs.BoolVar(&f.dry, "dry-run", false, "dry run")
+	fs.StringVar(&f.stages, "stages", "", "stages, e.g. 1,5,25%,100%")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "hosts at once inside a stage")
+	fs.StringVar(&f.maxFail, "max-fail", "", "failures a stage tolerates: N or P%")
+	fs.StringVar(&f.timeout, "timeout", "", "per-host command timeout")
+	fs.StringVar(&f.soak, "soak", "", "continue to the next stage by itself after this long")
+	fs.BoolVar(&f.yes, "yes", false, "continue past stage pauses without asking")
+	fs.Var(f.vars, "var", "NAME=VALUE for the script (repeatable)")
+	fs.StringVar(&f.breakGlass, "break-glass", "", "override every guard but host keys, with this reason")
+	fs.StringVar(&f.noCanary, "no-canary", "", "allow a first stage of more than one host, with this reason")
+	fs.StringVar(&f.shellcheckOverride, "shellcheck-override", "", "run despite ShellCheck errors, with this reason")
+	fs.BoolVar(&f.outOfHours, "confirm-out-of-hours", false, "confirm a real run outside working hours")
+	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "run the step's rollback on hosts that fail")
+	fs.BoolVar(&f.verbose, "v", false, "print the hosts' output")
+	usage := "run ID (--runbook R --step S | --command CMD) --hosts PATTERN [-i INVENTORY] [--dry-run] [--stages 1,5,25%,100%] [--concurrency N] [--max-fail N|P%] [--timeout DURATION] [--yes]"
+	pos, err := parseArgs(fs, args, 1, 1, usage)
+	if err != nil {
+		return err
+	}
+	svc, id, err := a.serviceFor(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	inc, err := svc.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if inc.Status == incident.Closed {
+		return fmt.Errorf("%w: %s is closed: declare a new incident to run anything", incident.ErrRefused, inc.Ref())
+	}
+	spec, err := a.runSpec(inc, &f)
+	if err != nil {
+		return err
+	}
+	eng, closeEng, err := a.engine(ctx, inc, f.verbose)
+	if err != nil {
+		return err
+	}
+	defer closeEng()
+	if !spec.DryRun && eng.Policy.Hours != nil && !eng.Policy.Hours.Within(time.Now()) && !spec.Overrides.OutOfHours &&
+		spec.Overrides.BreakGlass == "" && isTerminal(a.stdin) {
+		spec.Overrides.OutOfHours = a.confirmTyped(inc.Ref(), fmt.Sprintf("It is outside working hours (%s). Type %s to run anyway: ",
+			eng.Policy.Hours.Describe(), inc.Ref()))
+	}
+	if !f.yes {
+		eng.Ask = a.askAtPause
+	}
+	sum, err := eng.Run(ctx, spec)
+	if err != nil {
+		var ge *rollout.GuardError
+		if errors.As(err, &ge) {
+			for _, r := range ge.Refusals {
+				fmt.Fprintf(a.stderr, "  refused by %s: %s\n    %s\n", r.Guard, r.Message, r.Fix)
+			}
+			return fmt.Errorf("%w: %s", incident.ErrRefused, ge.Error())
+		}
+		return err
+	}
+	if sum.Status != rollout.StatusSucceeded {
+		return failedf("%s %s: %s", rollout.RunRef(sum.Run), sum.Status, orDash(sum.Reason))
+	}
+	return nil
+}
+
+// runSpec resolves what to run, where and how: the command line first, then the step, then the config.
+func (a *app) runSpec(inc *incident.Incident, f *runFlags) (rollout.Spec, error) {
+	spec := rollout.Spec{Incident: inc.ID, DryRun: f.dry, AutoContinue: f.yes, RollbackOnFailure: f.rollbackOnFailure,
+		Vars: map[string]string{}, Overrides: rollout.Overrides{BreakGlass: f.breakGlass, NoCanary: f.noCanary,
+			ShellCheck: f.shellcheckOverride, OutOfHours: f.outOfHours}}
+	var step runbooks.Step
+	switch {
+	case f.command != "" && (f.runbook != "" || f.step != ""):
+		return spec, usageErrorf("use either --command or --runbook with --step, not both")
+	case f.command != "":
+		spec.Script = rollout.Script{Main: f.command, AdHoc: true}
+		spec.Title = "ad-hoc command"
+	case f.runbook != "" && f.step != "":
+		rb, err := a.runbook(f.runbook)
+		if err != nil {
+			return spec, err
+		}
+		st, ok := rb.Step(f.step)
+		if !ok {
+			return spec, fmt.Errorf("%w: runbook %s has no step %q (firebreak runbook show %s)", incident.ErrNotFound, rb.ID, f.step, rb.ID)
+		}
+		if !st.IsScript() {
+			return spec, fmt.Errorf("%w: step %s/%s is a manual step: tick it with firebreak tick %s %s %s",
+				incident.ErrInvalid, rb.ID, st.ID, inc.Ref(), rb.ID, st.ID)
+		}
+		step = st
+		spec.Runbook, spec.Step, spec.Title = rb.ID, st.ID, st.Title
+		spec.Script = rollout.Script{Main: st.Script, DryRun: st.DryRun, Check: st.Check, Verify: st.Verify, Rollback: st.Rollback}
+		for k, v := range rb.Vars {
+			spec.Vars[k] = v
+		}
+	default:
+		return spec, usageErrorf("say what to run: --runbook R --step S, or --command CMD")
+	}
+	for k, v := range f.vars {
+		spec.Vars[k] = v
+	}
+	pattern := firstNonEmpty(f.hosts, step.Targets)
+	if pattern == "" {
+		return spec, usageErrorf("say where to run it: --hosts PATTERN (firebreak hosts PATTERN previews the hosts)")
+	}
+	inv, err := a.inventory(f.invs)
+	if err != nil {
+		return spec, err
+	}
+	if spec.Hosts, err = a.selectHosts(inv, pattern); err != nil {
+		return spec, err
+	}
+	if len(spec.Hosts) == 0 {
+		return spec, fmt.Errorf("%w: pattern %q matches no host in the inventory (firebreak hosts lists them all)", incident.ErrInvalid, pattern)
+	}
+	spec.Pattern = pattern
+	stages := firstNonEmpty(f.stages, step.Stages.String(), a.cfg.Runs.Stages)
+	if spec.Stages, err = runbooks.ParseStages(stages); err != nil {
+		return spec, fmt.Errorf("%w: --stages %q: %v", incident.ErrInvalid, stages, err)
+	}
+	mf := a.cfg.Runs.MaxFail
+	if step.MaxFail != nil {
+		mf = step.MaxFail.String()
+	}
+	mf = firstNonEmpty(f.maxFail, mf, "0")
+	if spec.MaxFail, err = runbooks.ParseMaxFail(mf); err != nil {
+		return spec, fmt.Errorf("%w: --max-fail %q: %v", incident.ErrInvalid, mf, err)
+	}
+	spec.Concurrency = a.cfg.Runs.Concurrency
+	if step.Concurrency > 0 {
+		spec.Concurrency = step.Concurrency
+	}
+	if f.concurrency != 0 {
+		if f.concurrency < 0 {
+			return spec, usageErrorf("--concurrency must be at least 1")
+		}
+		spec.Concurrency = f.concurrency
+	}
+	timeout := a.cfg.Runs.Timeout
+	if step.Timeout > 0 {
+		timeout = step.Timeout.String()
+	}
+	if spec.Timeout, err = parseDuration("--timeout", firstNonEmpty(f.timeout, timeout, "5m")); err != nil {
+		return spec, err
+	}
+	if soak := firstNonEmpty(f.soak, a.cfg.Runs.SoakTime); soak != "" {
+		if spec.Soak, err = parseDuration("--soak", soak); err != nil {
+			return spec, err
+		}
+	}
+	return spec, nil
+}
+
+func parseDuration(flag, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: %s %q: use a duration like 30s or 5m", incident.ErrInvalid, flag, s)
+	}
+	return d, nil
+}
+
+// engine builds the rollout engine for this app: its transports, logs beside the database, the policy from
+// the config, notify hooks, and progress printed to stdout.
+func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) (*rollout.Engine, func(), error) {
+	db, err := a.store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	connect, _ := time.ParseDuration(a.cfg.Runs.ConnectTimeout)
+	pool := transport.NewPool(transport.Config{ConnectTimeout: connect})
+	policy := rollout.Policy{TwoPerson: a.cfg.Approval.TwoPerson}
+	h := a.cfg.Hours
+	if policy.Hours, err = rollout.NewHours(h.TimeZone, h.Days, h.Start, h.End, h.Holidays); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", errConfig, err)
+	}
+	logDir := filepath.Join(filepath.Dir(db.Path()), "logs", inc.Ref())
+	var mu sync.Mutex
+	eng := &rollout.Engine{DB: db, Actor: a.actor.String(), Transports: pool, LogDir: logDir, Policy: policy,
+		Notify: a.notifyEvent,
+		Watch: func(u rollout.Update) {
+			mu.Lock()
+			defer mu.Unlock()
+			printUpdate(a, u, verbose)
+		}}
+	return eng, func() { pool.Close() }, nil
+}
+
+func printUpdate(a *app, u rollout.Update, verbose bool) {
+	w := a.stdout
+	switch u.Kind {
+	case rollout.UpdateStarted:
+		fmt.Fprintf(w, "%s: %s\n", rollout.RunRef(u.Run), u.Text)
+	case rollout.UpdateStage:
+		fmt.Fprintf(w, "%s %s\n", rollout.RunRef(u.Run), u.Text)
+	case rollout.UpdateLine:
+		if verbose {
+			fmt.Fprintf(w, "  %s | %s\n", u.Host, u.Line.Text)
+		}
+	case rollout.UpdateHostDone:
+		r := u.Result
+		fmt.Fprintf(w, "  %-20s %-12s %s exit %d  %s", u.Host, r.State, r.Phase, r.ExitCode, r.Duration.Round(time.Millisecond))
+		if r.Error != "" && !r.State.Good() {
+			fmt.Fprintf(w, "  %s", r.Error)
+		}
+		fmt.Fprintln(w)
+	case rollout.UpdateWaiting, rollout.UpdateApproved, rollout.UpdateFinished:
+		fmt.Fprintln(w, u.Text)
+	}
+}
+
+// askAtPause asks the operator on the terminal (or reads a line from stdin) whether to go on.
+func (a *app) askAtPause(ctx context.Context, p rollout.Pause) rollout.Choice {
+	prompt := fmt.Sprintf("Continue %s to stage %d/%d (%d hosts)? [y]es, [n]o: stop", rollout.RunRef(p.Run), p.Done+1, p.Stages, len(p.NextHosts))
+	if p.CanRollback && len(p.Failed) > 0 {
+		prompt += fmt.Sprintf(", [r]ollback the %d failed hosts", len(p.Failed))
+	}
+	if p.NeedApproval {
+		prompt += fmt.Sprintf(" (it also waits for another person: firebreak approve %s)", rollout.RunRef(p.Run))
+	}
+	fmt.Fprint(a.stdout, prompt+" ")
+	answer := make(chan string, 1)
+	go func() {
+		line, err := a.stdinLines().ReadString('\n')
+		if err != nil && line == "" {
+			line = "n" // no one to ask: stop, never go wider by default
+		}
+		answer <- strings.ToLower(strings.TrimSpace(line))
+	}()
+	select {
+	case <-ctx.Done():
+		return rollout.Stop
+	case s := <-answer:
+		switch s {
+		case "y", "yes":
+			return rollout.Continue
+		case "r", "rollback":
+			return rollout.RollbackFailed
+		}
+		return rollout.Stop
+	}
+}
+
+var stdinReader *bufio.Reader
+var stdinOnce sync.Once
+
+func (a *app) stdinLines() *bufio.Reader {
+	stdinOnce.Do(func() { stdinReader = bufio.NewReader(a.stdin) })
+	return stdinReader
+}
+
+// confirmTyped asks the operator to type want; it reports whether they did.
+func (a *app) confirmTyped(want, prompt string) bool {
+	fmt.Fprint(a.stdout, prompt)
+	line, _ := a.stdinLines().ReadString('\n')
+	return strings.EqualFold(strings.TrimSpace(line), want)
+}
+
+// isTerminal reports whether r is a terminal (not merely a character device like /dev/null).
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+func cmdApprove(ctx context.Context, a *app, args []string) error {
+	pos, err := parseArgs(newFlags("approve"), args, 1, 1, "approve RUN")
+	if err != nil {
+		return err
+	}
+	id, err := parseRunRef(pos[0])
+	if err != nil {
+		return err
+	}
+	db, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	ev, err := rollout.Approve(ctx, db, id, a.actor.String(), a.notifyEvent)
+	if err != nil {
+		return runErr(err)
+	}
+	fmt.Fprintln(a.stdout, ev.Text)
+	return nil
+}
+
+func cmdHalt(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("halt")
+	reason := fs.String("reason", "", "why")
+	if _, err := parseArgs(fs, args, 0, 0, "halt [--reason TEXT]"); err != nil {
+		return err
+	}
+	db, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	ids, err := rollout.Halt(ctx, db, a.actor.String(), *reason, a.notifyEvent)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "HALTED: every run stops within a second and none starts until firebreak resume (recorded on %d open incidents)\n", len(ids))
+	return nil
+}
+
+func cmdResume(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("resume")
+	reason := fs.String("reason", "", "why it is safe again")
+	if _, err := parseArgs(fs, args, 0, 0, "resume [--reason TEXT]"); err != nil {
+		return err
+	}
+	db, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	sw, err := rollout.Halted(ctx, db)
+	if err != nil {
+		return err
+	}
+	if !sw.Engaged {
+		fmt.Fprintln(a.stderr, "not halted: nothing to resume")
+		return nil
+	}
+	if _, err := rollout.Resume(ctx, db, a.actor.String(), *reason, a.notifyEvent); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "resumed: runs may start again")
+	return nil
+}
+
+func cmdRuns(ctx context.Context, a *app, args []string) error {
+	pos, err := parseArgs(newFlags("runs"), args, 0, 1, "runs [ID|RUN]")
+	if err != nil {
+		return err
+	}
+	db, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 1 && strings.HasPrefix(strings.ToUpper(pos[0]), "RUN-") {
+		id, err := parseRunRef(pos[0])
+		if err != nil {
+			return err
+		}
+		return showRun(ctx, a, db, id)
+	}
+	q := store.RunQuery{}
+	if len(pos) == 1 {
+		if q.Incident, err = incident.ParseRef(pos[0]); err != nil {
+			return err
+		}
+	}
+	runs, err := db.Runs(ctx, q)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tINCIDENT\tMODE\tSTATUS\tSTAGE\tWHAT\tSTARTED BY")
+	for _, r := range runs {
+		mode := "real"
+		if r.DryRun {
+			mode = "dry"
+		}
+		what := r.Title
+		if r.Runbook != "" {
+			what = r.Runbook + "/" + r.Step
+		}
+		status := r.Status
+		if r.WaitingFor != "" {
+			status += " (" + r.WaitingFor + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", rollout.RunRef(r.ID), incident.Ref(r.Incident), mode, status, r.Stage, r.Stages, what, r.StartedBy)
+	}
+	return tw.Flush()
+}
+
+func showRun(ctx context.Context, a *app, db *store.DB, id int64) error {
+	r, err := db.Run(ctx, id)
+	if err != nil {
+		return runErr(err)
+	}
+	hosts, err := db.RunHosts(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s  %s  %s  stage %d/%d  started by %s at %s\n", rollout.RunRef(r.ID), incident.Ref(r.Incident), r.Status,
+		r.Stage, r.Stages, r.StartedBy, r.StartedAt.Format("2006-01-02 15:04:05 UTC"))
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STAGE\tHOST\tSTATE\tEXIT\tDURATION\tLOG")
+	for _, h := range hosts {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", h.Stage, h.Host, h.State, h.ExitCode, h.Duration, orDash(h.LogPath))
+	}
+	return tw.Flush()
+}
+
+func parseRunRef(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if len(t) > 4 && strings.EqualFold(t[:4], "RUN-") {
+		t = t[4:]
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%w: %q is not a run id: use the form RUN-3 (firebreak runs lists them)", incident.ErrInvalid, s)
+	}
+	return n, nil
+}
+
+func runErr(err error) error {
+	switch {
+	case errors.Is(err, rollout.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w: %v", incident.ErrNotFound, err)
+	case errors.Is(err, rollout.ErrRefused):
+		return fmt.Errorf("%w: %v", incident.ErrRefused, err)
+	}
+	return err
+}
+
+// cmdRunbookTest dry-runs every script step of a runbook on the hosts (default localhost): check, then
+// verify where the check says the host is already done, else the dry run. It is the CI gate for
+// remediation code; it needs no database.
+func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
+	fs := newFlags("runbook test")
+	var invs listFlag
+	vars := varsFlag{}
+	hostsFlag := fs.String("hosts", "localhost", "host pattern")
+	fs.Var(&invs, "i", "inventory (repeatable)")
+	fs.Var(vars, "var", "NAME=VALUE for the scripts (repeatable)")
+	timeoutFlag := fs.String("timeout", "2m", "per-host command timeout")
+	verbose := fs.Bool("v", false, "print the hosts' output")
+	pos, err := parseArgs(fs, args, 1, 1, "runbook test RUNBOOK [--hosts PATTERN] [-i INVENTORY] [--var NAME=VALUE]")
+	if err != nil {
+		return err
+	}
+	timeout, err := parseDuration("--timeout", *timeoutFlag)
+	if err != nil {
+		return err
+	}
+	rb, err := a.runbook(pos[0])
+	if err != nil {
+		return err
+	}
+	inv, err := a.inventory(invs)
+	if err != nil {
+		return err
+	}
+	hosts, err := a.selectHosts(inv, *hostsFlag)
+	if err != nil {
+		return err
+	}
+	if len(hosts) == 0 {
+		return fmt.Errorf("%w: pattern %q matches no host", incident.ErrInvalid, *hostsFlag)
+	}
+	connect, _ := time.ParseDuration(a.cfg.Runs.ConnectTimeout)
+	pool := transport.NewPool(transport.Config{ConnectTimeout: connect})
+	defer pool.Close()
+	failures, tested := 0, 0
+	for _, st := range rb.Steps {
+		if !st.IsScript() {
+			continue
+		}
+		script := rollout.Script{Main: st.Script, DryRun: st.DryRun, Check: st.Check, Verify: st.Verify, Rollback: st.Rollback}
+		for _, h := range hosts {
+			env := map[string]string{}
+			for k, v := range rb.Vars {
+				env[k] = v
+			}
+			for k, v := range h.Vars {
+				if !strings.HasPrefix(k, "ansible_") && validName(k) {
+					env[k] = v
+				}
+			}
+			for k, v := range vars {
+				env[k] = v
+			}
+			env["FIREBREAK_INCIDENT"], env["FIREBREAK_RUN"], env["FIREBREAK_HOST"], env["FIREBREAK_STAGE"] = "test", "test", h.Name, "1"
+			out := &lineSink{host: h.Name, verbose: *verbose, w: a.stdout}
+			res := rollout.Rehearse(ctx, pool.For(h), rollout.HostJob{Script: script, Env: env, Timeout: timeout, Out: out})
+			tested++
+			mark := "ok"
+			if !res.State.Good() {
+				mark, failures = "FAIL", failures+1
+			}
+			fmt.Fprintf(a.stdout, "%-4s %s/%s on %s: %s (%s, exit %d, %s)\n", mark, rb.ID, st.ID, h.Name, res.State, res.Phase, res.ExitCode,
+				res.Duration.Round(time.Millisecond))
+			if !res.State.Good() {
+				fmt.Fprintf(a.stdout, "     %s\n", res.Error)
+				for _, l := range out.last() {
+					fmt.Fprintf(a.stdout, "     | %s\n", l)
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		fmt.Fprintf(a.stderr, "%s has no script steps: nothing to test\n", rb.ID)
+		return nil
+	}
+	if failures > 0 {
+		return failedf("runbook test %s: %d of %d step runs failed", rb.ID, failures, tested)
+	}
+	fmt.Fprintf(a.stderr, "runbook test %s: %d step runs passed on %d hosts\n", rb.ID, tested, len(hosts))
+	return nil
+}
+
+func validName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// lineSink captures a host's output for `runbook test`: printed as it comes with -v, and its last lines
+// kept to show under a failure.
+type lineSink struct {
+	host    string
+	verbose bool
+	w       io.Writer
+	once    sync.Once
+	capture *output.Capture
+	mu      sync.Mutex
+	lines   []string
+}
+
+func (s *lineSink) Writer(st output.Stream) io.Writer {
+	s.once.Do(func() {
+		s.capture, _ = output.NewCapture(output.Config{OnLine: func(l output.Line) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.verbose {
+				fmt.Fprintf(s.w, "     %s | %s\n", s.host, l.Text)
+			}
+			s.lines = append(s.lines, l.Text)
+			if len(s.lines) > 10 {
+				s.lines = s.lines[1:]
+			}
+		}})
+	})
+	return s.capture.Writer(st)
+}
+
+func (s *lineSink) last() []string {
+	if s.capture != nil {
+		s.capture.Close()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lines
+}

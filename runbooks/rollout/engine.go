@@ -1,0 +1,717 @@
+package rollout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/output"
+	"github.com/firebreak/firebreak/runbooks/transport"
+	"github.com/firebreak/firebreak/store"
+)
+
+// Transports hands out the transport for a host (transport.Pool does).
+type Transports interface {
+	For(h *inventory.Host) transport.Transport
+}
+
+// Engine runs runs. The same engine serves the console and the headless command: it sends Updates out and
+// asks for Decisions at every pause.
+type Engine struct {
+	DB         *store.DB
+	Actor      string // as the timeline records it: "root as alice"
+	Transports Transports
+	LogDir     string // run logs go to LogDir/RUN-n/HOST.log
+	Policy     Policy
+	// Notify is told of every committed event (the notify hooks).
+	Notify func(store.Event)
+	// Watch receives what happens as it happens. Keep it quick; lines are dropped rather than slow a run.
+	Watch func(Update)
+	// Ask is called at each pause between stages and returns what the operator decided. It should return
+	// when ctx is done. Nil: stop at the first pause unless the spec continues by itself.
+	Ask func(ctx context.Context, p Pause) Choice
+	Now func() time.Time
+}
+
+// Choice is what an operator decides at a pause.
+type Choice int
+
+// The choices at a pause.
+const (
+	Continue Choice = iota
+	Stop
+	RollbackFailed
+)
+
+// Pause describes a run waiting between stages.
+type Pause struct {
+	Run          int64
+	Done         int // stages done
+	Stages       int
+	NextHosts    []string
+	Failed       []string // hosts of the run that failed so far
+	NeedApproval bool     // a second person must approve (firebreak approve RUN-n)
+	CanRollback  bool
+}
+
+// UpdateKind says what an Update is about.
+type UpdateKind string
+
+// The update kinds.
+const (
+	UpdateStarted     UpdateKind = "started"
+	UpdateStage       UpdateKind = "stage"
+	UpdateHostRunning UpdateKind = "host_running"
+	UpdateLine        UpdateKind = "line"
+	UpdateHostDone    UpdateKind = "host_done"
+	UpdateWaiting     UpdateKind = "waiting"
+	UpdateApproved    UpdateKind = "approved"
+	UpdateFinished    UpdateKind = "finished"
+)
+
+// Update is one thing that happened in a run.
+type Update struct {
+	Kind   UpdateKind
+	Run    int64
+	Stage  int // 1-based
+	Host   string
+	Line   output.Line
+	Result HostResult
+	Status string
+	Text   string
+}
+
+// Summary is how a run ended.
+type Summary struct {
+	Run    int64
+	Status string // succeeded, failed, halted, stopped
+	Reason string
+	Counts map[HostState]int
+	Hosts  []store.RunHost
+}
+
+// Run statuses.
+const (
+	StatusRunning     = "running"
+	StatusWaiting     = "waiting"
+	StatusSucceeded   = "succeeded"
+	StatusFailed      = "failed"
+	StatusHalted      = "halted"
+	StatusStopped     = "stopped"
+	StatusInterrupted = "interrupted"
+)
+
+// RunRef is the human id of a run.
+func RunRef(id int64) string { return fmt.Sprintf("RUN-%d", id) }
+
+var errHalted = errors.New("halted by the off-switch")
+
+// planRecord is the run's plan as recorded on the timeline and in the runs table.
+type planRecord struct {
+	Pattern     string            `json:"pattern,omitempty"`
+	DryRun      bool              `json:"dry_run"`
+	Stages      [][]string        `json:"stages"`
+	StageSpec   string            `json:"stage_spec"`
+	Concurrency int               `json:"concurrency"`
+	MaxFail     string            `json:"max_fail"`
+	Timeout     string            `json:"timeout"`
+	ScriptHash  string            `json:"script_hash"`
+	Script      Script            `json:"script"`
+	Vars        map[string]string `json:"vars,omitempty"` // secrets masked
+	Guards      []Decision        `json:"guards"`
+	StartedBy   string            `json:"started_by"`
+}
+
+// Run checks the guards, then runs spec stage by stage until it ends. A refused run returns a *GuardError
+// (and records the refusal); otherwise the summary says how it ended.
+func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
+	if spec.Concurrency < 1 {
+		spec.Concurrency = 10
+	}
+	if spec.Timeout <= 0 {
+		spec.Timeout = 5 * time.Minute
+	}
+	plan, err := MakePlan(spec.Hosts, spec.Stages)
+	if err != nil {
+		return nil, err
+	}
+	incRow, err := e.DB.Incident(ctx, spec.Incident)
+	if err != nil {
+		return nil, err
+	}
+	rec := newRecorder(e.DB, e.Actor, e.Notify)
+	defer rec.close()
+
+	decisions, gerr := e.checkGuards(ctx, spec, plan, incRow.Severity)
+	what := describe(spec)
+	if gerr != nil {
+		var ge *GuardError
+		if errors.As(gerr, &ge) {
+			rec.event(spec.Incident, KindRunRefused, fmt.Sprintf("refused %s: %s", what, ge.Error()),
+				map[string]any{"runbook": spec.Runbook, "step": spec.Step, "dry_run": spec.DryRun,
+					"script_hash": spec.Script.Hash(), "guards": decisions, "refusals": ge.Refusals}, nil)
+			if err := rec.sync(); err != nil {
+				return nil, err
+			}
+		}
+		return nil, gerr
+	}
+
+	pr := planRecord{Pattern: spec.Pattern, DryRun: spec.DryRun, StageSpec: spec.Stages.String(), Concurrency: spec.Concurrency,
+		MaxFail: spec.MaxFail.String(), Timeout: spec.Timeout.String(), ScriptHash: spec.Script.Hash(), Script: spec.Script,
+		Vars: output.MaskVars(spec.Vars), Guards: decisions, StartedBy: e.Actor}
+	var hosts []store.RunHost
+	for si, stage := range plan.Stages {
+		var names []string
+		for _, h := range stage {
+			names = append(names, h.Name)
+			hosts = append(hosts, store.RunHost{Host: h.Name, Stage: si + 1, Position: len(hosts), State: string(Pending)})
+		}
+		pr.Stages = append(pr.Stages, names)
+	}
+	planJSON, _ := json.Marshal(pr)
+	owner := currentOwner()
+	row := store.RunRow{Incident: spec.Incident, Runbook: spec.Runbook, Step: spec.Step, Title: spec.Title,
+		ScriptHash: spec.Script.Hash(), DryRun: spec.DryRun, Status: StatusRunning, Stages: len(plan.Stages),
+		Plan: planJSON, StartedBy: e.Actor, StartedAt: e.now(), OwnerPID: owner.pid, OwnerStart: owner.start, OwnerHost: owner.host}
+	err = e.DB.Write(ctx, func(tx *store.Tx) error {
+		id, err := tx.CreateRun(ctx, row, hosts)
+		row.ID = id
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	mode := "real"
+	if spec.DryRun {
+		mode = "dry"
+	}
+	rec.event(spec.Incident, KindRunStarted, fmt.Sprintf("%s started: %s run of %s on %d hosts in %d stages (%s)",
+		RunRef(row.ID), mode, what, len(spec.Hosts), len(plan.Stages), sizes(plan)), map[string]any{"run": row.ID, "plan": pr}, nil)
+	for _, d := range decisions {
+		if d.Outcome == "overridden" {
+			kind := KindGuard
+			if strings.HasPrefix(d.Override, "break glass") {
+				kind = KindBreakGlass
+			}
+			rec.event(spec.Incident, kind, fmt.Sprintf("%s: guard %s overridden: %s (%s)", RunRef(row.ID), d.Guard, d.Override, d.Detail),
+				map[string]any{"run": row.ID, "guard": d.Guard, "reason": d.Override, "detail": d.Detail}, nil)
+		}
+	}
+	e.watch(Update{Kind: UpdateStarted, Run: row.ID, Text: what})
+
+	r := &runState{e: e, spec: spec, plan: plan, row: row, rec: rec, severity: incRow.Severity, results: map[string]HostResult{}}
+	return r.execute(ctx)
+}
+
+// runState is one run in progress.
+type runState struct {
+	e        *Engine
+	spec     Spec
+	plan     Plan
+	row      store.RunRow
+	rec      *recorder
+	severity int
+	approved bool
+
+	mu      sync.Mutex
+	results map[string]HostResult
+}
+
+func (r *runState) execute(parent context.Context) (*Summary, error) {
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	go r.watchHalt(ctx, cancel)
+
+	status, reason := StatusSucceeded, ""
+	for si := range r.plan.Stages {
+		if context.Cause(ctx) != nil {
+			break
+		}
+		r.row.Stage = si + 1
+		r.rec.run(r.row)
+		stage := r.plan.Stage(si)
+		r.rec.event(r.spec.Incident, KindStageStarted, fmt.Sprintf("%s stage %d/%d started on %d hosts: %s", RunRef(r.row.ID),
+			si+1, len(r.plan.Stages), len(stage), hostList(stage)), map[string]any{"run": r.row.ID, "stage": si + 1, "hosts": names(stage)}, nil)
+		r.e.watch(Update{Kind: UpdateStage, Run: r.row.ID, Stage: si + 1, Text: fmt.Sprintf("stage %d/%d: %d hosts", si+1, len(r.plan.Stages), len(stage))})
+
+		failed, stopped := r.runStage(ctx, si, stage)
+		counts := r.countStage(stage)
+		exceeded := r.spec.MaxFail.Exceeded(len(failed), len(stage))
+		r.rec.event(r.spec.Incident, KindStageDone, fmt.Sprintf("%s stage %d/%d done: %s", RunRef(r.row.ID), si+1, len(r.plan.Stages), countText(counts)),
+			map[string]any{"run": r.row.ID, "stage": si + 1, "counts": counts, "failed": failed, "max_fail_exceeded": exceeded}, nil)
+		if err := r.rec.sync(); err != nil {
+			return nil, fmt.Errorf("recording the run: %w", err)
+		}
+		if len(failed) > 0 && r.spec.RollbackOnFailure && !r.spec.DryRun {
+			r.rollback(ctx, failed)
+		}
+		if cause := context.Cause(ctx); cause != nil {
+			status, reason = StatusHalted, cause.Error()
+			if !errors.Is(cause, errHalted) {
+				status = StatusStopped
+			}
+			break
+		}
+		if exceeded || stopped {
+			status = StatusFailed
+			reason = fmt.Sprintf("stage %d: %d of %d hosts failed, more than max_fail %s allows; the next stage was not started",
+				si+1, len(failed), len(stage), r.spec.MaxFail)
+			break
+		}
+		if si == len(r.plan.Stages)-1 {
+			break
+		}
+		choice, err := r.pause(ctx, si)
+		if err != nil {
+			return nil, err
+		}
+		if choice == Stop {
+			status, reason = StatusStopped, fmt.Sprintf("stopped by the operator after stage %d", si+1)
+			if cause := context.Cause(ctx); errors.Is(cause, errHalted) {
+				status, reason = StatusHalted, cause.Error()
+			}
+			break
+		}
+	}
+	return r.finish(status, reason)
+}
+
+// runStage runs one stage's hosts in a sliding window. It returns the hosts that failed, and whether it
+// stopped launching because failures exceeded max_fail.
+func (r *runState) runStage(ctx context.Context, si int, stage []*inventory.Host) (failed []string, stopped bool) {
+	sem := make(chan struct{}, r.spec.Concurrency)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	nfail := 0
+	for i, h := range stage {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		mu.Lock()
+		over := r.spec.MaxFail.Exceeded(nfail, len(stage))
+		mu.Unlock()
+		if ctx.Err() != nil || over {
+			stopped = over
+			for _, rest := range stage[i:] {
+				r.hostDone(rest, si, HostResult{State: Cancelled, ExitCode: -1, Error: notStarted(ctx, over)})
+			}
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			res := r.runHost(ctx, h, si, ModeFor(r.spec.DryRun))
+			if res.State.Bad() {
+				mu.Lock()
+				nfail++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, h := range stage {
+		if res := r.result(h.Name); res.State.Bad() {
+			failed = append(failed, h.Name)
+		}
+	}
+	return failed, stopped
+}
+
+func notStarted(ctx context.Context, overMaxFail bool) string {
+	if overMaxFail {
+		return "not started: the stage's failures exceeded max_fail"
+	}
+	return "not started: " + context.Cause(ctx).Error()
+}
+
+// ModeFor is the host mode of a dry or real run.
+func ModeFor(dry bool) Mode {
+	if dry {
+		return ModeDry
+	}
+	return ModeReal
+}
+
+func (r *runState) runHost(ctx context.Context, h *inventory.Host, si int, mode Mode) HostResult {
+	ref := RunRef(r.row.ID)
+	r.rec.host(store.RunHost{Run: r.row.ID, Host: h.Name, State: string(Running), ExitCode: -1})
+	r.e.watch(Update{Kind: UpdateHostRunning, Run: r.row.ID, Stage: si + 1, Host: h.Name})
+	env := hostEnv(r.spec, h)
+	env["FIREBREAK_INCIDENT"] = fmt.Sprintf("INC-%d", r.spec.Incident)
+	env["FIREBREAK_RUN"] = ref
+	env["FIREBREAK_HOST"] = h.Name
+	env["FIREBREAK_STAGE"] = fmt.Sprint(si + 1)
+	logPath := ""
+	if r.e.LogDir != "" {
+		logPath = filepath.Join(r.e.LogDir, ref, safeName(h.Name)+".log")
+	}
+	capture, err := output.NewCapture(output.Config{LogPath: logPath, TailBytes: 8 << 10, Secrets: output.SecretValues(env),
+		OnLine: func(l output.Line) {
+			r.e.watch(Update{Kind: UpdateLine, Run: r.row.ID, Stage: si + 1, Host: h.Name, Line: l})
+		}})
+	var res HostResult
+	if err != nil {
+		res = HostResult{State: Failed, ExitCode: -1, Phase: "log", Error: err.Error()}
+	} else {
+		res = RunHost(ctx, r.e.Transports.For(h), HostJob{Script: r.spec.Script, Mode: mode, Env: env, Timeout: r.spec.Timeout, Out: capture})
+		capture.Close()
+	}
+	tail := ""
+	if capture != nil {
+		tail = capture.Tail()
+	}
+	r.hostDoneTail(h, si, res, tail, logPath)
+	return res
+}
+
+func (r *runState) hostDone(h *inventory.Host, si int, res HostResult) {
+	r.hostDoneTail(h, si, res, "", "")
+}
+
+func (r *runState) hostDoneTail(h *inventory.Host, si int, res HostResult, tail, logPath string) {
+	r.mu.Lock()
+	r.results[h.Name] = res
+	r.mu.Unlock()
+	r.rec.host(store.RunHost{Run: r.row.ID, Host: h.Name, State: string(res.State), ExitCode: res.ExitCode,
+		Duration: res.Duration, Error: output.Sanitize([]byte(res.Error)), OutputTail: tail, LogPath: logPath})
+	text := fmt.Sprintf("%s %s: %s", RunRef(r.row.ID), h.Name, res.State)
+	if res.State != Cancelled || res.Duration > 0 {
+		text += fmt.Sprintf(" (%s exit %d, %s)", res.Phase, res.ExitCode, res.Duration.Round(time.Millisecond))
+	}
+	if res.Error != "" && res.State != OK {
+		text += ": " + output.Sanitize([]byte(res.Error))
+	}
+	r.rec.event(r.spec.Incident, KindHostDone, text, map[string]any{"run": r.row.ID, "host": h.Name, "stage": si + 1,
+		"state": res.State, "exit_code": res.ExitCode, "phase": res.Phase, "duration_ms": res.Duration.Milliseconds()},
+		func(store.Event) {
+			r.e.watch(Update{Kind: UpdateHostDone, Run: r.row.ID, Stage: si + 1, Host: h.Name, Result: res})
+		})
+}
+
+func (r *runState) result(host string) HostResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.results[host]
+}
+
+func (r *runState) countStage(stage []*inventory.Host) map[HostState]int {
+	counts := map[HostState]int{}
+	for _, h := range stage {
+		counts[r.result(h.Name).State]++
+	}
+	return counts
+}
+
+// rollback runs the step's rollback on the failed hosts.
+func (r *runState) rollback(ctx context.Context, failed []string) {
+	if r.spec.Script.Rollback == "" {
+		return
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, r.spec.Concurrency)
+	for _, name := range failed {
+		h := findHost(r.spec.Hosts, name)
+		si := r.stageOf(name)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r.runHost(ctx, h, si, ModeRollback)
+		}()
+	}
+	wg.Wait()
+	r.rec.sync()
+}
+
+func (r *runState) stageOf(host string) int {
+	for si, st := range r.plan.Stages {
+		for _, h := range st {
+			if h.Name == host {
+				return si
+			}
+		}
+	}
+	return 0
+}
+
+// pause waits between stage si and the next for the operator's choice and, when the two-person rule
+// applies, another person's approval.
+func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
+	needApproval := !r.approved && !r.spec.DryRun && si == 0 && r.spec.Overrides.BreakGlass == "" &&
+		containsInt(r.e.Policy.TwoPerson, r.severity)
+	waitingFor := "continue"
+	if needApproval {
+		waitingFor = "approval"
+	}
+	r.row.Status, r.row.WaitingFor = StatusWaiting, waitingFor
+	r.rec.run(r.row)
+	next := r.plan.Stage(si + 1)
+	text := fmt.Sprintf("%s waiting after stage %d/%d before %d hosts: %s", RunRef(r.row.ID), si+1, len(r.plan.Stages), len(next), hostList(next))
+	if needApproval {
+		text += fmt.Sprintf("; SEV%d needs another person's approval: firebreak approve %s", r.severity, RunRef(r.row.ID))
+	}
+	r.rec.event(r.spec.Incident, KindRunWaiting, text, map[string]any{"run": r.row.ID, "stage": si + 1, "waiting_for": waitingFor}, nil)
+	if err := r.rec.sync(); err != nil {
+		return Stop, err
+	}
+	p := Pause{Run: r.row.ID, Done: si + 1, Stages: len(r.plan.Stages), NextHosts: names(next), NeedApproval: needApproval,
+		CanRollback: r.spec.Script.Rollback != "" && !r.spec.DryRun}
+	for name, res := range r.results {
+		if res.State.Bad() {
+			p.Failed = append(p.Failed, name)
+		}
+	}
+	r.e.watch(Update{Kind: UpdateWaiting, Run: r.row.ID, Stage: si + 1, Text: text})
+
+	decided := r.spec.AutoContinue
+	choices := make(chan Choice, 1)
+	askCtx, stopAsking := context.WithCancel(ctx)
+	defer stopAsking()
+	ask := func() {
+		if r.e.Ask == nil {
+			choices <- Stop
+			return
+		}
+		go func() { choices <- r.e.Ask(askCtx, p) }()
+	}
+	if !decided {
+		ask()
+	}
+	var soak <-chan time.Time
+	if r.spec.Soak > 0 && !decided {
+		soak = time.After(r.spec.Soak)
+	}
+	poll := time.NewTicker(200 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		if needApproval && !r.approved {
+			if by, err := r.approval(ctx, si+1); err != nil {
+				return Stop, err
+			} else if by != "" {
+				r.approved = true
+				r.e.watch(Update{Kind: UpdateApproved, Run: r.row.ID, Stage: si + 1, Text: "approved by " + by})
+			}
+		}
+		if decided && (!needApproval || r.approved) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return Stop, nil
+		case c := <-choices:
+			switch c {
+			case Continue:
+				decided = true
+			case RollbackFailed:
+				r.rollback(ctx, p.Failed)
+				p.Failed = nil
+				ask()
+			default:
+				return Stop, nil
+			}
+		case <-soak:
+			decided = true
+		case <-poll.C:
+		}
+	}
+	r.row.Status, r.row.WaitingFor = StatusRunning, ""
+	r.rec.run(r.row)
+	r.rec.event(r.spec.Incident, KindRunContinued, fmt.Sprintf("%s continues to stage %d/%d", RunRef(r.row.ID), si+2, len(r.plan.Stages)),
+		map[string]any{"run": r.row.ID, "stage": si + 2}, nil)
+	return Continue, nil
+}
+
+// approval returns who approved the run's stage (a person other than the one who started it), or "".
+func (r *runState) approval(ctx context.Context, stage int) (string, error) {
+	as, err := r.e.DB.Approvals(ctx, r.row.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, a := range as {
+		if a.Person != PersonOf(r.row.StartedBy) {
+			return a.Person, nil
+		}
+	}
+	return "", nil
+}
+
+func (r *runState) finish(status, reason string) (*Summary, error) {
+	r.row.Status, r.row.WaitingFor, r.row.FinishedAt = status, "", r.e.now()
+	counts := map[HostState]int{}
+	for _, st := range r.plan.Stages {
+		for _, h := range st {
+			res, ok := r.results[h.Name]
+			if !ok { // a stage that never started: its hosts were never touched
+				res = HostResult{State: Cancelled, ExitCode: -1}
+				r.rec.host(store.RunHost{Run: r.row.ID, Host: h.Name, State: string(Cancelled), ExitCode: -1,
+					Error: "not started: the run ended before this stage"})
+			}
+			counts[res.State]++
+		}
+	}
+	if status == StatusSucceeded {
+		for state, n := range counts {
+			if n > 0 && !state.Good() {
+				status, reason = StatusFailed, fmt.Sprintf("%d hosts %s", n, state)
+			}
+		}
+		r.row.Status = status
+	}
+	r.rec.run(r.row)
+	text := fmt.Sprintf("%s %s: %s", RunRef(r.row.ID), status, countText(counts))
+	if reason != "" {
+		text += "; " + reason
+	}
+	r.rec.event(r.spec.Incident, KindRunFinished, text, map[string]any{"run": r.row.ID, "status": status, "reason": reason,
+		"counts": counts, "dry_run": r.spec.DryRun, "runbook": r.spec.Runbook, "step": r.spec.Step, "script_hash": r.spec.Script.Hash()}, nil)
+	if err := r.rec.sync(); err != nil {
+		return nil, err
+	}
+	hosts, err := r.e.DB.RunHosts(context.Background(), r.row.ID)
+	if err != nil {
+		return nil, err
+	}
+	r.e.watch(Update{Kind: UpdateFinished, Run: r.row.ID, Status: status, Text: text})
+	return &Summary{Run: r.row.ID, Status: status, Reason: reason, Counts: counts, Hosts: hosts}, nil
+}
+
+// watchHalt cancels the run within a fraction of a second of the off-switch being engaged anywhere.
+func (r *runState) watchHalt(ctx context.Context, cancel context.CancelCauseFunc) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		sw, err := r.e.DB.Switch(ctx, HaltSwitch)
+		if err == nil && sw.Engaged {
+			cancel(fmt.Errorf("%w (by %s: %s)", errHalted, sw.Actor, sw.Reason))
+			return
+		}
+	}
+}
+
+func (e *Engine) watch(u Update) {
+	if e.Watch != nil {
+		e.Watch(u)
+	}
+}
+
+// hostEnv is the runbook's vars overridden by the host's inventory vars (but not Ansible's connection vars).
+func hostEnv(spec Spec, h *inventory.Host) map[string]string {
+	env := map[string]string{}
+	for k, v := range spec.Vars {
+		env[k] = v
+	}
+	for k, v := range h.Vars {
+		if !strings.HasPrefix(k, "ansible_") && isShellName(k) {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+func isShellName(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func describe(spec Spec) string {
+	if spec.Runbook != "" {
+		return fmt.Sprintf("%s/%s", spec.Runbook, spec.Step)
+	}
+	line := strings.SplitN(strings.TrimSpace(spec.Script.Main), "\n", 2)[0]
+	if len(line) > 60 {
+		line = line[:60] + "…"
+	}
+	return fmt.Sprintf("command %q", line)
+}
+
+func names(hs []*inventory.Host) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.Name
+	}
+	return out
+}
+
+func hostList(hs []*inventory.Host) string {
+	ns := names(hs)
+	if len(ns) > 5 {
+		return strings.Join(ns[:5], ", ") + fmt.Sprintf(" and %d more", len(ns)-5)
+	}
+	return strings.Join(ns, ", ")
+}
+
+func sizes(p Plan) string {
+	parts := []string{}
+	for _, n := range p.Sizes() {
+		parts = append(parts, fmt.Sprint(n))
+	}
+	return strings.Join(parts, "+") + " hosts"
+}
+
+func countText(c map[HostState]int) string {
+	var parts []string
+	for _, s := range []HostState{OK, Changed, Skipped, RolledBack, Failed, TimedOut, Unreachable, Cancelled, Unknown} {
+		if c[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
+		}
+	}
+	if len(parts) == 0 {
+		return "no hosts"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func findHost(hs []*inventory.Host, name string) *inventory.Host {
+	for _, h := range hs {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// safeName makes a host name safe as a file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == 0 || r == '\\' {
+			return '_'
+		}
+		return r
+	}, strings.TrimLeft(s, "."))
+}
+
+// PersonOf is the person behind an actor string ("root as alice" -> alice).
+func PersonOf(actor string) string {
+	if _, as, ok := strings.Cut(actor, " as "); ok {
+		return as
+	}
+	return actor
+}
