@@ -129,10 +129,14 @@ type RunQuery struct {
 }
 
 // Runs lists runs, oldest first.
-func (db *DB) Runs(ctx context.Context, q RunQuery) ([]RunRow, error) { return queryRuns(ctx, db.readers, q) }
+func (db *DB) Runs(ctx context.Context, q RunQuery) ([]RunRow, error) {
+	return queryRuns(ctx, db.readers, q)
+}
 
 // Runs lists runs inside the transaction.
-func (tx *Tx) Runs(ctx context.Context, q RunQuery) ([]RunRow, error) { return queryRuns(ctx, tx.tx, q) }
+func (tx *Tx) Runs(ctx context.Context, q RunQuery) ([]RunRow, error) {
+	return queryRuns(ctx, tx.tx, q)
+}
 
 func queryRuns(ctx context.Context, qr querier, q RunQuery) ([]RunRow, error) {
 	var where []string
@@ -279,7 +283,9 @@ func (db *DB) Switch(ctx context.Context, name string) (Switch, error) {
 }
 
 // Switch reads a switch inside the transaction.
-func (tx *Tx) Switch(ctx context.Context, name string) (Switch, error) { return getSwitch(ctx, tx.tx, name) }
+func (tx *Tx) Switch(ctx context.Context, name string) (Switch, error) {
+	return getSwitch(ctx, tx.tx, name)
+}
 
 func getSwitch(ctx context.Context, q querier, name string) (Switch, error) {
 	s := Switch{Name: name}
