@@ -587,6 +587,11 @@ func (r *runState) finish(status, reason string) (*Summary, error) {
 
 // watchHalt cancels the run within a fraction of a second of the off-switch being engaged anywhere.
 func (r *runState) watchHalt(ctx context.Context, cancel context.CancelCauseFunc) {
+	// A run that broke glass through a halt ignores that halt, but not a new one.
+	var overridden time.Time
+	if sw, err := r.e.DB.Switch(ctx, HaltSwitch); err == nil && sw.Engaged && r.spec.Overrides.BreakGlass != "" {
+		overridden = sw.At
+	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -596,7 +601,7 @@ func (r *runState) watchHalt(ctx context.Context, cancel context.CancelCauseFunc
 		case <-tick.C:
 		}
 		sw, err := r.e.DB.Switch(ctx, HaltSwitch)
-		if err == nil && sw.Engaged {
+		if err == nil && sw.Engaged && !sw.At.Equal(overridden) {
 			cancel(fmt.Errorf("%w (by %s: %s)", errHalted, sw.Actor, sw.Reason))
 			return
 		}

@@ -81,11 +81,9 @@ func (e *Engine) checkGuards(ctx context.Context, spec Spec, plan Plan, severity
 	if err != nil {
 		return nil, err
 	}
-	if halt.Engaged { // the off-switch is the one guard break glass does not lift: resume does
-		refusals = append(refusals, Refusal{Guard: "off-switch",
-			Message: fmt.Sprintf("everything is halted (by %s at %s: %s)", halt.Actor, halt.At.Format("15:04:05 UTC"), halt.Reason),
-			Fix:     "firebreak resume, once it is safe"})
-		ds = append(ds, Decision{Guard: "off-switch", Outcome: "refused"})
+	if halt.Engaged { // break glass lets this one run through a halt; the halt stays for everyone else
+		decide("off-switch", false, fmt.Sprintf("everything is halted (by %s at %s: %s)", halt.Actor,
+			halt.At.Format("15:04:05 UTC"), halt.Reason), "", "firebreak resume, once it is safe")
 	}
 
 	findings, err := shellcheck(ctx, spec.Script)
