@@ -88,8 +88,3 @@ func cmdRestore(ctx context.Context, a *app, args []string) error {
 	}
 	return nil
 }
-
-func cmdConsole(ctx context.Context, a *app, _ []string) error {
-	fmt.Fprintln(a.stdout, "firebreak: the console is not built yet; the commands work today (firebreak help).")
-	return cmdList(ctx, a, nil)
-}
