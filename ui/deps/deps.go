@@ -1,0 +1,60 @@
+// Package deps is what the console needs from the rest of firebreak, wired by cmd/firebreak: the incident
+// service, the database's change feed, the runbook library, inventories, and the rollout engine. The console
+// adds no second way of doing what these do; it drives them.
+package deps
+
+import (
+	"context"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks"
+	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/rollout"
+	"github.com/firebreak/firebreak/store"
+)
+
+// Deps is everything the console drives.
+type Deps struct {
+	// Incidents changes and reads incidents as the console's user (notify hooks already wired).
+	Incidents *incident.Service
+	// DB is the database: Watch is the change feed (other consoles' and commands' writes), Runs/RunHosts
+	// read runs, Switch reads the off-switch.
+	DB *store.DB
+	// Actor is who is at this console.
+	Actor incident.Actor
+	// Library loads the runbook library (built-in plus the configured directories).
+	Library func() (*runbooks.Library, error)
+	// Inventory loads inventories by path or configured name (none: the configured default, else localhost).
+	Inventory func(names []string) (*inventory.Inventory, error)
+	// ResolveRun turns what the operator chose into a run spec exactly as `firebreak run` does with the
+	// same flags (step defaults, config defaults, host pattern, validation).
+	ResolveRun func(inc *incident.Incident, req RunRequest) (rollout.Spec, error)
+	// NewEngine builds a rollout engine for an incident whose progress goes to watch and whose pauses ask
+	// ask. Call the returned func when the run is over.
+	NewEngine func(inc *incident.Incident, watch func(rollout.Update), ask func(context.Context, rollout.Pause) rollout.Choice) (*rollout.Engine, func(), error)
+	// Notify passes an event to the notify hooks (for halt, resume and approve done from the console).
+	Notify func(store.Event)
+	// Policy is the configured guard policy (working hours, two-person severities), for the plan preview.
+	Policy rollout.Policy
+	// RunbookDir is where an ad-hoc script is saved as a runbook (the first configured runbook directory,
+	// else ./runbooks).
+	RunbookDir string
+	// Editor is the command that edits a file: $VISUAL, else $EDITOR, else vi.
+	Editor string
+}
+
+// RunRequest is what an operator chose for a run, in the terms of `firebreak run`'s flags.
+type RunRequest struct {
+	Runbook, Step string // a runbook's script step, or
+	Command       string // an ad-hoc script
+	Hosts         string // host pattern ("" : the step's targets)
+	Inventories   []string
+	DryRun        bool
+	Stages        string // "" : the step's, else the config's
+	MaxFail       string
+	Timeout       string
+	Concurrency   int
+	Vars          map[string]string
+	AutoContinue  bool
+	Overrides     rollout.Overrides
+}
