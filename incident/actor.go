@@ -6,6 +6,8 @@ import (
 	"os/user"
 	"strings"
 	"unicode"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 // Actor is who did something: the OS user, and the person named with --as on a shared account.
@@ -28,7 +30,7 @@ func CurrentActor(as string) (Actor, error) {
 	}
 	as = strings.TrimSpace(as)
 	if strings.ContainsFunc(as, func(r rune) bool { return unicode.IsControl(r) }) || strings.Contains(as, " as ") {
-		return Actor{}, fmt.Errorf("%w: --as %q: a name without control characters", ErrInvalid, as)
+		return Actor{}, store.Errorf(ErrInvalid, "--as %q: a name without control characters", as)
 	}
 	if as == name {
 		as = ""

@@ -158,8 +158,7 @@ func (s *Service) Attach(ctx context.Context, id int64, rb RunbookCopy) (*Incide
 			if c.Hash == d.Hash {
 				return nil, nil
 			}
-			return nil, fmt.Errorf("%w: %s already has runbook %s attached (the version of %s); its checklist stays as it is",
-				ErrRefused, inc.Ref(), rb.ID, c.AttachedAt.Format("2006-01-02 15:04 UTC"))
+			return nil, store.Errorf(ErrRefused, "%s already has runbook %s attached (the version of %s); its checklist stays as it is", inc.Ref(), rb.ID, c.AttachedAt.Format("2006-01-02 15:04 UTC"))
 		}
 		return []Draft{{Kind: KindAttached, Text: fmt.Sprintf("attached runbook %s: %s (%d steps)", rb.ID, rb.Title, len(rb.Steps)), Data: d}}, nil
 	})
@@ -192,7 +191,7 @@ func (s *Service) MarkStep(ctx context.Context, id int64, runbook, step string, 
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		c, ok := inc.Checklist(runbook)
 		if !ok {
-			return nil, fmt.Errorf("%w: runbook %s is not attached to %s: firebreak attach %s %s", ErrNotFound, runbook, inc.Ref(), inc.Ref(), runbook)
+			return nil, store.Errorf(ErrNotFound, "runbook %s is not attached to %s: firebreak attach %s %s", runbook, inc.Ref(), inc.Ref(), runbook)
 		}
 		st, ok := c.Step(step)
 		if !ok {
@@ -200,7 +199,7 @@ func (s *Service) MarkStep(ctx context.Context, id int64, runbook, step string, 
 			for i, s := range c.Steps {
 				ids[i] = s.ID
 			}
-			return nil, fmt.Errorf("%w: runbook %s has no step %q: its steps are %s", ErrNotFound, runbook, step, strings.Join(ids, ", "))
+			return nil, store.Errorf(ErrNotFound, "runbook %s has no step %q: its steps are %s", runbook, step, strings.Join(ids, ", "))
 		}
 		d := stepData{Runbook: runbook, Step: step}
 		var text string
@@ -231,7 +230,7 @@ func (s *Service) MarkStep(ctx context.Context, id int64, runbook, step string, 
 				text = fmt.Sprintf("unassigned %s/%s", runbook, step)
 			}
 		default:
-			return nil, fmt.Errorf("%w: unknown step action %q", ErrInvalid, action)
+			return nil, store.Errorf(ErrInvalid, "unknown step action %q", action)
 		}
 		return []Draft{{Kind: string(action), Text: text, Data: d}}, nil
 	})

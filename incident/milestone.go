@@ -1,9 +1,10 @@
 package incident
 
 import (
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 // Milestone is a moment in an incident the metrics are computed from.
@@ -29,7 +30,7 @@ func ParseMilestone(s string) (Milestone, error) {
 			return m, nil
 		}
 	}
-	return "", fmt.Errorf("%w: milestone %q: use impact_started, detected, acknowledged, mitigated or resolved", ErrInvalid, s)
+	return "", store.Errorf(ErrInvalid, "milestone %q: use impact_started, detected, acknowledged, mitigated or resolved", s)
 }
 
 // ParseTime reads a time a person types at 3 a.m.: "now", "-15m" (that long ago), "14:05" (today, local
@@ -62,5 +63,5 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 			return at.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%w: time %q: use now, -15m, 14:05, \"2026-11-21 14:05\" or RFC 3339", ErrInvalid, s)
+	return time.Time{}, store.Errorf(ErrInvalid, "time %q: use now, -15m, 14:05, \"2026-11-21 14:05\" or RFC 3339", s)
 }

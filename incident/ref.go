@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 // Ref is the human id of an incident: INC-7 for id 7.
@@ -17,7 +19,7 @@ func ParseRef(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%w: %q is not an incident id: use the form INC-7 (firebreak list shows them)", ErrInvalid, s)
+		return 0, store.Errorf(ErrInvalid, "%q is not an incident id: use the form INC-7 (firebreak list shows them)", s)
 	}
 	return n, nil
 }

@@ -1,8 +1,9 @@
 package incident
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 // Role is a responsibility in an incident. One person holds each; a person may hold several.
@@ -35,5 +36,5 @@ func ParseRole(s string) (Role, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("%w: role %q: use commander, communications, operations or scribe", ErrInvalid, s)
+	return "", store.Errorf(ErrInvalid, "role %q: use commander, communications, operations or scribe", s)
 }

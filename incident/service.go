@@ -49,7 +49,7 @@ func (s *Service) Change(ctx context.Context, id int64, decide func(inc *Inciden
 		inc, events = nil, nil
 		row, err := tx.Incident(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%w: %s does not exist (firebreak list --all shows every incident)", ErrNotFound, Ref(id))
+			return store.Errorf(ErrNotFound, "%s does not exist (firebreak list --all shows every incident)", Ref(id))
 		}
 		if err != nil {
 			return err
@@ -117,7 +117,7 @@ func (s *Service) Declare(ctx context.Context, title string, sev Severity, drill
 		return nil, err
 	}
 	if sev < SEV1 || sev > SEV4 {
-		return nil, fmt.Errorf("%w: severity %d: use 1 to 4", ErrInvalid, sev)
+		return nil, store.Errorf(ErrInvalid, "severity %d: use 1 to 4", sev)
 	}
 	text := fmt.Sprintf("declared %s: %s", sev, title)
 	if drill {
@@ -170,16 +170,13 @@ func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (*Incident
 		}
 		ok, back := inc.Status.CanMoveTo(to)
 		if !ok {
-			return nil, fmt.Errorf("%w: %s cannot go from %s to %s: allowed next are %s (back only one step at a time)",
-				ErrRefused, inc.Ref(), inc.Status, to, joinStatuses(inc.Status.Next()))
+			return nil, store.Errorf(ErrRefused, "%s cannot go from %s to %s: allowed next are %s (back only one step at a time)", inc.Ref(), inc.Status, to, joinStatuses(inc.Status.Next()))
 		}
 		if to != Investigating && inc.Commander() == "" {
-			return nil, fmt.Errorf("%w: %s needs a commander before it leaves investigating: firebreak role %s commander NAME",
-				ErrRefused, inc.Ref(), inc.Ref())
+			return nil, store.Errorf(ErrRefused, "%s needs a commander before it leaves investigating: firebreak role %s commander NAME", inc.Ref(), inc.Ref())
 		}
 		if to == Closed && inc.RetroState != "published" {
-			return nil, fmt.Errorf("%w: %s can be closed only once its retrospective is published: firebreak retro state %s published",
-				ErrRefused, inc.Ref(), inc.Ref())
+			return nil, store.Errorf(ErrRefused, "%s can be closed only once its retrospective is published: firebreak retro state %s published", inc.Ref(), inc.Ref())
 		}
 		d := statusData{From: inc.Status, To: to, Back: back}
 		if !back {
@@ -231,7 +228,7 @@ func (s *Service) AssignRole(ctx context.Context, id int64, role Role, person st
 		person = ""
 	}
 	if strings.ContainsFunc(person, isControl) {
-		return nil, nil, fmt.Errorf("%w: person %q contains control characters", ErrInvalid, person)
+		return nil, nil, store.Errorf(ErrInvalid, "person %q contains control characters", person)
 	}
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		prev := inc.Roles[role]
@@ -239,8 +236,7 @@ func (s *Service) AssignRole(ctx context.Context, id int64, role Role, person st
 			return nil, nil
 		}
 		if role == Commander && person == "" && inc.Status != Investigating {
-			return nil, fmt.Errorf("%w: %s is %s and must keep a commander: hand over with firebreak role %s commander NAME",
-				ErrRefused, inc.Ref(), inc.Status, inc.Ref())
+			return nil, store.Errorf(ErrRefused, "%s is %s and must keep a commander: hand over with firebreak role %s commander NAME", inc.Ref(), inc.Status, inc.Ref())
 		}
 		d := roleData{Role: role, Person: person, Previous: prev}
 		text := fmt.Sprintf("%s is now %s", person, role)
@@ -261,8 +257,7 @@ func (s *Service) AssignRole(ctx context.Context, id int64, role Role, person st
 func (s *Service) Star(ctx context.Context, id, seq int64, on bool) (*Incident, []store.Event, error) {
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		if seq < 1 || seq > inc.Events {
-			return nil, fmt.Errorf("%w: %s has no event %d (its events are 1 to %d: firebreak timeline %s)",
-				ErrNotFound, inc.Ref(), seq, inc.Events, inc.Ref())
+			return nil, store.Errorf(ErrNotFound, "%s has no event %d (its events are 1 to %d: firebreak timeline %s)", inc.Ref(), seq, inc.Events, inc.Ref())
 		}
 		if inc.IsStarred(seq) == on {
 			return nil, nil
@@ -279,7 +274,7 @@ func (s *Service) Star(ctx context.Context, id, seq int64, on bool) (*Incident, 
 // recorded with the previous time and the reason.
 func (s *Service) SetMilestone(ctx context.Context, id int64, m Milestone, at time.Time, reason string) (*Incident, []store.Event, error) {
 	if at.After(s.now().Add(time.Minute)) {
-		return nil, nil, fmt.Errorf("%w: %s is in the future", ErrInvalid, at.Format(time.RFC3339))
+		return nil, nil, store.Errorf(ErrInvalid, "%s is in the future", at.Format(time.RFC3339))
 	}
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		d := milestoneData{Milestone: m, At: store.FormatTime(at), Reason: strings.TrimSpace(reason)}
@@ -307,7 +302,7 @@ func (s *Service) Hide(ctx context.Context, id, seq int64, reason string) (*Inci
 	}
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		if seq < 1 || seq > inc.Events {
-			return nil, fmt.Errorf("%w: %s has no event %d", ErrNotFound, inc.Ref(), seq)
+			return nil, store.Errorf(ErrNotFound, "%s has no event %d", inc.Ref(), seq)
 		}
 		if _, ok := inc.Hidden[seq]; ok {
 			return nil, nil
@@ -320,7 +315,7 @@ func (s *Service) Hide(ctx context.Context, id, seq int64, reason string) (*Inci
 func (s *Service) Get(ctx context.Context, id int64) (*Incident, error) {
 	row, err := s.DB.Incident(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %s does not exist (firebreak list --all shows every incident)", ErrNotFound, Ref(id))
+		return nil, store.Errorf(ErrNotFound, "%s does not exist (firebreak list --all shows every incident)", Ref(id))
 	}
 	if err != nil {
 		return nil, err
@@ -376,13 +371,13 @@ func cleanText(what, text string, max int) (string, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
-		return "", fmt.Errorf("%w: the %s is empty", ErrInvalid, what)
+		return "", store.Errorf(ErrInvalid, "the %s is empty", what)
 	case !utf8.ValidString(text):
-		return "", fmt.Errorf("%w: the %s is not valid UTF-8", ErrInvalid, what)
+		return "", store.Errorf(ErrInvalid, "the %s is not valid UTF-8", what)
 	case utf8.RuneCountInString(text) > max:
-		return "", fmt.Errorf("%w: the %s is longer than %d characters", ErrInvalid, what, max)
+		return "", store.Errorf(ErrInvalid, "the %s is longer than %d characters", what, max)
 	case strings.ContainsFunc(text, func(r rune) bool { return r != '\n' && r != '\t' && isControl(r) }):
-		return "", fmt.Errorf("%w: the %s contains control characters", ErrInvalid, what)
+		return "", store.Errorf(ErrInvalid, "the %s contains control characters", what)
 	}
 	return text, nil
 }

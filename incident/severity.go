@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 // Severity is SEV1 (the worst) to SEV4.
@@ -26,7 +28,7 @@ func ParseSeverity(s string) (Severity, error) {
 	t := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "SEV")
 	n, err := strconv.Atoi(t)
 	if err != nil || n < 1 || n > 4 {
-		return 0, fmt.Errorf("%w: severity %q: use 1, 2, 3 or 4 (SEV1 is the worst)", ErrInvalid, s)
+		return 0, store.Errorf(ErrInvalid, "severity %q: use 1, 2, 3 or 4 (SEV1 is the worst)", s)
 	}
 	return Severity(n), nil
 }

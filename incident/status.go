@@ -1,9 +1,10 @@
 package incident
 
 import (
-	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 // Status is where an incident is in its lifecycle.
@@ -29,7 +30,7 @@ var OpenStatuses = []Status{Investigating, Identified, Mitigating, Monitoring}
 func ParseStatus(s string) (Status, error) {
 	st := Status(strings.ToLower(strings.TrimSpace(s)))
 	if st.index() < 0 {
-		return "", fmt.Errorf("%w: status %q: use one of %s", ErrInvalid, s, joinStatuses(Lifecycle))
+		return "", store.Errorf(ErrInvalid, "status %q: use one of %s", s, joinStatuses(Lifecycle))
 	}
 	return st, nil
 }

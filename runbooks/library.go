@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
+	"github.com/firebreak/firebreak/store"
 )
 
 // ErrNotFound is returned (wrapped) by Library.Get for an id the library does not have.
@@ -68,7 +69,7 @@ func (l *Library) Get(id string) (*Runbook, error) {
 	if rb, ok := l.byID[id]; ok {
 		return rb, nil
 	}
-	return nil, fmt.Errorf("%w: %q is not in the library; `firebreak runbook list` shows the ids", ErrNotFound, id)
+	return nil, store.Errorf(ErrNotFound, "%q is not in the library; `firebreak runbook list` shows the ids", id)
 }
 
 // CheckLibrary reads the built-in runbooks and every *.toml under dirs and returns every runbook as far as

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,10 +20,10 @@ import (
 func (db *DB) Backup(ctx context.Context, dest string) error {
 	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("%w: %s already exists: choose a new file name (a backup never overwrites)", ErrUnusable, dest)
+		return Errorf(ErrUnusable, "%s already exists: choose a new file name (a backup never overwrites)", dest)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: cannot create %s: %v", ErrUnusable, dest, unwrapPathErr(err))
+		return Errorf(ErrUnusable, "cannot create %s: %v", dest, unwrapPathErr(err))
 	}
 	f.Close()
 	if err := db.backupTo(ctx, dest); err != nil {
@@ -100,7 +101,7 @@ func (db *DB) VerifyAll(ctx context.Context) error {
 // so a restore loses nothing either.
 func Restore(ctx context.Context, file, target string) (kept string, err error) {
 	if _, err := os.Stat(file); err != nil {
-		return "", fmt.Errorf("%w: backup %s: %v", ErrUnusable, file, unwrapPathErr(err))
+		return "", Errorf(ErrUnusable, "backup %s: %v", file, unwrapPathErr(err))
 	}
 	target, err = filepath.Abs(target)
 	if err != nil {
@@ -111,21 +112,28 @@ func Restore(ctx context.Context, file, target string) (kept string, err error) 
 	}
 	lock, err := os.OpenFile(target+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s-lock: %v", ErrUnusable, target, unwrapPathErr(err))
+		return "", Errorf(ErrUnusable, "%s-lock: %v", target, unwrapPathErr(err))
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return "", fmt.Errorf("%w: %s is in use by a running firebreak (a console or a command): close them all, then restore", ErrUnusable, target)
+		return "", Errorf(ErrUnusable, "%s is in use by a running firebreak (a console or a command): close them all, then restore", target)
 	}
 
 	tmp := fmt.Sprintf("%s.restoring-%d", target, os.Getpid())
 	defer os.Remove(tmp)
 	defer os.Remove(tmp + "-lock")
 	if err := copyFile(file, tmp); err != nil {
-		return "", fmt.Errorf("%w: reading backup %s: %v", ErrUnusable, file, err)
+		return "", Errorf(ErrUnusable, "reading backup %s: %v", file, err)
 	}
 	check, err := Open(ctx, tmp, Options{})
 	if err != nil {
+		var se sqlite3.Error
+		switch {
+		case errors.As(err, &se) && se.Code == sqlite3.ErrNotADB, strings.Contains(err.Error(), "not a firebreak database"):
+			return "", Errorf(ErrUnusable, "%s is not a firebreak backup (not a SQLite database): nothing restored", file)
+		case errors.Is(err, ErrUnusable):
+			return "", Errorf(ErrUnusable, "backup %s cannot be used: %s: nothing restored", file, strings.ReplaceAll(err.Error(), tmp, file))
+		}
 		return "", fmt.Errorf("backup %s cannot be used: %w", file, err)
 	}
 	err = check.VerifyAll(ctx)
@@ -134,11 +142,11 @@ func Restore(ctx context.Context, file, target string) (kept string, err error) 
 	}
 	check.Close()
 	if err != nil {
-		return "", fmt.Errorf("%w: backup %s failed verification, nothing restored: %v", ErrUnusable, file, err)
+		return "", Errorf(ErrUnusable, "backup %s failed verification, nothing restored: %v", file, err)
 	}
 
 	if _, err := os.Stat(target); err == nil {
-		kept = fmt.Sprintf("%s.before-restore-%s", target, time.Now().UTC().Format("20060102T150405Z"))
+		kept = freeName(fmt.Sprintf("%s.before-restore-%s", target, time.Now().UTC().Format("20060102T150405Z")))
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if err := os.Rename(target+suffix, kept+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return "", fmt.Errorf("keeping the current database aside: %w", err)
@@ -156,7 +164,7 @@ func Restore(ctx context.Context, file, target string) (kept string, err error) 
 func prepareDir(path string) error {
 	st, err := os.Stat(filepath.Dir(path))
 	if err != nil || !st.IsDir() {
-		return fmt.Errorf("%w: directory %s does not exist: create it or choose another --db", ErrUnusable, filepath.Dir(path))
+		return Errorf(ErrUnusable, "directory %s does not exist: create it or choose another --db", filepath.Dir(path))
 	}
 	return nil
 }
@@ -180,4 +188,22 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// freeName returns base, or base-2, base-3, ... whichever is not taken (with its -wal and -shm), so a
+// second restore in the same second never replaces the database the first one kept.
+func freeName(base string) string {
+	name := base
+	for n := 2; ; n++ {
+		taken := false
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if _, err := os.Lstat(name + suffix); err == nil {
+				taken = true
+			}
+		}
+		if !taken {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", base, n)
+	}
 }

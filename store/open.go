@@ -66,14 +66,14 @@ type Options struct {
 // their owner (0600).
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if path == "" {
-		return nil, fmt.Errorf("%w: empty database path", ErrUnusable)
+		return nil, Errorf(ErrUnusable, "empty database path")
 	}
 	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("%w: %s: database paths cannot contain '?' or '#'", ErrUnusable, path)
+		return nil, Errorf(ErrUnusable, "%s: database paths cannot contain '?' or '#'", path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrUnusable, path, err)
+		return nil, Errorf(ErrUnusable, "%s: %v", path, err)
 	}
 	if err := prepareFile(abs, opt); err != nil {
 		return nil, err
@@ -140,11 +140,10 @@ func probe(ctx context.Context, path string) error {
 // checkVersion refuses a database from a newer firebreak, or another program's database.
 func checkVersion(path string, version, tables int) error {
 	if version > SchemaVersion() {
-		return fmt.Errorf("%w: %s was written by a newer firebreak (schema %d; this one knows up to %d): upgrade firebreak, or use another --db",
-			ErrUnusable, path, version, SchemaVersion())
+		return Errorf(ErrUnusable, "%s was written by a newer firebreak (schema %d; this one knows up to %d): upgrade firebreak, or use another --db", path, version, SchemaVersion())
 	}
 	if version == 0 && tables > 0 {
-		return fmt.Errorf("%w: %s is a SQLite database of another program, not firebreak's: choose another --db", ErrUnusable, path)
+		return Errorf(ErrUnusable, "%s is a SQLite database of another program, not firebreak's: choose another --db", path)
 	}
 	return nil
 }
@@ -156,26 +155,26 @@ func prepareFile(path string, opt Options) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist) && opt.CreateDir:
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("%w: cannot create %s for the database: %v", ErrUnusable, dir, err)
+			return Errorf(ErrUnusable, "cannot create %s for the database: %v", dir, err)
 		}
 	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("%w: directory %s does not exist: create it or choose another --db", ErrUnusable, dir)
+		return Errorf(ErrUnusable, "directory %s does not exist: create it or choose another --db", dir)
 	case err != nil:
-		return fmt.Errorf("%w: %s: %v", ErrUnusable, dir, unwrapPathErr(err))
+		return Errorf(ErrUnusable, "%s: %v", dir, unwrapPathErr(err))
 	case !st.IsDir():
-		return fmt.Errorf("%w: %s is not a directory: choose another --db", ErrUnusable, dir)
+		return Errorf(ErrUnusable, "%s is not a directory: choose another --db", dir)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("%w: cannot open %s: %v: choose another --db or fix its permissions", ErrUnusable, path, unwrapPathErr(err))
+		return Errorf(ErrUnusable, "cannot open %s: %v: choose another --db or fix its permissions", path, unwrapPathErr(err))
 	}
 	st, err = f.Stat()
 	f.Close()
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnusable, path, err)
+		return Errorf(ErrUnusable, "%s: %v", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is not a regular file", ErrUnusable, path)
+		return Errorf(ErrUnusable, "%s is not a regular file", path)
 	}
 	return nil
 }
@@ -209,7 +208,7 @@ func privatise(path string) error {
 func lockShared(path string) (*os.File, error) {
 	f, err := os.OpenFile(path+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s-lock: %v", ErrUnusable, path, unwrapPathErr(err))
+		return nil, Errorf(ErrUnusable, "%s-lock: %v", path, unwrapPathErr(err))
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -219,7 +218,7 @@ func lockShared(path string) (*os.File, error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			f.Close()
-			return nil, fmt.Errorf("%w: %s is being restored by another firebreak; try again when it is done", ErrUnusable, path)
+			return nil, Errorf(ErrUnusable, "%s is being restored by another firebreak; try again when it is done", path)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -234,11 +233,11 @@ func classify(path string, err error) error {
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrNotADB:
-			return fmt.Errorf("%w: %s is not a firebreak database (not SQLite): choose another --db", ErrUnusable, path)
+			return Errorf(ErrUnusable, "%s is not a firebreak database (not SQLite): choose another --db", path)
 		case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrReadonly, sqlite3.ErrAuth:
-			return fmt.Errorf("%w: cannot open %s (%v): check the directory is writable, or choose another --db", ErrUnusable, path, se)
+			return Errorf(ErrUnusable, "cannot open %s (%v): check the directory is writable, or choose another --db", path, se)
 		case sqlite3.ErrCorrupt:
-			return fmt.Errorf("%w: %s is corrupt: restore it from a backup (firebreak restore FILE)", ErrUnusable, path)
+			return Errorf(ErrUnusable, "%s is corrupt: restore it from a backup (firebreak restore FILE)", path)
 		}
 	}
 	return err

@@ -28,7 +28,7 @@ func cmdAudit(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		if _, err := db.Incident(ctx, id); errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%w: %s does not exist", incident.ErrNotFound, incident.Ref(id))
+			return store.Errorf(incident.ErrNotFound, "%s does not exist", incident.Ref(id))
 		}
 		ids = []int64{id}
 	} else {

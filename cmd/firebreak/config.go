@@ -10,6 +10,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident/notify"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
+	"github.com/firebreak/firebreak/store"
 )
 
 // errConfig marks a config file that cannot be used (exit 2).
@@ -77,7 +78,7 @@ func defaultConfig() *Config {
 func configPath(explicit string) (string, error) {
 	if explicit != "" {
 		if _, err := os.Stat(explicit); err != nil {
-			return "", fmt.Errorf("%w: --config %s: %v", errConfig, explicit, errors.Unwrap(err))
+			return "", store.Errorf(errConfig, "--config %s: %v", explicit, errors.Unwrap(err))
 		}
 		return explicit, nil
 	}
@@ -107,14 +108,14 @@ func loadConfig(path string) (*Config, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errConfig, err)
+		return nil, store.Errorf(errConfig, "%v", err)
 	}
 	cfg.file = path
 	if err := tomlcheck.Decode(path, data, cfg); err != nil {
-		return nil, fmt.Errorf("%w: %v", errConfig, err)
+		return nil, store.Errorf(errConfig, "%v", err)
 	}
 	if ps := cfg.check(data); len(ps) > 0 {
-		return nil, fmt.Errorf("%w: %v", errConfig, ps)
+		return nil, store.Errorf(errConfig, "%v", ps)
 	}
 	return cfg, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/rollout"
+	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/ui/deps"
 )
 
@@ -31,7 +32,7 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 	h := a.cfg.Hours
 	hours, err := rollout.NewHours(h.TimeZone, h.Days, h.Start, h.End, h.Holidays)
 	if err != nil {
-		return deps.Deps{}, fmt.Errorf("%w: %v", errConfig, err)
+		return deps.Deps{}, store.Errorf(errConfig, "%v", err)
 	}
 	runbookDir := "runbooks"
 	if len(a.cfg.RunbookDirs) > 0 {

@@ -4,10 +4,6 @@ package main
 // TestMain builds it once, and every test runs it with os/exec in an environment of its own (FIREBREAK_DB,
 // HOME, XDG_CONFIG_HOME and XDG_DATA_HOME in a temp dir, and a temp working directory, so no real config
 // or database is ever read).
-//
-// Bugs that these tests found and that are not fixed yet are reported with knownBug: the assertion runs,
-// the failure is logged as "KNOWN BUG", and the suite stays green unless FIREBREAK_E2E_STRICT=1, which turns
-// them into failures (set it once the fix lands, then drop the knownBug call).
 
 import (
 	"bufio"
@@ -291,18 +287,6 @@ func wantError(t *testing.T, what string, stdout, stderr string, code, want int,
 			t.Errorf("%s: stderr %q does not mention %q", what, stderr, c)
 		}
 	}
-}
-
-// knownBug records a failed assertion about a bug that is reported and not fixed yet. It fails the test
-// only with FIREBREAK_E2E_STRICT=1.
-func knownBug(t *testing.T, bug string, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf("KNOWN BUG (%s): %s", bug, fmt.Sprintf(format, args...))
-	if os.Getenv("FIREBREAK_E2E_STRICT") == "1" {
-		t.Error(msg)
-		return
-	}
-	t.Log(msg + " [not failing the suite; FIREBREAK_E2E_STRICT=1 makes it fail]")
 }
 
 // eventually polls cond every 20ms until it returns true or the deadline passes.

@@ -173,7 +173,9 @@ timeout = "1s"
 		t.Errorf("declare took %v with a hanging hook, want well under a second", took)
 	}
 	t.Logf("declare took %v", took)
-	// Positive control for the process scan below: the hook is seen running first.
+	// The hook is still running after declare returned: declare did not wait for it (a synchronous hook
+	// would have been killed at its 1s timeout before declare returned). This is also the positive control
+	// for the process scan that checks, below, that the hook was killed.
 	pollUntil(t, 5*time.Second, "the hook's sleep process is running", sleeping)
 	ev := e.waitEvent("INC-1", "notify_failed", 6*time.Second, nil)
 	if !strings.Contains(ev.Text, "slow pager") || !strings.Contains(ev.Text, "timed out") {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/store"
 )
 
 // listFlag is a flag that may be given more than once.
@@ -36,7 +37,7 @@ func (a *app) inventory(flags []string) (*inventory.Inventory, error) {
 	}
 	inv, err := inventory.Load(paths, opt)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", incident.ErrInvalid, err)
+		return nil, store.Errorf(incident.ErrInvalid, "%v", err)
 	}
 	return inv, nil
 }
@@ -45,7 +46,7 @@ func (a *app) inventory(flags []string) (*inventory.Inventory, error) {
 func (a *app) selectHosts(inv *inventory.Inventory, pattern string) ([]*inventory.Host, error) {
 	sel, err := inv.Select(pattern)
 	if err != nil {
-		return nil, fmt.Errorf("%w: host pattern %q: %v", incident.ErrInvalid, pattern, err)
+		return nil, store.Errorf(incident.ErrInvalid, "host pattern %q: %v", pattern, err)
 	}
 	for _, u := range sel.Unmatched {
 		fmt.Fprintf(a.stderr, "firebreak: warning: %q in the pattern matches no host or group\n", u)

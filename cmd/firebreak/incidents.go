@@ -373,7 +373,7 @@ func (a *app) report(inc *incident.Incident, events []store.Event, err error) er
 func parseSeq(s string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
 	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%w: %q is not an event number: firebreak timeline ID shows them", incident.ErrInvalid, s)
+		return 0, store.Errorf(incident.ErrInvalid, "%q is not an event number: firebreak timeline ID shows them", s)
 	}
 	return n, nil
 }

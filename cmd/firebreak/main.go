@@ -121,11 +121,11 @@ var errUsage = errors.New("usage")
 var errFailed = errors.New("failed")
 
 func usageErrorf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+	return store.Errorf(errUsage, "%s", fmt.Sprintf(format, args...))
 }
 
 func failedf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errFailed, fmt.Sprintf(format, args...))
+	return store.Errorf(errFailed, "%s", fmt.Sprintf(format, args...))
 }
 
 func exitCode(err error) int {
@@ -139,24 +139,10 @@ func exitCode(err error) int {
 	return 1
 }
 
-// oneLine renders err as the single line the contract promises, without the sentinel words ("invalid
-// input: ", "refused: ") that are there only to choose the exit code.
+// oneLine renders err as the single line the contract promises. Errors carry their kind (for the exit
+// code) apart from their message, so the message is shown as it is; only further lines are summarised.
 func oneLine(err error) string {
 	msg := err.Error()
-	sentinels := []string{errUsage.Error(), errFailed.Error(), errConfig.Error(), incident.ErrInvalid.Error(),
-		incident.ErrRefused.Error(), incident.ErrNotFound.Error(), store.ErrUnusable.Error()}
-	for changed := true; changed; {
-		changed = false
-		for _, s := range sentinels {
-			p := s + ": "
-			if strings.HasPrefix(msg, p) {
-				msg, changed = msg[len(p):], true
-			}
-			if i := strings.Index(msg, ": "+p); i >= 0 {
-				msg, changed = msg[:i+2]+msg[i+2+len(p):], true
-			}
-		}
-	}
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i] + fmt.Sprintf(" (and %d more lines)", strings.Count(msg, "\n"))
 	}

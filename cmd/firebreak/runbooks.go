@@ -11,6 +11,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/lint"
+	"github.com/firebreak/firebreak/store"
 )
 
 // runbookDirs are the configured runbook directories, then ./runbooks when it exists.
@@ -37,7 +38,7 @@ func (a *app) library() (*runbooks.Library, error) {
 		return lib, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", incident.ErrInvalid, err)
+		return nil, store.Errorf(incident.ErrInvalid, "%v", err)
 	}
 	return lib, nil
 }
@@ -49,7 +50,7 @@ func (a *app) runbook(id string) (*runbooks.Runbook, error) {
 	}
 	rb, err := lib.Get(id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", incident.ErrNotFound, err)
+		return nil, store.Errorf(incident.ErrNotFound, "%v", err)
 	}
 	return rb, nil
 }
@@ -174,7 +175,7 @@ func cmdRunbookLint(ctx context.Context, a *app, args []string) error {
 		report, err = lint.Paths(ctx, paths)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", incident.ErrInvalid, err)
+		return store.Errorf(incident.ErrInvalid, "%v", err)
 	}
 	if *asJSON {
 		if err := writeJSON(a, report); err != nil {

@@ -82,7 +82,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if inc.Status == incident.Closed {
-		return fmt.Errorf("%w: %s is closed: declare a new incident to run anything", incident.ErrRefused, inc.Ref())
+		return store.Errorf(incident.ErrRefused, "%s is closed: declare a new incident to run anything", inc.Ref())
 	}
 	spec, err := a.runSpec(inc, &f)
 	if err != nil {
@@ -108,7 +108,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 			for _, r := range ge.Refusals {
 				fmt.Fprintf(a.stderr, "  refused by %s: %s\n    %s\n", r.Guard, r.Message, r.Fix)
 			}
-			return fmt.Errorf("%w: %s", incident.ErrRefused, ge.Error())
+			return store.Errorf(incident.ErrRefused, "%s", ge.Error())
 		}
 		return err
 	}
@@ -137,11 +137,10 @@ func (a *app) runSpec(inc *incident.Incident, f *runFlags) (rollout.Spec, error)
 		}
 		st, ok := rb.Step(f.step)
 		if !ok {
-			return spec, fmt.Errorf("%w: runbook %s has no step %q (firebreak runbook show %s)", incident.ErrNotFound, rb.ID, f.step, rb.ID)
+			return spec, store.Errorf(incident.ErrNotFound, "runbook %s has no step %q (firebreak runbook show %s)", rb.ID, f.step, rb.ID)
 		}
 		if !st.IsScript() {
-			return spec, fmt.Errorf("%w: step %s/%s is a manual step: tick it with firebreak tick %s %s %s",
-				incident.ErrInvalid, rb.ID, st.ID, inc.Ref(), rb.ID, st.ID)
+			return spec, store.Errorf(incident.ErrInvalid, "step %s/%s is a manual step: tick it with firebreak tick %s %s %s", rb.ID, st.ID, inc.Ref(), rb.ID, st.ID)
 		}
 		step = st
 		spec.Runbook, spec.Step, spec.Title = rb.ID, st.ID, st.Title
@@ -167,12 +166,12 @@ func (a *app) runSpec(inc *incident.Incident, f *runFlags) (rollout.Spec, error)
 		return spec, err
 	}
 	if len(spec.Hosts) == 0 {
-		return spec, fmt.Errorf("%w: pattern %q matches no host in the inventory (firebreak hosts lists them all)", incident.ErrInvalid, pattern)
+		return spec, store.Errorf(incident.ErrInvalid, "pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
 	}
 	spec.Pattern = pattern
 	stages := firstNonEmpty(f.stages, step.Stages.String(), a.cfg.Runs.Stages)
 	if spec.Stages, err = runbooks.ParseStages(stages); err != nil {
-		return spec, fmt.Errorf("%w: --stages %q: %v", incident.ErrInvalid, stages, err)
+		return spec, store.Errorf(incident.ErrInvalid, "--stages %q: %v", stages, err)
 	}
 	mf := a.cfg.Runs.MaxFail
 	if step.MaxFail != nil {
@@ -180,7 +179,7 @@ func (a *app) runSpec(inc *incident.Incident, f *runFlags) (rollout.Spec, error)
 	}
 	mf = firstNonEmpty(f.maxFail, mf, "0")
 	if spec.MaxFail, err = runbooks.ParseMaxFail(mf); err != nil {
-		return spec, fmt.Errorf("%w: --max-fail %q: %v", incident.ErrInvalid, mf, err)
+		return spec, store.Errorf(incident.ErrInvalid, "--max-fail %q: %v", mf, err)
 	}
 	spec.Concurrency = a.cfg.Runs.Concurrency
 	if step.Concurrency > 0 {
@@ -210,7 +209,7 @@ func (a *app) runSpec(inc *incident.Incident, f *runFlags) (rollout.Spec, error)
 func parseDuration(flag, s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%w: %s %q: use a duration like 30s or 5m", incident.ErrInvalid, flag, s)
+		return 0, store.Errorf(incident.ErrInvalid, "%s %q: use a duration like 30s or 5m", flag, s)
 	}
 	return d, nil
 }
@@ -227,7 +226,7 @@ func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) 
 	policy := rollout.Policy{TwoPerson: a.cfg.Approval.TwoPerson}
 	h := a.cfg.Hours
 	if policy.Hours, err = rollout.NewHours(h.TimeZone, h.Days, h.Start, h.End, h.Holidays); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", errConfig, err)
+		return nil, nil, store.Errorf(errConfig, "%v", err)
 	}
 	logDir := filepath.Join(filepath.Dir(db.Path()), "logs", inc.Ref())
 	var mu sync.Mutex
@@ -457,7 +456,7 @@ func parseRunRef(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%w: %q is not a run id: use the form RUN-3 (firebreak runs lists them)", incident.ErrInvalid, s)
+		return 0, store.Errorf(incident.ErrInvalid, "%q is not a run id: use the form RUN-3 (firebreak runs lists them)", s)
 	}
 	return n, nil
 }
@@ -465,9 +464,9 @@ func parseRunRef(s string) (int64, error) {
 func runErr(err error) error {
 	switch {
 	case errors.Is(err, rollout.ErrNotFound), errors.Is(err, store.ErrNotFound):
-		return fmt.Errorf("%w: %v", incident.ErrNotFound, err)
+		return store.Errorf(incident.ErrNotFound, "%v", err)
 	case errors.Is(err, rollout.ErrRefused):
-		return fmt.Errorf("%w: %v", incident.ErrRefused, err)
+		return store.Errorf(incident.ErrRefused, "%v", err)
 	}
 	return err
 }
@@ -505,7 +504,7 @@ func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(hosts) == 0 {
-		return fmt.Errorf("%w: pattern %q matches no host", incident.ErrInvalid, *hostsFlag)
+		return store.Errorf(incident.ErrInvalid, "pattern %q matches no host", *hostsFlag)
 	}
 	connect, _ := time.ParseDuration(a.cfg.Runs.ConnectTimeout)
 	pool := transport.NewPool(transport.Config{ConnectTimeout: connect})

@@ -17,17 +17,16 @@ func Approve(ctx context.Context, db *store.DB, run int64, actor string, notify 
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		r, err := tx.Run(ctx, run)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%w: %s does not exist (firebreak runs lists them)", ErrNotFound, RunRef(run))
+			return store.Errorf(ErrNotFound, "%s does not exist (firebreak runs lists them)", RunRef(run))
 		}
 		if err != nil {
 			return err
 		}
 		switch {
 		case r.Status != StatusWaiting || r.WaitingFor != "approval":
-			return fmt.Errorf("%w: %s is %s and is not waiting for an approval", ErrRefused, RunRef(run), describeStatus(r))
+			return store.Errorf(ErrRefused, "%s is %s and is not waiting for an approval", RunRef(run), describeStatus(r))
 		case PersonOf(r.StartedBy) == person:
-			return fmt.Errorf("%w: %s was started by %s, who cannot approve it too: another person runs firebreak approve %s (on a shared account: --as NAME)",
-				ErrRefused, RunRef(run), person, RunRef(run))
+			return store.Errorf(ErrRefused, "%s was started by %s, who cannot approve it too: another person runs firebreak approve %s (on a shared account: --as NAME)", RunRef(run), person, RunRef(run))
 		}
 		if err := tx.Approve(ctx, store.Approval{Run: run, Stage: r.Stage, Person: person, Actor: actor, At: time.Now()}); err != nil {
 			return err

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// RetroVersion is one saved version of a retrospective section.
+type RetroVersion struct {
+	Incident int64
+	Section  string
+	Version  int
+	Text     string
+	Author   string
+	At       time.Time
+	Base     int
+	Conflict bool
+}
+
+// SaveRetroVersion appends a version of a section; its number is one past the newest.
+func (tx *Tx) SaveRetroVersion(ctx context.Context, v *RetroVersion) error {
+	var newest int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM retro_versions WHERE incident_id = ? AND section = ?`,
+		v.Incident, v.Section).Scan(&newest); err != nil {
+		return err
+	}
+	v.Version = newest + 1
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO retro_versions (incident_id, section, version, text, author, at, base, conflict)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, v.Incident, v.Section, v.Version, v.Text, v.Author, FormatTime(v.At), v.Base, v.Conflict)
+	return err
+}
+
+// LatestRetroVersions returns the newest version of every saved section of an incident's retrospective.
+func (db *DB) LatestRetroVersions(ctx context.Context, incident int64) (map[string]RetroVersion, error) {
+	return latestRetro(ctx, db.readers, incident)
+}
+
+// LatestRetroVersions is LatestRetroVersions inside the transaction.
+func (tx *Tx) LatestRetroVersions(ctx context.Context, incident int64) (map[string]RetroVersion, error) {
+	return latestRetro(ctx, tx.tx, incident)
+}
+
+func latestRetro(ctx context.Context, q querier, incident int64) (map[string]RetroVersion, error) {
+	rows, err := q.QueryContext(ctx, `SELECT section, version, text, author, at, base, conflict FROM retro_versions r
+		WHERE incident_id = ? AND version = (SELECT max(version) FROM retro_versions WHERE incident_id = r.incident_id AND section = r.section)`, incident)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]RetroVersion{}
+	for rows.Next() {
+		v := RetroVersion{Incident: incident}
+		var at string
+		if err := rows.Scan(&v.Section, &v.Version, &v.Text, &v.Author, &at, &v.Base, &v.Conflict); err != nil {
+			return nil, err
+		}
+		v.At, _ = ParseTime(at)
+		out[v.Section] = v
+	}
+	return out, rows.Err()
+}
+
+// RetroHistory lists every version of one section, oldest first.
+func (db *DB) RetroHistory(ctx context.Context, incident int64, section string) ([]RetroVersion, error) {
+	rows, err := db.readers.QueryContext(ctx, `SELECT version, text, author, at, base, conflict FROM retro_versions
+		WHERE incident_id = ? AND section = ? ORDER BY version`, incident, section)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RetroVersion
+	for rows.Next() {
+		v := RetroVersion{Incident: incident, Section: section}
+		var at string
+		if err := rows.Scan(&v.Version, &v.Text, &v.Author, &at, &v.Base, &v.Conflict); err != nil {
+			return nil, err
+		}
+		v.At, _ = ParseTime(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ActionItem is one version of a retrospective action item.
+type ActionItem struct {
+	Incident int64
+	Item     int
+	Version  int
+	Text     string
+	Owner    string
+	Ticket   string
+	Due      string
+	Kind     string
+	Done     bool
+	Removed  bool
+	Author   string
+	At       time.Time
+}
+
+// SaveActionItem appends a version of an action item; Item 0 makes a new item.
+func (tx *Tx) SaveActionItem(ctx context.Context, a *ActionItem) error {
+	if a.Item == 0 {
+		if err := tx.tx.QueryRowContext(ctx, `SELECT coalesce(max(item), 0) + 1 FROM retro_actions WHERE incident_id = ?`, a.Incident).Scan(&a.Item); err != nil {
+			return err
+		}
+	}
+	if err := tx.tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM retro_actions WHERE incident_id = ? AND item = ?`,
+		a.Incident, a.Item).Scan(&a.Version); err != nil {
+		return err
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO retro_actions (incident_id, item, version, text, owner, ticket, due, kind, done, removed, author, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.Incident, a.Item, a.Version, a.Text, a.Owner, a.Ticket, a.Due, a.Kind, a.Done, a.Removed, a.Author, FormatTime(a.At))
+	return err
+}
+
+// ActionItems returns the newest version of each action item of an incident (removed ones included).
+func (db *DB) ActionItems(ctx context.Context, incident int64) ([]ActionItem, error) {
+	return actionItems(ctx, db.readers, incident)
+}
+
+// ActionItems is ActionItems inside the transaction.
+func (tx *Tx) ActionItems(ctx context.Context, incident int64) ([]ActionItem, error) {
+	return actionItems(ctx, tx.tx, incident)
+}
+
+func actionItems(ctx context.Context, q querier, incident int64) ([]ActionItem, error) {
+	rows, err := q.QueryContext(ctx, `SELECT item, version, text, owner, ticket, due, kind, done, removed, author, at FROM retro_actions a
+		WHERE incident_id = ? AND version = (SELECT max(version) FROM retro_actions WHERE incident_id = a.incident_id AND item = a.item)
+		ORDER BY item`, incident)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ActionItem
+	for rows.Next() {
+		a := ActionItem{Incident: incident}
+		var at string
+		if err := rows.Scan(&a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at); err != nil {
+			return nil, err
+		}
+		a.At, _ = ParseTime(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
