@@ -52,3 +52,11 @@ type (
 		Reason string `json:"reason"`
 	}
 )
+
+// KindRetroState records a retrospective moving between draft, review and published.
+const KindRetroState = "retro_state"
+
+type retroStateData struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}

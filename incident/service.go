@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -383,3 +384,34 @@ func cleanText(what, text string, max int) (string, error) {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }
+
+// Retrospective states.
+const (
+	RetroDraft     = "draft"
+	RetroReview    = "review"
+	RetroPublished = "published"
+)
+
+// SetRetroState moves the retrospective between draft, review and published: draft to review and back,
+// review to published, and published back to review to reopen it. Each move is an event.
+func (s *Service) SetRetroState(ctx context.Context, id int64, to string) (*Incident, []store.Event, error) {
+	allowed := map[string][]string{RetroDraft: {RetroReview}, RetroReview: {RetroDraft, RetroPublished}, RetroPublished: {RetroReview}}
+	if _, ok := allowed[to]; !ok {
+		return nil, nil, store.Errorf(ErrInvalid, "retrospective state %q: use draft, review or published", to)
+	}
+	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
+		from := inc.RetroState
+		if from == "" {
+			from = RetroDraft
+		}
+		if from == to {
+			return nil, nil
+		}
+		if !slices.Contains(allowed[from], to) {
+			return nil, store.Errorf(ErrRefused, "the retrospective of %s is %s and cannot go to %s: next is %s", inc.Ref(), from, to,
+				strings.Join(allowed[from], " or "))
+		}
+		return []Draft{{Kind: KindRetroState, Text: fmt.Sprintf("retrospective %s → %s", from, to),
+			Data: retroStateData{From: from, To: to}}}, nil
+	})
+}

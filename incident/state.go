@@ -122,6 +122,12 @@ func (inc *Incident) Apply(ev store.Event) error {
 			return bad(err)
 		}
 		inc.applyChecklist(ev, d)
+	case KindRetroState:
+		var d retroStateData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return bad(err)
+		}
+		inc.RetroState = d.To
 	case KindHide:
 		var d hideData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {

@@ -93,9 +93,11 @@ func (tx *Tx) AppendEvent(ctx context.Context, ev *Event) error {
 // EventQuery selects events of one incident.
 type EventQuery struct {
 	Incident int64
-	AfterSeq int64 // only events with seq > AfterSeq
-	Limit    int   // at most this many (0: all)
-	Newest   bool  // the newest Limit events (still returned oldest first)
+	AfterSeq int64    // only events with seq > AfterSeq
+	Limit    int      // at most this many (0: all)
+	Newest   bool     // the newest Limit events (still returned oldest first)
+	Kinds    []string // only these kinds (none: all)
+	Seqs     []int64  // only these events (none: all)
 }
 
 // Events returns an incident's events in seq order.
@@ -122,8 +124,21 @@ func queryEvents(ctx context.Context, q querier, eq EventQuery) ([]Event, error)
 	if eq.Newest {
 		order = "DESC"
 	}
+	where, args := "incident_id = ? AND seq > ?", []any{eq.Incident, eq.AfterSeq}
+	if len(eq.Kinds) > 0 {
+		where += " AND kind IN (?" + repeat(",?", len(eq.Kinds)-1) + ")"
+		for _, k := range eq.Kinds {
+			args = append(args, k)
+		}
+	}
+	if len(eq.Seqs) > 0 {
+		where += " AND seq IN (?" + repeat(",?", len(eq.Seqs)-1) + ")"
+		for _, n := range eq.Seqs {
+			args = append(args, n)
+		}
+	}
 	rows, err := q.QueryContext(ctx, `SELECT incident_id, seq, at, actor, kind, text, data, prev_hash, hash FROM events
-		WHERE incident_id = ? AND seq > ? ORDER BY seq `+order+` LIMIT ?`, eq.Incident, eq.AfterSeq, limit)
+		WHERE `+where+` ORDER BY seq `+order+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -157,4 +172,28 @@ func scanEvent(rows *sql.Rows) (Event, error) {
 	}
 	ev.At = t
 	return ev, nil
+}
+
+// ActorCount is how many events one actor recorded in an incident.
+type ActorCount struct {
+	Actor string
+	N     int
+}
+
+// ActorCounts lists the actors of an incident's events, in order of their first event.
+func (db *DB) ActorCounts(ctx context.Context, incident int64) ([]ActorCount, error) {
+	rows, err := db.readers.QueryContext(ctx, `SELECT actor, count(*) FROM events WHERE incident_id = ? GROUP BY actor ORDER BY min(seq)`, incident)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ActorCount
+	for rows.Next() {
+		var a ActorCount
+		if err := rows.Scan(&a.Actor, &a.N); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

@@ -116,7 +116,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 }
 
 func dsn(path, params string) string {
-	return path + "?" + params + "&_loc=UTC&_cache_size=-16000"
+	return path + "?" + params + "&_loc=UTC&_cache_size=-16000&_stmt_cache_size=64"
 }
 
 // probe looks at an existing file without changing it (opening the writer switches the file to WAL mode,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/incident/notify"
+	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 	"github.com/firebreak/firebreak/store"
 )
@@ -34,8 +35,15 @@ type Config struct {
 	Runs RunDefaults `toml:"runs"`
 	// Notify hooks tell people about events.
 	Notify []notify.Hook `toml:"notify"`
+	// Retro configures the retrospective.
+	Retro RetroConfig `toml:"retro"`
 
 	file string // where it was read from ("" for the built-in default)
+}
+
+// RetroConfig is the [retro] table: a custom template replaces the default sections.
+type RetroConfig struct {
+	Sections retro.Template `toml:"sections"`
 }
 
 // Hours are working hours in a time zone, with holidays.
@@ -181,6 +189,13 @@ func (c *Config) check(data []byte) tomlcheck.Problems {
 				bad(fmt.Sprintf("notify.timeout: %q is not a duration: use a form like 10s", h.Timeout), "notify", i, "timeout")
 			}
 		}
+	}
+	seenSlug := map[string]bool{}
+	for i, sec := range c.Retro.Sections {
+		if sec.Slug == "" || sec.Title == "" || strings.ContainsAny(sec.Slug, " /") || seenSlug[sec.Slug] {
+			bad("retro.sections: each section needs a unique slug (no spaces) and a title, like { slug = \"summary\", title = \"Summary\", prompt = \"...\" }", "retro", "sections", i)
+		}
+		seenSlug[sec.Slug] = true
 	}
 	for name, p := range c.InventoryNames {
 		if p == "" {

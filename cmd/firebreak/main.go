@@ -61,6 +61,8 @@ func init() {
 		{name: "approve", usage: "approve RUN", summary: "approve the wide stages of someone else's run", run: cmdApprove},
 		{name: "halt", usage: "halt [--reason TEXT]", summary: "the off-switch: stop every run everywhere now", run: cmdHalt},
 		{name: "resume", usage: "resume [--reason TEXT]", summary: "allow runs again after a halt", run: cmdResume},
+		{name: "retro", usage: "retro show|set|check|state|action ID ...", summary: "the blameless retrospective (firebreak help retro)", run: cmdRetro},
+		{name: "export", usage: "export ID [--format md|json] [-o FILE]", summary: "the retrospective as Markdown or JSON", run: cmdExport},
 		{name: "audit", usage: "audit verify [ID]", summary: "prove no event was changed or removed", run: cmdAudit},
 		{name: "backup", usage: "backup FILE", summary: "a consistent copy of the database, safe while others write", run: cmdBackup},
 		{name: "restore", usage: "restore FILE", summary: "replace the database with a verified backup (refused while in use)", run: cmdRestore},

@@ -1,0 +1,111 @@
+package retro
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Markdown writes the retrospective as CommonMark, with a GFM table for the timeline and a task list for
+// the action items. A drill says so at the top.
+func (r *Retro) Markdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Retrospective: %s %s\n\n", r.Ref, escapeText(r.Title))
+	if r.Drill {
+		b.WriteString("> **DRILL**: this was a game day, not a real incident.\n\n")
+	}
+	inc := r.Incident
+	b.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| Incident | %s |\n| Severity | %s |\n| Status | %s |\n| Retrospective | %s |\n", r.Ref, inc.Severity, inc.Status, r.State)
+	if c := inc.Commander(); c != "" {
+		fmt.Fprintf(&b, "| Commander | %s |\n", cell(c))
+	}
+	b.WriteString("\n")
+	for _, s := range r.Sections {
+		fmt.Fprintf(&b, "## %s\n\n", s.Title)
+		switch s.Slug {
+		case "impact":
+			writeText(&b, s)
+			writeMetrics(&b, r.Metrics)
+		case "action-items":
+			writeText(&b, s)
+			writeActions(&b, r.Actions, r.Suggested)
+		default:
+			writeText(&b, s)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeText(b *strings.Builder, s SectionText) {
+	text := strings.TrimSpace(s.Text)
+	if text == "" {
+		if s.Prompt != "" && s.Slug != "action-items" {
+			fmt.Fprintf(b, "_%s_\n\n", escapeText(s.Prompt))
+		}
+		return
+	}
+	if s.Conflict {
+		b.WriteString("> **Conflict**: two people edited this section at once; both texts are below for a person to merge.\n\n")
+		text = "```\n" + strings.ReplaceAll(text, "```", "` ` `") + "\n```"
+	}
+	b.WriteString(text + "\n\n")
+}
+
+func writeMetrics(b *strings.Builder, m Metrics) {
+	b.WriteString("### Metrics\n\n| Metric | Value |\n|---|---|\n")
+	fmt.Fprintf(b, "| Time to detect | %s |\n| Time to acknowledge | %s |\n| Time to mitigate | %s |\n| Time to resolve | %s |\n",
+		m.TimeToDetect, m.TimeToAcknowledge, m.TimeToMitigate, m.TimeToResolve)
+	fmt.Fprintf(b, "| Hosts touched | %d |\n| Runs (real) | %d |\n| Dry runs | %d |\n| Steps done | %d |\n| Steps skipped | %d |\n\n",
+		m.HostsTouched, m.Runs, m.DryRuns, m.StepsDone, m.StepsSkipped)
+}
+
+func writeActions(b *strings.Builder, actions, suggested []Action) {
+	if len(actions) == 0 && len(suggested) == 0 {
+		b.WriteString("_No action items yet._\n\n")
+		return
+	}
+	for _, a := range actions {
+		mark := " "
+		if a.Done {
+			mark = "x"
+		}
+		fmt.Fprintf(b, "- [%s] %s%s\n", mark, escapeText(strings.Join(strings.Fields(a.Text), " ")), actionDetails(a))
+	}
+	if len(suggested) > 0 {
+		if len(actions) > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("Suggested by firebreak (every remediation that production needed gets a CI quality gate):\n\n")
+		for _, a := range suggested {
+			fmt.Fprintf(b, "- [ ] %s (kind: %s)\n", escapeText(a.Text), a.Kind)
+		}
+	}
+	b.WriteString("\n")
+}
+
+func actionDetails(a Action) string {
+	var parts []string
+	for _, p := range [][2]string{{"owner", a.Owner}, {"ticket", a.Ticket}, {"due", a.Due}, {"kind", a.Kind}} {
+		if p[1] != "" {
+			parts = append(parts, p[0]+": "+escapeText(p[1]))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// JSON writes the retrospective as one JSON document with the same content.
+func (r *Retro) JSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		*Retro
+		Severity string `json:"severity"`
+		Status   string `json:"status"`
+	}{r, r.Incident.Severity.String(), string(r.Incident.Status)})
+}

@@ -1,0 +1,340 @@
+package retro
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/store"
+)
+
+// Metrics are computed from the milestones and the runs.
+type Metrics struct {
+	ImpactStart       time.Time `json:"impact_start,omitzero"`
+	ImpactEnd         time.Time `json:"impact_end,omitzero"`
+	TimeToDetect      Duration  `json:"time_to_detect,omitempty"`
+	TimeToAcknowledge Duration  `json:"time_to_acknowledge,omitempty"`
+	TimeToMitigate    Duration  `json:"time_to_mitigate,omitempty"`
+	TimeToResolve     Duration  `json:"time_to_resolve,omitempty"`
+	HostsTouched      int       `json:"hosts_touched"`
+	Runs              int       `json:"runs"`
+	DryRuns           int       `json:"dry_runs"`
+	StepsDone         int       `json:"steps_done"`
+	StepsSkipped      int       `json:"steps_skipped"`
+}
+
+// Duration is a time.Duration that is JSON as text ("1h5m0s") and empty when unknown.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as text.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d Duration) String() string {
+	if d == 0 {
+		return "-"
+	}
+	return time.Duration(d).Round(time.Second).String()
+}
+
+// keyKinds are the events a timeline shows when nobody starred any.
+var keyKinds = map[string]bool{"declared": true, "status": true, "severity": true, "role": true, "milestone": true,
+	"run_started": true, "run_finished": true, "run_interrupted": true, "halt": true, "resume": true, "break_glass": true,
+	"guard_override": true, "approved": true, "attached": true}
+
+const maxKeyRows = 100
+
+// facts is what the retrospective is drafted from.
+type facts struct {
+	metrics    Metrics
+	responders []Responder
+	rows       []Row
+	moreRows   int
+	runs       []store.RunRow
+	runHosts   map[int64][]store.RunHost
+}
+
+// gather reads the incident's events (in pages, so a 200,000-event timeline never sits in memory whole)
+// and runs.
+func gather(ctx context.Context, db *store.DB, inc *incident.Incident) (*facts, error) {
+	f := &facts{runHosts: map[int64][]store.RunHost{}}
+	counts := map[string]int{}
+	var order []string
+	actors, err := db.ActorCounts(ctx, inc.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range actors {
+		person := incident.ParseActor(a.Actor).Person()
+		if person == "firebreak" {
+			continue
+		}
+		if counts[person] == 0 {
+			order = append(order, person)
+		}
+		counts[person] += a.N
+	}
+	// Only the events the timeline shows are read: starred ones, or the key kinds.
+	q := store.EventQuery{Incident: inc.ID, Seqs: inc.Starred}
+	if len(inc.Starred) == 0 {
+		for k := range keyKinds {
+			q.Kinds = append(q.Kinds, k)
+		}
+		sort.Strings(q.Kinds)
+	}
+	events, err := db.Events(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range events {
+		if _, hidden := inc.Hidden[ev.Seq]; hidden || (len(inc.Starred) == 0 && !isKey(ev)) {
+			continue
+		}
+		if len(f.rows) < maxKeyRows || len(inc.Starred) > 0 {
+			f.rows = append(f.rows, Row{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Kind: ev.Kind, Text: ev.Text})
+		} else {
+			f.moreRows++
+		}
+	}
+	roles := map[string][]string{}
+	for _, r := range incident.Roles {
+		if p := inc.Roles[r]; p != "" {
+			roles[p] = append(roles[p], string(r))
+			if counts[p] == 0 {
+				order = append(order, p)
+			}
+		}
+	}
+	for _, p := range order {
+		f.responders = append(f.responders, Responder{Person: p, Roles: roles[p], Events: counts[p]})
+	}
+	runs, err := db.Runs(ctx, store.RunQuery{Incident: inc.ID})
+	if err != nil {
+		return nil, err
+	}
+	f.runs = runs
+	touched := map[string]bool{}
+	for _, r := range runs {
+		if r.DryRun {
+			f.metrics.DryRuns++
+			continue
+		}
+		f.metrics.Runs++
+		hosts, err := db.RunHosts(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		f.runHosts[r.ID] = hosts
+		for _, h := range hosts {
+			if h.State != "pending" && h.State != "cancelled" && h.State != "skipped" {
+				touched[h.Host] = true
+			}
+		}
+	}
+	f.metrics.HostsTouched = len(touched)
+	for _, c := range inc.Checklists {
+		done, skipped := c.Done()
+		f.metrics.StepsDone += done
+		f.metrics.StepsSkipped += skipped
+	}
+	m := inc.Milestones
+	start := m[incident.ImpactStarted]
+	if start.IsZero() {
+		start = m[incident.Detected]
+	}
+	f.metrics.ImpactStart = start
+	f.metrics.ImpactEnd = firstSet(m[incident.Mitigated], m[incident.ResolvedAt])
+	f.metrics.TimeToDetect = between(m[incident.ImpactStarted], m[incident.Detected])
+	f.metrics.TimeToAcknowledge = between(m[incident.Detected], m[incident.Acknowledged])
+	f.metrics.TimeToMitigate = between(start, m[incident.Mitigated])
+	f.metrics.TimeToResolve = between(start, m[incident.ResolvedAt])
+	return f, nil
+}
+
+func isKey(ev store.Event) bool {
+	if !keyKinds[ev.Kind] {
+		return false
+	}
+	if ev.Kind == "run_started" || ev.Kind == "run_finished" {
+		var d struct {
+			DryRun bool `json:"dry_run"`
+			Plan   struct {
+				DryRun bool `json:"dry_run"`
+			} `json:"plan"`
+		}
+		json.Unmarshal(ev.Data, &d)
+		return !d.DryRun && !d.Plan.DryRun
+	}
+	return true
+}
+
+func between(a, b time.Time) Duration {
+	if a.IsZero() || b.IsZero() || b.Before(a) {
+		return 0
+	}
+	return Duration(b.Sub(a))
+}
+
+func firstSet(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// prefill drafts the sections the data can fill.
+func prefill(inc *incident.Incident, f *facts) map[string]string {
+	d := map[string]string{}
+	kind := "an incident"
+	if inc.Drill {
+		kind = "a drill (game day), not a real incident"
+	}
+	summary := fmt.Sprintf("%s, %s, was %s, declared %s by %s.", inc.Ref(), inc.Severity, kind,
+		inc.DeclaredAt.UTC().Format("2006-01-02 15:04 UTC"), incident.ParseActor(inc.DeclaredBy).Person())
+	if f.metrics.TimeToResolve > 0 {
+		summary += fmt.Sprintf(" It was resolved %s after the impact started.", f.metrics.TimeToResolve)
+	}
+	d["summary"] = summary + "\n\n" + escapeText(inc.Title) + "\n"
+	if !f.metrics.ImpactStart.IsZero() {
+		end := "ongoing"
+		if !f.metrics.ImpactEnd.IsZero() {
+			end = f.metrics.ImpactEnd.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		d["impact"] = fmt.Sprintf("Impact window: %s to %s.\n", f.metrics.ImpactStart.UTC().Format("2006-01-02 15:04 UTC"), end)
+	}
+	d["timeline"] = timelineTable(f)
+	d["resolution"] = resolution(inc, f)
+	d["supporting"] = supporting(inc, f)
+	return d
+}
+
+func timelineTable(f *facts) string {
+	if len(f.rows) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("| Time (UTC) | Who | What |\n|---|---|---|\n")
+	for _, r := range f.rows {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.At.UTC().Format("2006-01-02 15:04:05"), cell(r.Actor), cell(r.Text))
+	}
+	if f.moreRows > 0 {
+		fmt.Fprintf(&b, "\n%d more key events are on the full timeline (firebreak timeline).\n", f.moreRows)
+	}
+	return b.String()
+}
+
+func resolution(inc *incident.Incident, f *facts) string {
+	var b strings.Builder
+	for _, r := range f.runs {
+		if r.DryRun {
+			continue
+		}
+		counts := map[string]int{}
+		for _, h := range f.runHosts[r.ID] {
+			counts[h.State]++
+		}
+		var parts []string
+		for _, s := range []string{"ok", "changed", "skipped", "rolled_back", "failed", "timed_out", "unreachable", "cancelled", "unknown"} {
+			if counts[s] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", counts[s], strings.ReplaceAll(s, "_", " ")))
+			}
+		}
+		what := escapeText(r.Title)
+		if r.Runbook != "" {
+			what = fmt.Sprintf("`%s/%s` (%s)", r.Runbook, r.Step, escapeText(r.Title))
+		}
+		fmt.Fprintf(&b, "- RUN-%d %s on %d hosts, %s: %s (by %s).\n", r.ID, what, len(f.runHosts[r.ID]), r.Status,
+			strings.Join(parts, ", "), escapeText(incident.ParseActor(r.StartedBy).Person()))
+	}
+	for _, c := range inc.Checklists {
+		for _, s := range c.Steps {
+			switch s.State {
+			case incident.StepDone:
+				fmt.Fprintf(&b, "- Step `%s/%s` %s: done by %s.\n", c.Runbook, s.ID, escapeText(s.Title), escapeText(incident.ParseActor(s.By).Person()))
+			case incident.StepSkipped:
+				fmt.Fprintf(&b, "- Step `%s/%s` %s: skipped (%s).\n", c.Runbook, s.ID, escapeText(s.Title), escapeText(s.Reason))
+			}
+		}
+	}
+	return b.String()
+}
+
+func supporting(inc *incident.Incident, f *facts) string {
+	var b strings.Builder
+	b.WriteString("Responders:\n\n")
+	for _, r := range f.responders {
+		roles := ""
+		if len(r.Roles) > 0 {
+			roles = " (" + strings.Join(r.Roles, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "- %s%s\n", escapeText(r.Person), roles)
+	}
+	if len(f.runs) > 0 {
+		b.WriteString("\nRun logs: `firebreak runs RUN-n` lists each host's log file.\n")
+	}
+	b.WriteString(fmt.Sprintf("\nThe full timeline: `firebreak timeline %s`; its integrity: `firebreak audit verify %s`.\n", inc.Ref(), inc.Ref()))
+	return b.String()
+}
+
+// suggest proposes a CI quality gate for every remediation script that ran in production and has no
+// action item naming it yet.
+func suggest(f *facts, actions []Action) []Action {
+	seen := map[string]bool{}
+	var out []Action
+	for _, r := range f.runs {
+		if r.DryRun {
+			continue
+		}
+		var text string
+		if r.Runbook != "" {
+			key := r.Runbook
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			text = fmt.Sprintf("CI quality gate for runbook %s (it ran in production in RUN-%d): run `firebreak runbook lint` and `firebreak runbook test %s` on every change", r.Runbook, r.ID, r.Runbook)
+		} else {
+			key := r.ScriptHash
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			text = fmt.Sprintf("Save the ad-hoc script of RUN-%d as a runbook and gate it in CI with `firebreak runbook lint` and `firebreak runbook test`", r.ID)
+		}
+		dup := false
+		for _, a := range actions {
+			if strings.Contains(a.Text, r.Runbook) && r.Runbook != "" || a.Text == text {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, Action{Text: text, Kind: "prevent"})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Text < out[j].Text })
+	return out
+}
+
+// cell makes text safe inside a GFM table cell: one line, pipes escaped, Markdown and HTML neutralised.
+func cell(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return escapeText(s)
+}
+
+// escapeText backslash-escapes the characters that would make plain text into Markdown or HTML.
+func escapeText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '!', '&':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,283 @@
+package retro
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/store"
+)
+
+// SectionText is a section with its current text: the newest saved version, or the draft prefilled from
+// the incident when nobody has saved it yet (Version 0).
+type SectionText struct {
+	Section
+	Text     string    `json:"text"`
+	Version  int       `json:"version"`
+	Author   string    `json:"author,omitempty"`
+	At       time.Time `json:"at,omitzero"`
+	Conflict bool      `json:"conflict,omitempty"`
+}
+
+// Retro is an incident's retrospective as it stands.
+type Retro struct {
+	Incident   *incident.Incident `json:"-"`
+	Ref        string             `json:"incident"`
+	Title      string             `json:"title"`
+	Drill      bool               `json:"drill"`
+	State      string             `json:"state"`
+	Sections   []SectionText      `json:"sections"`
+	Actions    []Action           `json:"action_items"`
+	Suggested  []Action           `json:"suggested_action_items,omitempty"`
+	Metrics    Metrics            `json:"metrics"`
+	Responders []Responder        `json:"responders"`
+	Timeline   []Row              `json:"timeline"`
+}
+
+// Section returns the section with a slug.
+func (r *Retro) Section(slug string) (*SectionText, bool) {
+	for i := range r.Sections {
+		if r.Sections[i].Slug == slug {
+			return &r.Sections[i], true
+		}
+	}
+	return nil, false
+}
+
+// Action is an action item.
+type Action struct {
+	Item   int    `json:"id"`
+	Text   string `json:"text"`
+	Owner  string `json:"owner,omitempty"`
+	Ticket string `json:"ticket,omitempty"`
+	Due    string `json:"due,omitempty"`
+	Kind   string `json:"kind,omitempty"` // prevent, detect, mitigate, process
+	Done   bool   `json:"done"`
+}
+
+// ActionKinds are the kinds of action item.
+var ActionKinds = []string{"prevent", "detect", "mitigate", "process"}
+
+// Responder is a person who acted in the incident, with the roles they held.
+type Responder struct {
+	Person string   `json:"person"`
+	Roles  []string `json:"roles,omitempty"`
+	Events int      `json:"events"`
+}
+
+// Row is one line of the retrospective's timeline.
+type Row struct {
+	Seq   int64     `json:"seq"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	Kind  string    `json:"kind"`
+	Text  string    `json:"text"`
+}
+
+// Service reads and writes retrospectives as one person.
+type Service struct {
+	Incidents *incident.Service
+	Template  Template // nil: DefaultTemplate
+	Now       func() time.Time
+}
+
+func (s *Service) template() Template {
+	if len(s.Template) > 0 {
+		return s.Template
+	}
+	return DefaultTemplate
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Load builds the retrospective of an incident: saved sections, prefilled drafts for the rest, action
+// items, suggestions, metrics, responders and the timeline.
+func (s *Service) Load(ctx context.Context, id int64) (*Retro, error) {
+	inc, err := s.Incidents.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	db := s.Incidents.DB
+	facts, err := gather(ctx, db, inc)
+	if err != nil {
+		return nil, err
+	}
+	saved, err := db.LatestRetroVersions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	items, err := db.ActionItems(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r := &Retro{Incident: inc, Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, State: inc.RetroState,
+		Metrics: facts.metrics, Responders: facts.responders, Timeline: facts.rows}
+	if r.State == "" {
+		r.State = incident.RetroDraft
+	}
+	drafts := prefill(inc, facts)
+	for _, sec := range s.template() {
+		st := SectionText{Section: sec, Text: drafts[sec.Slug]}
+		if v, ok := saved[sec.Slug]; ok {
+			st.Text, st.Version, st.Author, st.At, st.Conflict = v.Text, v.Version, v.Author, v.At, v.Conflict
+		}
+		r.Sections = append(r.Sections, st)
+	}
+	for _, a := range items {
+		if !a.Removed {
+			r.Actions = append(r.Actions, Action{Item: a.Item, Text: a.Text, Owner: a.Owner, Ticket: a.Ticket, Due: a.Due, Kind: a.Kind, Done: a.Done})
+		}
+	}
+	r.Suggested = suggest(facts, r.Actions)
+	return r, nil
+}
+
+// SaveResult says how a save went.
+type SaveResult struct {
+	Version  int
+	Conflict bool   // someone saved the section since base: both texts are kept in the new version
+	Other    string // who saved in between
+}
+
+// Save stores text as a new version of a section. base is the version the text was edited from (what the
+// editor loaded; 0 for the prefilled draft). If someone else saved the section since base, nothing is
+// overwritten: the new version holds both texts, marked, for a person to merge, and Conflict is set.
+func (s *Service) Save(ctx context.Context, id int64, slug string, base int, text string) (SaveResult, error) {
+	if _, ok := s.template().Section(slug); !ok {
+		return SaveResult{}, store.Errorf(incident.ErrInvalid, "no retrospective section %q: sections are %s", slug, strings.Join(s.template().Slugs(), ", "))
+	}
+	if _, err := s.Incidents.Get(ctx, id); err != nil {
+		return SaveResult{}, err
+	}
+	author := s.Incidents.Actor.String()
+	var res SaveResult
+	err := s.Incidents.DB.Write(ctx, func(tx *store.Tx) error {
+		res = SaveResult{}
+		latest, err := tx.LatestRetroVersions(ctx, id)
+		if err != nil {
+			return err
+		}
+		cur := latest[slug]
+		v := store.RetroVersion{Incident: id, Section: slug, Text: text, Author: author, At: s.now(), Base: base}
+		if cur.Version > base && cur.Text != text {
+			res.Conflict, res.Other = true, cur.Author
+			v.Conflict = true
+			v.Text = fmt.Sprintf("<<<<<<< %s (version %d)\n%s\n=======\n%s\n>>>>>>> %s (edited from version %d)\n",
+				cur.Author, cur.Version, strings.TrimRight(cur.Text, "\n"), strings.TrimRight(text, "\n"), author, base)
+		} else if cur.Version > 0 && cur.Text == text {
+			res.Version = cur.Version // nothing changed
+			return nil
+		}
+		if err := tx.SaveRetroVersion(ctx, &v); err != nil {
+			return err
+		}
+		res.Version = v.Version
+		return nil
+	})
+	return res, err
+}
+
+// SetState moves the retrospective to draft, review or published. Publishing is refused while the
+// blameless check has findings, unless force.
+func (s *Service) SetState(ctx context.Context, id int64, state string, force bool) error {
+	if state == incident.RetroPublished && !force {
+		r, err := s.Load(ctx, id)
+		if err != nil {
+			return err
+		}
+		if fs := r.Check(); len(fs) > 0 {
+			return store.Errorf(incident.ErrRefused, "%d blameless findings in the retrospective of %s (firebreak retro check %s): reword them, or publish with --force",
+				len(fs), r.Ref, r.Ref)
+		}
+	}
+	_, _, err := s.Incidents.SetRetroState(ctx, id, state)
+	return err
+}
+
+// SaveAction adds (a.Item 0) or changes an action item; remove hides it (its versions stay).
+func (s *Service) SaveAction(ctx context.Context, id int64, a Action, remove bool) (int, error) {
+	if _, err := s.Incidents.Get(ctx, id); err != nil {
+		return 0, err
+	}
+	if strings.TrimSpace(a.Text) == "" && !remove {
+		return 0, store.Errorf(incident.ErrInvalid, "an action item needs a text")
+	}
+	if a.Kind != "" && !contains(ActionKinds, a.Kind) {
+		return 0, store.Errorf(incident.ErrInvalid, "action item kind %q: use prevent, detect, mitigate or process", a.Kind)
+	}
+	if a.Due != "" {
+		if _, err := time.Parse("2006-01-02", a.Due); err != nil {
+			return 0, store.Errorf(incident.ErrInvalid, "due date %q: use YYYY-MM-DD", a.Due)
+		}
+	}
+	row := store.ActionItem{Incident: id, Item: a.Item, Text: strings.TrimSpace(a.Text), Owner: a.Owner, Ticket: a.Ticket, Due: a.Due,
+		Kind: a.Kind, Done: a.Done, Removed: remove, Author: s.Incidents.Actor.String(), At: s.now()}
+	err := s.Incidents.DB.Write(ctx, func(tx *store.Tx) error {
+		if row.Item != 0 {
+			items, err := tx.ActionItems(ctx, id)
+			if err != nil {
+				return err
+			}
+			found := false
+			for _, it := range items {
+				if it.Item == row.Item {
+					found = true
+					if remove {
+						row.Text, row.Owner, row.Ticket, row.Due, row.Kind, row.Done = it.Text, it.Owner, it.Ticket, it.Due, it.Kind, it.Done
+					}
+				}
+			}
+			if !found {
+				return store.Errorf(incident.ErrNotFound, "no action item %d in %s", row.Item, incident.Ref(id))
+			}
+		}
+		return tx.SaveActionItem(ctx, &row)
+	})
+	return row.Item, err
+}
+
+// Check runs the blameless check over every section (prompts excluded) and the action items.
+func (r *Retro) Check() []Finding {
+	roster := r.roster()
+	var out []Finding
+	for _, s := range r.Sections {
+		if s.Version == 0 && s.Slug == "timeline" {
+			continue // generated from the events: the team did not write it
+		}
+		out = append(out, Check(s.Slug, s.Text, roster)...)
+	}
+	for _, a := range r.Actions {
+		out = append(out, Check(fmt.Sprintf("action-items/%d", a.Item), a.Text, roster)...)
+	}
+	return out
+}
+
+func (r *Retro) roster() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range r.Responders {
+		if !seen[p.Person] {
+			seen[p.Person] = true
+			out = append(out, p.Person)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
