@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestREADMEConfigExampleLoads keeps the README honest: its config example must load cleanly.
+func TestREADMEConfigExampleLoads(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "## Configuration")
+	if !ok {
+		t.Fatal("README has no Configuration section")
+	}
+	block := regexp.MustCompile("(?s)```toml\n(.*?)```").FindStringSubmatch(after)
+	if block == nil {
+		t.Fatal("no toml example in the Configuration section")
+	}
+	path := filepath.Join(t.TempDir(), "firebreak.toml")
+	os.WriteFile(path, []byte(block[1]), 0o600)
+	cfg, err := loadConfig(path)
+	if err != nil {
+		t.Fatalf("the README's config example does not load: %v", err)
+	}
+	if len(cfg.Notify) != 1 || cfg.Hours.TimeZone != "Europe/Berlin" || len(cfg.Retro.Sections) != 1 {
+		t.Fatalf("loaded %+v", cfg)
+	}
+}
+
+func TestConfigErrorsNameTheLine(t *testing.T) {
+	cases := []struct{ toml, want string }{
+		{"[hours]\nstrat = \"09:00\"\n", `:2:1: unknown key "strat" in [hours]: did you mean "start"?`},
+		{"[hours]\ntimezone = \"Mars/Olympus\"\n", ":2:12: hours.timezone"},
+		{"[[notify]]\nevents = [\"declared\"]\n", ":1:1: notify: a hook needs a command"},
+		{"[runs]\ntimeout = \"soon\"\n", ":2:11: runs.timeout"},
+		{"[approval]\ntwo_person = [1, 7]\n", ":2:18: approval.two_person: 7"},
+	}
+	for _, c := range cases {
+		path := filepath.Join(t.TempDir(), "f.toml")
+		os.WriteFile(path, []byte(c.toml), 0o600)
+		_, err := loadConfig(path)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.toml, err, c.want)
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package runview
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks"
+)
+
+func TestAdhocVersionsAreHashedDiffedAndRecorded(t *testing.T) {
+	e := newEnv(t, incident.SEV2, "")
+	m := e.model(Target{AdHoc: true})
+	runSync(m, m.Init())
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "No script yet. e opens $EDITOR") {
+		t.Fatalf("empty script view:\n%s", v)
+	}
+	if cmd := m.applyEdit("script", "   \n"); cmd != nil || m.script.current() != nil {
+		t.Fatal("an empty script became a version")
+	}
+	v1 := "systemctl restart nginx\necho done\n"
+	runSync(m, m.applyEdit("script", v1))
+	runSync(m, m.applyEdit("script", v1)) // unchanged: no new version
+	v2 := "set -eu\nsystemctl restart nginx\necho restarted\n"
+	runSync(m, m.applyEdit("script", v2))
+	if n := len(m.script.versions); n != 2 {
+		t.Fatalf("%d versions", n)
+	}
+	view := ansi.Strip(m.View())
+	for _, want := range []string{"Ad-hoc script v2 of 2", "sha256 " + hashText(v2)[:12], "diff to v1 (3 lines changed)",
+		"+set -eu", "-echo done", "+echo restarted", " systemctl restart nginx"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("view lacks %q:\n%s", want, view)
+		}
+	}
+	m.Update(press("left"))
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "Ad-hoc script v1 of 2") {
+		t.Errorf("left does not show v1:\n%s", v)
+	}
+	evs := kinds(t, e, KindScriptSaved)
+	if len(evs) != 2 {
+		t.Fatalf("%d script_saved events", len(evs))
+	}
+	if !strings.Contains(evs[1].Text, "v2 saved (sha256 "+hashText(v2)[:12]+", 3 lines changed from v1)") {
+		t.Errorf("event text %q", evs[1].Text)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(evs[1].Data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if raw["hash"] != hashText(v2) || raw["text"] != v2 || raw["previous_hash"] != hashText(v1) ||
+		!strings.Contains(raw["diff"].(string), "--- v1\n+++ v2\n@@ -1,2 +1,3 @@\n+set -eu\n systemctl restart nginx\n-echo done\n+echo restarted\n") {
+		t.Errorf("event data %s", evs[1].Data)
+	}
+	// Saving needs a successful run first.
+	m.Update(press("S"))
+	if m.script.save != nil || !strings.Contains(m.msg, "save it when it worked") {
+		t.Errorf("saved before it worked: %q", m.msg)
+	}
+	checkFits(t, m.View(), 80, 24)
+	m.SetSize(40, 10)
+	checkFits(t, m.View(), 40, 10)
+}
+
+func TestUnifiedDiff(t *testing.T) {
+	a := "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
+	b := "1\n2\nthree\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n"
+	got := unifiedDiff("a", "b", lineDiff(a, b))
+	want := "--- a\n+++ b\n@@ -1,6 +1,6 @@\n 1\n 2\n-3\n+three\n 4\n 5\n 6\n@@ -10,3 +10,4 @@\n 10\n 11\n 12\n+13\n"
+	if got != want {
+		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	}
+	if unifiedDiff("a", "b", lineDiff(a, a)) != "" {
+		t.Error("identical texts differ")
+	}
+	if got := unifiedDiff("a", "b", lineDiff("", "x\n")); got != "--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n" {
+		t.Errorf("from empty: %q", got)
+	}
+}
+
+func TestRunbookTOMLRoundTrips(t *testing.T) {
+	for _, script := range []string{
+		"echo hi",
+		"echo \"quoted\" 'single' \\ backslash\n\tindented\n",
+		"printf '%s\\n' \"\"\"triple\"\"\"\nend with quote\"",
+		"cr\r\nnul\x01ctl\n",
+	} {
+		text := runbookTOML("fix-inc-1", `Fix "this"`, "Run it", "INC-1", script, "test -f /tmp/x", "rm -f /tmp/x\n")
+		rb, err := runbooks.Parse("x.toml", []byte(text))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, text)
+		}
+		st, _ := rb.Step("fix")
+		if st.Script != script || st.Check != "test -f /tmp/x" || st.Rollback != "rm -f /tmp/x\n" || rb.Title != `Fix "this"` {
+			t.Errorf("round trip of %q gave %q\n%s", script, st.Script, text)
+		}
+	}
+}
