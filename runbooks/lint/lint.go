@@ -77,10 +77,16 @@ func Fragments(rb *runbooks.Runbook) []Script {
 	for i, st := range rb.Steps {
 		for _, f := range st.Fragments() {
 			line, col := textStart(raw, "steps", i, f.Field)
-			out = append(out, Script{
+			s := Script{
 				Text: f.Text, File: rb.Source, Line: line, Col: col,
 				Runbook: rb.ID, Step: st.ID, Fragment: f.Field,
-			})
+			}
+			if vl, vc, ok := tomlcheck.KeyPos(raw, "steps", i, f.Field); ok {
+				if rest := raw[offset(raw, vl, vc):]; bytes.HasPrefix(rest, []byte(`"`)) {
+					s.positions = basicStringMap(rest, vl, vc)
+				}
+			}
+			out = append(out, s)
 		}
 	}
 	return out

@@ -24,6 +24,10 @@ type Script struct {
 	Runbook  string
 	Step     string
 	Fragment string
+
+	// positions maps a line:column of Text to the file when they are not a plain offset (TOML basic
+	// strings, whose escapes and line-ending backslashes change lengths).
+	positions map[position]position
 }
 
 // ShellCheck is the command lint runs; tests and packagers may point it elsewhere.
@@ -132,6 +136,9 @@ func (s Script) finding(c comment) Finding {
 	line, col := s.Line+c.Line-1, c.Column
 	if c.Line == 1 {
 		col = s.Col + c.Column - 1
+	}
+	if p, ok := s.positions[position{c.Line, c.Column}]; ok {
+		line, col = p.line, p.col
 	}
 	return Finding{
 		File: s.File, Line: line, Col: col,
