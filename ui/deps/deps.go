@@ -7,6 +7,7 @@ import (
 	"context"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/rollout"
@@ -41,6 +42,8 @@ type Deps struct {
 	RunbookDir string
 	// Editor is the command that edits a file: $VISUAL, else $EDITOR, else vi.
 	Editor string
+	// RetroTemplate is the configured retrospective template (nil: the default sections).
+	RetroTemplate retro.Template
 }
 
 // RunRequest is what an operator chose for a run, in the terms of `firebreak run`'s flags.
