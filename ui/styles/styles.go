@@ -15,6 +15,12 @@ type Styles struct {
 	Severity                                                                                  [5]lipgloss.Style // by severity 1..4
 	HostState                                                                                 map[string]lipgloss.Style
 	Pane, PaneFocused                                                                         lipgloss.Style
+	// Tab and TabActive are the cockpit's pane tabs; Header is the cockpit's header line; Prompt is the label
+	// of a text field; Cursor is the text cursor in a field.
+	Tab, TabActive, Header, Prompt, Cursor lipgloss.Style
+	// Markdown is glamour's standard style for rendered Markdown: "notty" (no colour) with NO_COLOR, else
+	// empty, and the view picks "dark" or "light" by the terminal's background.
+	Markdown string
 }
 
 // New builds the styles. Colours adapt to light and dark backgrounds; with NO_COLOR set (or a terminal
@@ -43,6 +49,14 @@ func New() *Styles {
 		BannerWarn:  lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(amber),
 		Pane:        lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(grey),
 		PaneFocused: lipgloss.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(blue),
+		Tab:         lipgloss.NewStyle().Foreground(grey),
+		TabActive:   lipgloss.NewStyle().Bold(true).Underline(true).Foreground(blue),
+		Header:      lipgloss.NewStyle().Bold(true),
+		Prompt:      lipgloss.NewStyle().Bold(true).Foreground(blue),
+		Cursor:      lipgloss.NewStyle().Reverse(true),
+	}
+	if noColor {
+		s.Markdown = "notty"
 	}
 	s.Severity = [5]lipgloss.Style{lipgloss.NewStyle(),
 		lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(red), lipgloss.NewStyle().Bold(true).Foreground(red),

@@ -1,0 +1,457 @@
+// Package ui is firebreak's console: a bubbletea program whose root model owns the screens (the incident
+// list, an incident's cockpit, the run screen) and routes messages to them, global keys first. It drives
+// the incident service, the store's change feed and the rollout engine through deps; it writes no SQL and
+// adds no second way of doing what the commands do.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/ui/deps"
+	"github.com/firebreak/firebreak/ui/styles"
+)
+
+// Options tune the console; the zero value is what `firebreak` uses.
+type Options struct {
+	// Styles are the styles (nil: styles.New()).
+	Styles *styles.Styles
+	// Now is the clock (nil: the incident service's clock, else time.Now).
+	Now func() time.Time
+	// GlamourStyle is the Markdown style of step details: "dark", "light", "notty", "ascii" (""; dark or
+	// light from the terminal's background, notty with NO_COLOR).
+	GlamourStyle string
+	// RunScreen opens the run screen (nil: the console's own, ui/runview).
+	RunScreen RunScreenFactory
+	// WatchInterval is how often the change feed polls (0: 100ms).
+	WatchInterval time.Duration
+	// Started and FirstFrame measure start-up: FirstFrame is called once, with the time since Started, when
+	// the first full frame (the incident list with its data) is rendered.
+	Started    time.Time
+	FirstFrame func(time.Duration)
+}
+
+// Model is the console's root model.
+type Model struct {
+	c    *common
+	keys GlobalKeys
+	help help.Model
+	opts Options
+
+	list    *listScreen
+	screens []screen // the stack: the list, then a cockpit, then the run screen
+	overlay overlay
+
+	feed   <-chan struct{}
+	halt   store.Switch
+	status string
+	isErr  bool
+	w, h   int
+
+	firstDone bool
+}
+
+// New builds the console's root model. ctx bounds everything it starts (the change feed, reads, writes).
+func New(ctx context.Context, d deps.Deps, o Options) *Model {
+	st := o.Styles
+	if st == nil {
+		st = styles.New()
+	}
+	now := o.Now
+	if now == nil && d.Incidents != nil && d.Incidents.Now != nil {
+		now = d.Incidents.Now
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if o.WatchInterval <= 0 {
+		o.WatchInterval = watchInterval
+	}
+	if o.RunScreen == nil {
+		o.RunScreen = defaultRunScreen
+	}
+	c := &common{ctx: ctx, d: d, st: st, now: now, glamourStyle: o.GlamourStyle, runScreen: o.RunScreen}
+	h := help.New()
+	h.Styles.ShortKey, h.Styles.FullKey = st.HelpKey, st.HelpKey
+	h.Styles.ShortDesc, h.Styles.FullDesc = st.Help, st.Help
+	h.Styles.ShortSeparator, h.Styles.FullSeparator, h.Styles.Ellipsis = st.Subtle, st.Subtle, st.Subtle
+	h.FullSeparator = "  "
+	m := &Model{c: c, keys: NewGlobalKeys(), help: h, opts: o, w: 80, h: 24}
+	m.list = newListScreen(c)
+	m.screens = []screen{m.list}
+	return m
+}
+
+// Run starts the console in the terminal's alternate screen and returns when the operator quits.
+func Run(ctx context.Context, d deps.Deps, opts ...Options) error {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.GlamourStyle == "" {
+		o.GlamourStyle = "dark"
+		if !lipgloss.HasDarkBackground() {
+			o.GlamourStyle = "light"
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	_, err := tea.NewProgram(New(ctx, d, o), tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// Init opens the change feed, reads the off-switch and loads the list.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.c.openFeed(m.opts.WatchInterval), m.c.loadSwitch(), m.list.Init(), clockTick())
+}
+
+// clockTickMsg redraws the ages and the time since the incident was declared.
+type clockTickMsg struct{}
+
+func clockTick() tea.Cmd {
+	return tea.Tick(10*time.Second, func(time.Time) tea.Msg { return clockTickMsg{} })
+}
+
+func (m *Model) active() screen { return m.screens[len(m.screens)-1] }
+
+// typing reports whether keys are text right now, so q, ? and ! type instead of acting.
+func (m *Model) typing() bool {
+	if m.overlay != nil {
+		return m.overlay.Typing()
+	}
+	return m.active().Typing()
+}
+
+// runActive reports whether a run is in progress on the run screen.
+func (m *Model) runActive() bool {
+	for _, s := range m.screens {
+		if r, ok := s.(*runScreen); ok && r.Active() {
+			return true
+		}
+	}
+	return false
+}
+
+// Update routes a message: global keys first, then the overlay (keys) or overlay and screen (the rest).
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.help.Width = msg.Width
+		m.layout()
+		return m, func() tea.Msg { return resizedMsg{} }
+	case clockTickMsg:
+		return m, clockTick()
+	case feedMsg:
+		if msg.err != nil {
+			m.setStatus("the change feed is not working, the console will not see other people's changes: "+msg.err.Error(), true)
+			return m, nil
+		}
+		m.feed = msg.ch
+		return m, waitFor(m.feed)
+	case changedMsg:
+		cmds := []tea.Cmd{waitFor(m.feed), m.c.loadSwitch()}
+		cmds = append(cmds, m.toScreens(msg)...)
+		return m, tea.Batch(cmds...)
+	case switchMsg:
+		if msg.err == nil && (msg.sw.Engaged != m.halt.Engaged || msg.sw.At != m.halt.At) {
+			m.halt = msg.sw
+			m.layout()
+		}
+		return m, nil
+	case haltedMsg:
+		if msg.err != nil {
+			m.setStatus("HALT FAILED: "+errText(msg.err)+" (run firebreak halt from any terminal)", true)
+			return m, m.c.loadSwitch()
+		}
+		m.setStatus(fmt.Sprintf("halted: recorded on %d open incidents; firebreak resume allows runs again", len(msg.ids)), false)
+		return m, tea.Batch(m.c.loadSwitch(), m.refresh())
+	case openMsg:
+		m.overlay = msg.o
+		m.layout()
+		return m, nil
+	case openIncidentMsg:
+		m.overlay = nil
+		m.screens = []screen{m.list}
+		cp := newCockpit(m.c, msg.id)
+		m.push(cp)
+		return m, cp.Init()
+	case openRunMsg:
+		if m.c.runScreen == nil {
+			m.setStatus("the run screen is not available in this build", true)
+			return m, nil
+		}
+		rs := &runScreen{RunScreen: m.c.runScreen(m.c.d, m.c.st, msg.inc, msg.target)}
+		m.push(rs)
+		return m, rs.Init()
+	case backMsg:
+		m.pop()
+		return m, m.refresh()
+	case declaredMsg:
+		m.Update(msg.actionMsg)
+		return m.Update(openIncidentMsg{msg.id})
+	case actionMsg:
+		var cmds []tea.Cmd
+		if m.overlay != nil {
+			closed, cmd := m.overlay.Update(msg)
+			if closed {
+				m.closeOverlay()
+			}
+			cmds = append(cmds, cmd)
+		}
+		switch {
+		case msg.err != nil && (m.overlay == nil || msg.from != m.overlay):
+			m.setStatus(errText(msg.err), true)
+		case msg.err == nil && msg.info != "":
+			m.setStatus(msg.info, false)
+		}
+		if msg.err == nil {
+			cmds = append(cmds, m.refresh())
+		}
+		return m, tea.Batch(cmds...)
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	}
+	// Anything else: run screens' own messages, loads. Both the overlay and the screens may want it.
+	var cmds []tea.Cmd
+	if m.overlay != nil {
+		closed, cmd := m.overlay.Update(msg)
+		if closed {
+			m.closeOverlay()
+		}
+		cmds = append(cmds, cmd)
+	}
+	if len(m.screens) > 0 {
+		if r, ok := m.active().(*runScreen); ok && r.Closed(msg) {
+			m.pop()
+			return m, tea.Batch(append(cmds, m.refresh())...)
+		}
+	}
+	cmds = append(cmds, m.toScreens(msg)...)
+	return m, tea.Batch(cmds...)
+}
+
+// toScreens gives a non-key message to every screen on the stack: the cockpit under the run screen keeps
+// following its timeline, the run keeps streaming while the operator looks at the cockpit.
+func (m *Model) toScreens(msg tea.Msg) []tea.Cmd {
+	var cmds []tea.Cmd
+	for _, s := range m.screens {
+		cmds = append(cmds, s.Update(msg))
+	}
+	return cmds
+}
+
+func (m *Model) refresh() tea.Cmd {
+	return func() tea.Msg { return refreshMsg{} }
+}
+
+// key handles a key press: ctrl+c always; halt, help and quit unless a text field has the keyboard; then the
+// overlay, else the active screen.
+func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	if key.Matches(k, m.keys.Interrupt) {
+		if _, asking := m.overlay.(*quitConfirm); asking || !m.runActive() {
+			return tea.Quit
+		}
+		return m.askQuit()
+	}
+	if !m.typing() {
+		switch {
+		case key.Matches(k, m.keys.Halt):
+			// Shown at once, confirmed (or corrected) when the write reports back.
+			m.halt = store.Switch{Name: "halt", Engaged: true, Actor: m.c.d.Actor.String(), At: m.c.now()}
+			m.setStatus("halting every run…", false)
+			m.layout()
+			return m.c.halt()
+		case key.Matches(k, m.keys.Help):
+			m.help.ShowAll = !m.help.ShowAll
+			m.layout()
+			return nil
+		case key.Matches(k, m.keys.Quit) && m.overlay == nil:
+			if m.runActive() {
+				return m.askQuit()
+			}
+			return tea.Quit
+		}
+	}
+	if m.status != "" && !m.isErr {
+		m.status = ""
+	}
+	if m.overlay != nil {
+		closed, cmd := m.overlay.Update(k)
+		if closed {
+			m.closeOverlay()
+		}
+		return cmd
+	}
+	m.isErr, m.status = false, ""
+	return m.active().Update(k)
+}
+
+// quitConfirm is the question asked before quitting with a run in progress.
+type quitConfirm struct{ *confirm }
+
+func (m *Model) askQuit() tea.Cmd {
+	m.overlay = &quitConfirm{newConfirm(m.c.st, "A run is in progress: quitting stops it (hosts in flight are cancelled). Quit?", tea.Quit)}
+	m.layout()
+	return nil
+}
+
+func (m *Model) closeOverlay() {
+	m.overlay = nil
+	m.layout()
+}
+
+func (m *Model) push(s screen) {
+	m.screens = append(m.screens, s)
+	m.layout()
+}
+
+func (m *Model) pop() {
+	if len(m.screens) > 1 {
+		m.screens = m.screens[:len(m.screens)-1]
+	}
+	m.layout()
+}
+
+func (m *Model) setStatus(s string, isErr bool) { m.status, m.isErr = s, isErr }
+
+// chrome are the lines the root draws around the screen: the halt banner, the overlay, the status line and
+// the help.
+func (m *Model) helpView() string {
+	if m.help.ShowAll {
+		return m.help.FullHelpView(m.FullHelp())
+	}
+	return m.help.ShortHelpView(m.ShortHelp())
+}
+
+func (m *Model) bannerView() string {
+	if !m.halt.Engaged {
+		return ""
+	}
+	who := m.halt.Actor
+	if who == "" {
+		who = "someone"
+	}
+	text := fmt.Sprintf(" HALTED by %s at %s: every run is stopped and none starts until firebreak resume ", who,
+		m.halt.At.UTC().Format("15:04:05 UTC"))
+	return m.c.st.Banner.Render(pad(text, m.w))
+}
+
+// layout gives the active screen what is left of the terminal after the banner, the overlay, the status
+// line and the help.
+func (m *Model) layout() {
+	avail := m.screenHeight()
+	if m.overlay != nil {
+		avail -= m.overlay.Height(avail)
+	}
+	for _, s := range m.screens {
+		s.SetSize(m.w, max(0, avail))
+	}
+}
+
+func (m *Model) screenHeight() int {
+	used := 1 + lipgloss.Height(m.helpView()) // status line + help
+	if m.halt.Engaged {
+		used++
+	}
+	return max(0, m.h-used)
+}
+
+// View renders the frame: banner, screen, overlay, status line, help; exactly the terminal's size.
+func (m *Model) View() string {
+	if m.w <= 0 || m.h <= 0 {
+		return ""
+	}
+	var parts []string
+	if b := m.bannerView(); b != "" {
+		parts = append(parts, b)
+	}
+	avail := m.screenHeight()
+	oh := 0
+	if m.overlay != nil {
+		oh = m.overlay.Height(avail)
+	}
+	parts = append(parts, fit(m.active().View(), m.w, avail-oh))
+	if m.overlay != nil && oh > 0 {
+		parts = append(parts, m.overlay.View(m.w, oh))
+	}
+	status := ""
+	if m.status != "" {
+		if m.isErr {
+			status = m.c.st.Error.Render(m.status)
+		} else {
+			status = m.c.st.OK.Render(m.status)
+		}
+	}
+	parts = append(parts, clip(status, m.w), m.helpView())
+	out := fit(strings.Join(parts, "\n"), m.w, m.h)
+	if !m.firstDone && m.list.loaded {
+		m.firstDone = true
+		if m.opts.FirstFrame != nil && !m.opts.Started.IsZero() {
+			m.opts.FirstFrame(time.Since(m.opts.Started))
+		}
+	}
+	return out
+}
+
+// ShortHelp is the help bar: the overlay's or the screen's keys, then the global ones.
+func (m *Model) ShortHelp() []key.Binding {
+	var ks []key.Binding
+	if m.overlay != nil {
+		ks = m.overlay.ShortHelp()
+	} else {
+		ks = m.active().ShortHelp()
+	}
+	if m.typing() {
+		return append(ks, m.keys.Interrupt)
+	}
+	// The global keys first: the halt key must always show, whatever the width cuts off.
+	return append(m.keys.ShortHelp(), ks...)
+}
+
+// FullHelp is the full help (?): the screen's columns, the global keys under the last one.
+func (m *Model) FullHelp() [][]key.Binding {
+	var ks [][]key.Binding
+	if m.overlay != nil {
+		ks = m.overlay.FullHelp()
+	} else {
+		ks = m.active().FullHelp()
+	}
+	if len(ks) > 0 && len(ks[len(ks)-1])+len(m.keys.FullHelp()) <= 8 {
+		last := append(append([]key.Binding(nil), ks[len(ks)-1]...), m.keys.FullHelp()...)
+		return append(ks[:len(ks)-1:len(ks)-1], last)
+	}
+	return append(ks, m.keys.FullHelp())
+}
+
+// resizedMsg tells the screens the terminal was resized (after SetSize), for work that depends on the
+// width and runs in the background, such as rendering Markdown.
+type resizedMsg struct{}
+
+// openRunMsg opens the run screen.
+type openRunMsg struct {
+	inc    *incident.Incident
+	target RunTarget
+}
+
+// runScreen adapts a RunScreen to the console's screens.
+type runScreen struct{ RunScreen }
+
+func (r *runScreen) Typing() bool {
+	if f, ok := r.RunScreen.(interface{ InputFocused() bool }); ok {
+		return f.InputFocused()
+	}
+	return false
+}

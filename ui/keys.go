@@ -1,0 +1,33 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// GlobalKeys work on every screen, before the screen sees the key.
+type GlobalKeys struct {
+	// Halt engages the off-switch: every run stops, asking nothing.
+	Halt key.Binding
+	// Quit leaves the console (asking first while a run is active).
+	Quit key.Binding
+	// Interrupt leaves at once, like Quit.
+	Interrupt key.Binding
+	// Help shows or hides the full help.
+	Help key.Binding
+}
+
+// NewGlobalKeys builds the global key map.
+func NewGlobalKeys() GlobalKeys {
+	return GlobalKeys{
+		Halt:      key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "HALT")),
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+	}
+}
+
+// ShortHelp is what the help bar always shows of the global keys.
+func (k GlobalKeys) ShortHelp() []key.Binding { return []key.Binding{k.Halt, k.Help, k.Quit} }
+
+// FullHelp is the global column of the full help.
+func (k GlobalKeys) FullHelp() []key.Binding {
+	return []key.Binding{k.Halt, k.Help, k.Quit, k.Interrupt}
+}
