@@ -28,6 +28,14 @@ func (a *app) inventory(flags []string) (*inventory.Inventory, error) {
 			paths = append(paths, f)
 		}
 	}
+	if len(paths) == 0 {
+		// The embedded default: localhost is the whole inventory, so `all` means it too.
+		inv, err := inventory.ParseINI("(built-in inventory)", []byte("localhost ansible_connection=local\n"))
+		if err != nil {
+			return nil, err
+		}
+		return inv, nil
+	}
 	for i, p := range paths {
 		paths[i] = expandHome(p)
 	}
@@ -70,8 +78,6 @@ func cmdHosts(_ context.Context, a *app, args []string) error {
 	pattern := "all"
 	if len(pos) == 1 {
 		pattern = pos[0]
-	} else if len(inv.Hosts()) == 0 || onlyImplicit(inv) {
-		pattern = "localhost" // no inventory: localhost is the whole fleet
 	}
 	hosts, err := a.selectHosts(inv, pattern)
 	if err != nil {
@@ -84,13 +90,4 @@ func cmdHosts(_ context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stdout, h.Name)
 	}
 	return nil
-}
-
-func onlyImplicit(inv *inventory.Inventory) bool {
-	for _, h := range inv.Hosts() {
-		if !h.Implicit {
-			return false
-		}
-	}
-	return true
 }
