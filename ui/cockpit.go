@@ -16,7 +16,7 @@ import (
 
 // cockpitKeys are the keys of the incident view that work in every pane.
 type cockpitKeys struct {
-	NextPane, PrevPane, Back, Note, Status, Severity, Role, Milestone key.Binding
+	NextPane, PrevPane, Back, Note, Status, Severity, Role, Milestone, Retro key.Binding
 }
 
 func newCockpitKeys() cockpitKeys {
@@ -29,6 +29,7 @@ func newCockpitKeys() cockpitKeys {
 		Severity:  key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "severity")),
 		Role:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "role")),
 		Milestone: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "milestone")),
+		Retro:     key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "retrospective")),
 	}
 }
 
@@ -192,6 +193,9 @@ func (cp *cockpit) Update(msg tea.Msg) tea.Cmd {
 			return open(cp.roleForm())
 		case key.Matches(msg, cp.keys.Milestone):
 			return open(cp.milestoneForm())
+		case key.Matches(msg, cp.keys.Retro):
+			inc := cp.inc
+			return func() tea.Msg { return openRetroMsg{inc: inc} }
 		}
 		if cmd, handled := cp.paneKey(p, msg); handled {
 			return cmd
@@ -379,7 +383,7 @@ func (cp *cockpit) ShortHelp() []key.Binding {
 func (cp *cockpit) FullHelp() [][]key.Binding {
 	return append(cp.panes[cp.focus].FullHelp(),
 		[]key.Binding{cp.keys.NextPane, cp.keys.PrevPane, cp.keys.Note, cp.keys.Back,
-			cp.keys.Status, cp.keys.Severity, cp.keys.Role, cp.keys.Milestone})
+			cp.keys.Status, cp.keys.Severity, cp.keys.Role, cp.keys.Milestone, cp.keys.Retro})
 }
 
 // clock formats an event time for a column.

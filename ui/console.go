@@ -18,6 +18,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/ui/deps"
+	"github.com/firebreak/firebreak/ui/retroview"
 	"github.com/firebreak/firebreak/ui/styles"
 )
 
@@ -196,6 +197,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		rs := &runScreen{RunScreen: m.c.runScreen(m.c.d, m.c.st, msg.inc, msg.target)}
 		m.push(rs)
 		return m, rs.Init()
+	case openRetroMsg:
+		rs := &retroScreen{retroview.New(m.c.d, m.c.st, msg.inc)}
+		m.push(rs)
+		return m, rs.Init()
 	case backMsg:
 		m.pop()
 		return m, m.refresh()
@@ -238,6 +243,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.pop()
 			return m, tea.Batch(append(cmds, m.refresh())...)
 		}
+		if r, ok := m.active().(*retroScreen); ok && r.closed(msg) {
+			m.pop()
+			return m, tea.Batch(append(cmds, m.refresh())...)
+		}
 	}
 	cmds = append(cmds, m.toScreens(msg)...)
 	return m, tea.Batch(cmds...)
@@ -262,7 +271,7 @@ func (m *Model) refresh() tea.Cmd {
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	if key.Matches(k, m.keys.Interrupt) {
 		if _, asking := m.overlay.(*quitConfirm); asking || !m.runActive() {
-			return tea.Quit
+			return m.quit()
 		}
 		return m.askQuit()
 	}
@@ -282,7 +291,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			if m.runActive() {
 				return m.askQuit()
 			}
-			return tea.Quit
+			return m.quit()
 		}
 	}
 	if m.status != "" && !m.isErr {
@@ -303,7 +312,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 type quitConfirm struct{ *confirm }
 
 func (m *Model) askQuit() tea.Cmd {
-	m.overlay = &quitConfirm{newConfirm(m.c.st, "A run is in progress: quitting stops it (hosts in flight are cancelled). Quit?", tea.Quit)}
+	m.overlay = &quitConfirm{newConfirm(m.c.st, "A run is in progress: quitting stops it (hosts in flight are cancelled). Quit?", m.quit())}
 	m.layout()
 	return nil
 }

@@ -281,7 +281,7 @@ func (m *Model) openEditor(sec retro.SectionText) tea.Cmd {
 		e = newEditor(m.st, sec, &saver{svc: m.svc, id: m.inc.ID, slug: sec.Slug, base: sec.Version})
 		e.findings = retro.Check(e.slug, e.text, m.roster())
 		if sec.Conflict {
-			e.conflict = fmt.Sprintf("CONFLICT: this section holds two texts (between <<<<<<< and >>>>>>>): merge them; the merge saves as the next version.")
+			e.conflict = "CONFLICT: this section holds two texts (between <<<<<<< and >>>>>>>): merge them; the merge saves as the next version."
 		}
 		m.editors[sec.Slug] = e
 	}
@@ -330,11 +330,15 @@ func (m *Model) editorKey(k tea.KeyMsg) tea.Cmd {
 
 // editorHeight is the textarea's height: the screen less the header, the findings and the footer.
 func (m *Model) editorHeight() int {
-	h := m.h - 2 - len(m.footer())
-	if m.ed != nil && len(m.ed.findings) > 0 && m.h >= 12 {
-		h -= 1 + min(len(m.ed.findings), max(m.h/4, 1))
+	return max(m.h-2-len(m.footer())-len(m.findingsBlock(m.ed)), 1)
+}
+
+// findingsBlock is the findings under the editor, wrapped, in at most a third of the screen.
+func (m *Model) findingsBlock(e *editor) []string {
+	if e == nil || len(e.findings) == 0 || m.h < 12 {
+		return nil
 	}
-	return max(h, 1)
+	return findingsLines(m.st, e.findings, m.w, max(m.h/3, 2), false)
 }
 
 // editorView is the section's header, the textarea with its gutter marks, and the findings below.
@@ -349,18 +353,40 @@ func (m *Model) editorView(room int) []string {
 		out = append(out, "")
 	}
 	out = append(out, strings.Split(e.ta.View(), "\n")...)
-	if fs := e.findings; len(fs) > 0 && m.h >= 12 {
-		out = append(out, m.st.Warn.Render(fmt.Sprintf("%d blameless finding%s", len(fs), plural(len(fs)))))
-		lim := max(m.h/4, 1)
-		for i, f := range fs {
-			if i == lim-1 && len(fs) > lim {
-				out = append(out, m.st.Subtle.Render(fmt.Sprintf("  … and %d more (tab: preview lists them all)", len(fs)-i)))
-				break
-			}
-			out = append(out, findingLine(m.st, f))
+	return append(out, m.findingsBlock(e)...)
+}
+
+// findingsLines is "N blameless findings" and each finding wrapped to w, in at most limit lines.
+func findingsLines(st *styles.Styles, fs []retro.Finding, w, limit int, withSection bool) []string {
+	out := []string{st.Warn.Render(fmt.Sprintf("%d blameless finding%s", len(fs), plural(len(fs))))}
+	for i, f := range fs {
+		line := findingLine(st, f)
+		if withSection {
+			line = st.Subtle.Render(f.Section+" ") + line
 		}
+		ls := wrapIndent(line, w, 2)
+		if len(out)+len(ls) > limit-1 && i < len(fs)-1 || len(out)+len(ls) > limit {
+			return append(out, st.Subtle.Render(fmt.Sprintf("… and %d more", len(fs)-i)))
+		}
+		out = append(out, ls...)
 	}
 	return out
+}
+
+// wrapIndent wraps a styled line to w cells, the continuation lines indented.
+func wrapIndent(s string, w, indent int) []string {
+	if w <= indent+4 {
+		return []string{s}
+	}
+	ls := wrap(s, w)
+	if len(ls) <= 1 {
+		return ls
+	}
+	rest := wrap(strings.Join(ls[1:], " "), w-indent)
+	for i := range rest {
+		rest[i] = strings.Repeat(" ", indent) + rest[i]
+	}
+	return append(ls[:1], rest...)
 }
 
 // findingLine is "! L3:14 "should have": judges with hindsight; try: …".

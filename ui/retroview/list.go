@@ -187,8 +187,8 @@ func (m *Model) header() []string {
 		state = m.st.OK.Render("[" + r.State + "]")
 	}
 	mt := r.Metrics
-	metrics := fmt.Sprintf("detect %s · ack %s · mitigate %s · resolve %s · %d hosts · %d runs (%d dry) · steps %d done, %d skipped",
-		mt.TimeToDetect, mt.TimeToAcknowledge, mt.TimeToMitigate, mt.TimeToResolve, mt.HostsTouched, mt.Runs, mt.DryRuns,
+	metrics := fmt.Sprintf("TTD %s · TTA %s · TTM %s · TTR %s · %d hosts · %d runs · %d steps done · %d skipped",
+		mt.TimeToDetect, mt.TimeToAcknowledge, mt.TimeToMitigate, mt.TimeToResolve, mt.HostsTouched, mt.Runs,
 		mt.StepsDone, mt.StepsSkipped)
 	return []string{rightAlign(title, state, m.w), m.st.Subtle.Render(metrics)}
 }
@@ -253,7 +253,7 @@ func (m *Model) rowView(i int) string {
 		var parts []string
 		switch {
 		case s.Conflict:
-			parts = append(parts, m.st.Error.Render(fmt.Sprintf("CONFLICT v%d", s.Version)))
+			parts = append(parts, m.st.Error.Render(fmt.Sprintf("CONFLICT v%d by %s: merge", s.Version, incident.ParseActor(s.Author).Person())))
 		case s.Version > 0:
 			parts = append(parts, fmt.Sprintf("v%d by %s", s.Version, incident.ParseActor(s.Author).Person()))
 		default:
@@ -321,8 +321,8 @@ func (m *Model) details() []string {
 		if len(fs) == 0 && sec.Prompt != "" {
 			out = append(out, wrap(m.st.Subtle.Render(sec.Prompt), m.w)...)
 		}
-		for _, f := range fs {
-			out = append(out, findingLine(m.st, f))
+		if len(fs) > 0 {
+			out = append(out, findingsLines(m.st, fs, m.w, n-1, false)...)
 		}
 	case act != nil:
 		out = append(out, m.st.Subtle.Render("space: done/undone · d: remove · enter: change"))

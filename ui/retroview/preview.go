@@ -143,19 +143,7 @@ func (m *Model) previewView(room int) []string {
 	head := m.st.Title.Render("Preview · "+what) + "  " + m.st.Subtle.Render("p: section / whole document")
 	var below []string
 	if len(fs) > 0 && room >= 10 {
-		lim := max(room/4, 1)
-		below = append(below, m.st.Warn.Render(fmt.Sprintf("%d blameless finding%s", len(fs), plural(len(fs)))))
-		for i, f := range fs {
-			if i == lim-1 && len(fs) > lim {
-				below = append(below, m.st.Subtle.Render(fmt.Sprintf("  … and %d more", len(fs)-i)))
-				break
-			}
-			line := findingLine(m.st, f)
-			if m.prev.whole {
-				line = m.st.Subtle.Render(f.Section+" ") + line
-			}
-			below = append(below, line)
-		}
+		below = findingsLines(m.st, fs, m.w, max(room/3, 2), m.prev.whole)
 	}
 	vh := max(room-1-len(below), 1)
 	m.prev.vp.Width, m.prev.vp.Height = m.w, vh

@@ -177,6 +177,22 @@ func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 			m.prev.vp, cmd = m.prev.vp.Update(msg)
 			return m, cmd
 		}
+		return m, nil
+	}
+	// The text widgets' own messages (a clipboard paste) go to the one that has the focus.
+	switch {
+	case m.mode == modeEditor && m.ed != nil:
+		var cmd tea.Cmd
+		m.ed.ta, cmd = m.ed.ta.Update(msg)
+		if v := m.ed.ta.Value(); v != m.ed.text {
+			m.ed.text = v
+			return m, tea.Batch(cmd, m.edited(m.ed))
+		}
+		return m, cmd
+	case m.mode == modeAction && m.form != nil:
+		var cmd tea.Cmd
+		m.form.fields[m.form.focus], cmd = m.form.fields[m.form.focus].Update(msg)
+		return m, cmd
 	}
 	return m, nil
 }
