@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -70,7 +71,7 @@ func (p *Pool) dial(ctx context.Context, chain []*inventory.Host) (*ssh.Client, 
 	// A server that accepts TCP and never speaks SSH must not hang us: close the socket when the connect
 	// deadline (or a cancel) comes during the handshake.
 	stop := context.AfterFunc(dctx, func() { nc.Close() })
-	sc, chans, reqs, err := ssh.NewClientConn(nc, addr, cfg)
+	sc, chans, reqs, err := ssh.NewClientConn(&bufferedConn{Conn: nc, r: bufio.NewReaderSize(nc, 512)}, addr, cfg)
 	if !stop() {
 		if sc != nil {
 			sc.Close()
@@ -108,3 +109,13 @@ func explainHandshake(err error, h *inventory.Host) error {
 	}
 	return fmt.Errorf("SSH handshake failed: %w", err)
 }
+
+// bufferedConn reads through a buffer. x/crypto/ssh reads the server's version line one byte per Read,
+// a read(2) per byte (about 40 per connection); through the buffer it is one or two. After the version
+// line, reads of a whole buffer or more go straight to the connection (bufio does not copy them).
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }

@@ -36,7 +36,7 @@ func (*Local) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	}
 	runCtx, cancel := withTimeout(ctx, cmd.Timeout)
 	defer cancel()
-	c := exec.Command("bash", "-c", innerScript(len(prog)), "firebreak")
+	c := exec.Command("bash", "--norc", "-c", innerScript(len(prog)), "firebreak")
 	c.Stdin = bytes.NewReader(prog)
 	c.Stdout = out.Writer(output.Stdout)
 	c.Stderr = out.Writer(output.Stderr)
@@ -92,8 +92,13 @@ func (*Local) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	return res, nil
 }
 
+// innerScript is what bash runs: it reads exactly progLen bytes of program from stdin, points stdin at
+// /dev/null and evals the program. The read builtin does it without starting a process (`read -N` reads a
+// pipe in blocks up to the count; LC_ALL=C makes it count bytes and keep every byte); a bash without
+// `read -N` (3.x, status 2) falls back to head. A program cut short (the connection broke) is not run.
 func innerScript(progLen int) string {
-	return fmt.Sprintf(`__fb=$(head -c %d; printf .); __fb=${__fb%%.}; exec 0</dev/null; eval "$__fb"`, progLen)
+	return fmt.Sprintf(`{ LC_ALL=C IFS= read -r -N %[1]d __fb; } 2>/dev/null; case $? in 0) ;; 1) echo "firebreak: the script did not arrive whole" >&2; exit 125 ;; `+
+		`*) __fb=$(head -c %[1]d; printf .); __fb=${__fb%%.} ;; esac; exec 0</dev/null; eval "$__fb"`, progLen)
 }
 
 // withTimeout adds the command timeout to ctx, if there is one.

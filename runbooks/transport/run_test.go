@@ -201,3 +201,30 @@ func freePort(t *testing.T) int {
 	l.Close()
 	return p
 }
+
+// TestProgramArrivesExactly proves the program bash evals is byte for byte what was sent: every byte value
+// but NUL, a multibyte character, trailing newlines, in a UTF-8 locale (where bash's read builtin would drop
+// \x01 without LC_ALL=C), on both transports. The script prints the program back from the wrapper's variable.
+func TestProgramArrivesExactly(t *testing.T) {
+	t.Setenv("LC_ALL", "C.UTF-8") // the local bash inherits it
+	var payload strings.Builder
+	for b := 1; b < 256; b++ {
+		payload.WriteByte(byte(b))
+	}
+	payload.WriteString("é\n\n\n")
+	cmd := Command{Script: `printf '%s' "$__fb"; exit 0` + "\n# " + payload.String(), Env: map[string]string{"X": payload.String()}}
+	want, err := program(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tr := range transports(t) {
+		c := &collect{}
+		res, err := tr.Run(context.Background(), cmd, c)
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("%s: %v %+v stderr %q", name, err, res, c.err.String())
+		}
+		if got := c.out.String(); got != string(want) {
+			t.Errorf("%s: program arrived as %q, want %q", name, got, want)
+		}
+	}
+}

@@ -50,10 +50,20 @@ func program(cmd Command) ([]byte, error) {
 // the session's process group, which sshd created with setsid), reports the group on stdout, reads exactly
 // len(prog) bytes of program from stdin, points stdin at /dev/null and runs it. Reading the program from
 // stdin avoids the kernel's 128 KiB limit on one argument and any quoting of the script itself.
+//
+// --norc: bash sources ~/.bashrc for a command run by sshd when SHLVL < 2, and `exec` lowers SHLVL, so
+// without it a bash login shell and then this bash would each source it: twice per command, which on hosts
+// with a heavy .bashrc (pyenv, nvm, conda init) costs hundreds of ms each. The login shell has sourced it
+// once already and its exported variables (PATH) reach the script, as they reach pssh's and Ansible's.
 func remoteCommand(progLen int, reportPGID bool) string {
 	report := ""
 	if reportPGID {
 		report = `printf '\0FIREBREAK_PGID=%s\n' "$$"; `
 	}
-	return "exec bash -c " + shellQuote(report+innerScript(progLen)) + " firebreak"
+	return bashCommand(report + innerScript(progLen))
+}
+
+// bashCommand is the command line that makes the login shell exec bash on script.
+func bashCommand(script string) string {
+	return "exec bash --norc -c " + shellQuote(script) + " firebreak"
 }

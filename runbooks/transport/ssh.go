@@ -147,7 +147,7 @@ func (t *SSH) kill(cl *ssh.Client, sess *ssh.Session, pg *pgidWriter) error {
 		` ]; do sleep 0.05; i=$((i+1)); done; kill -KILL -- -` + g + ` 2>/dev/null; exit 0`
 	var stderr bytes.Buffer
 	ks.Stderr = &stderr
-	if err := ks.Run("exec bash -c " + shellQuote(script)); err != nil {
+	if err := ks.Run(bashCommand(script)); err != nil {
 		return fmt.Errorf("killing process group %d: %w %s", pg.pgid, err, stderr.String())
 	}
 	return nil
