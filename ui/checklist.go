@@ -253,7 +253,7 @@ func (c *checklistPane) attach() tea.Cmd {
 		}
 		return itemsMsg{to: p, items: items, err: err}
 	}
-	return tea.Batch(open(p), load)
+	return tea.Sequence(open(p), load) // the picker must exist before its items arrive
 }
 
 // markdown is a step's details as Markdown: its text, then its scripts, from the runbook version attached.

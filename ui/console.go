@@ -50,7 +50,10 @@ type Model struct {
 
 	list    *listScreen
 	screens []screen // the stack: the list, then a cockpit, then the run screen
-	overlay overlay
+	// background holds run screens whose run goes on while the operator is back in the cockpit: they get
+	// every message, so the run keeps streaming, and o brings the newest back.
+	background []*runScreen
+	overlay    overlay
 
 	feed   <-chan struct{}
 	halt   store.Switch
@@ -139,6 +142,11 @@ func (m *Model) typing() bool {
 func (m *Model) runActive() bool {
 	for _, s := range m.screens {
 		if r, ok := s.(*runScreen); ok && r.Active() {
+			return true
+		}
+	}
+	for _, r := range m.background {
+		if r.Active() {
 			return true
 		}
 	}
@@ -259,6 +267,16 @@ func (m *Model) toScreens(msg tea.Msg) []tea.Cmd {
 	for _, s := range m.screens {
 		cmds = append(cmds, s.Update(msg))
 	}
+	kept := m.background[:0]
+	for _, r := range m.background {
+		cmds = append(cmds, r.Update(msg))
+		if r.Active() {
+			kept = append(kept, r)
+		} else {
+			m.setStatus("the run in the background has ended: the runs pane shows how", false)
+		}
+	}
+	m.background = kept
 	return cmds
 }
 
@@ -305,6 +323,18 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	m.isErr, m.status = false, ""
+	if r, ok := m.active().(*runScreen); ok && r.Active() && !r.Typing() && key.Matches(k, m.keys.Background) {
+		m.background = append(m.background, r)
+		m.pop()
+		m.setStatus("the run goes on in the background: o brings it back, ! halts it", false)
+		return m.refresh()
+	}
+	if _, onRun := m.active().(*runScreen); !onRun && len(m.background) > 0 && !m.typing() && key.Matches(k, m.keys.Reopen) {
+		r := m.background[len(m.background)-1]
+		m.background = m.background[:len(m.background)-1]
+		m.push(r)
+		return nil
+	}
 	return m.active().Update(k)
 }
 
@@ -427,7 +457,13 @@ func (m *Model) ShortHelp() []key.Binding {
 		return append(ks, m.keys.Interrupt)
 	}
 	// The global keys first: the halt key must always show, whatever the width cuts off.
-	return append(m.keys.ShortHelp(), ks...)
+	global := m.keys.ShortHelp()
+	if r, ok := m.active().(*runScreen); ok && r.Active() {
+		global = append(global, m.keys.Background)
+	} else if len(m.background) > 0 {
+		global = append(global, m.keys.Reopen)
+	}
+	return append(global, ks...)
 }
 
 // FullHelp is the full help (?): the screen's columns, the global keys under the last one.

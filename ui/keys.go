@@ -12,15 +12,21 @@ type GlobalKeys struct {
 	Interrupt key.Binding
 	// Help shows or hides the full help.
 	Help key.Binding
+	// Background leaves the run screen while its run goes on (esc, while a run is active).
+	Background key.Binding
+	// Reopen brings back the run that goes on in the background.
+	Reopen key.Binding
 }
 
 // NewGlobalKeys builds the global key map.
 func NewGlobalKeys() GlobalKeys {
 	return GlobalKeys{
-		Halt:      key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "HALT")),
-		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Halt:       key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "HALT")),
+		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Interrupt:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Background: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cockpit (the run goes on)")),
+		Reopen:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open the running run")),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,28 +15,31 @@ import (
 
 // tmuxConsole is a firebreak console running in a detached tmux session on a private tmux server.
 type tmuxConsole struct {
-	t       *testing.T
-	socket  string
-	session string
+	t          *testing.T
+	socket     string
+	session    string
+	statusFile string // where the wrapper shell writes the console's exit status
 }
 
 // startConsole starts `firebreak` (the console) in e's environment in a w×h tmux window.
 func startConsole(t *testing.T, e *fbEnv, w, h int) *tmuxConsole {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
+		t.Fatal("tmux is not installed: apt-get install tmux (.ci/test installs it)")
 	}
 	c := &tmuxConsole{t: t, socket: fmt.Sprintf("fbe2e-%d-%d", os.Getpid(), time.Now().UnixNano()), session: "console"}
 	// env -i: the console sees exactly the test's environment, not the tmux server's.
 	args := []string{"new-session", "-d", "-s", c.session, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "-c", e.work,
-		"env", "-i", "TERM=screen", "LANG=C.UTF-8"}
+		"env", "-i", "TERM=screen", "LANG=C.UTF-8", "PATH=" + os.Getenv("PATH")}
 	for _, kv := range e.environ() {
 		if k, _, _ := strings.Cut(kv, "="); k == "TERM" || k == "LANG" || k == "TMUX" || k == "NO_COLOR" {
 			continue
 		}
 		args = append(args, kv)
 	}
-	args = append(args, fbBin)
+	// tmux does not always record a dead pane's exit status: a wrapper shell writes it to a file.
+	c.statusFile = filepath.Join(t.TempDir(), "exit-status")
+	args = append(args, "FIREBREAK_E2E_STATUS="+c.statusFile, "sh", "-c", `"$@"; echo $? > "$FIREBREAK_E2E_STATUS"`, "sh", fbBin)
 	t.Cleanup(func() { exec.Command("tmux", "-L", c.socket, "kill-server").Run() })
 	c.tmux(args...)
 	// Keep the pane after the console exits, so its exit status (and any crash) can be read.
@@ -95,8 +99,10 @@ func (c *tmuxConsole) dead() bool {
 	return strings.HasPrefix(c.tmux("display-message", "-p", "-t", c.session, "#{pane_dead}"), "1")
 }
 
+// exitStatus is the console's exit status ("" until it has exited).
 func (c *tmuxConsole) exitStatus() string {
-	return strings.TrimSpace(c.tmux("display-message", "-p", "-t", c.session, "#{pane_dead_status}"))
+	b, _ := os.ReadFile(c.statusFile)
+	return strings.TrimSpace(string(b))
 }
 
 func (c *tmuxConsole) checkWidth(w int) {
@@ -111,28 +117,28 @@ func (c *tmuxConsole) checkWidth(w int) {
 func TestConsoleE2E(t *testing.T) {
 	e := newEnv(t)
 	c := startConsole(t, e, 100, 30)
-	c.waitFor(10*time.Second, "firebreak · incidents", "No open incidents", "! HALT")
+	c.waitFor(15*time.Second, "firebreak · incidents", "No open incidents", "! HALT")
 
 	// Declare from the console: title, severity 2, not a drill. The new incident opens.
 	c.keys("n")
-	c.waitFor(2*time.Second, "Declare an incident")
+	c.waitFor(15*time.Second, "Declare an incident")
 	c.text("Disk full on web-07")
 	c.keys("Tab", "BSpace")
 	c.text("2")
 	c.keys("Enter", "Enter")
-	c.waitFor(3*time.Second, "INC-1 Disk full on web-07", "SEV2 · investigating")
+	c.waitFor(15*time.Second, "INC-1 Disk full on web-07", "SEV2 · investigating")
 	if s := e.show("INC-1"); s.Title != "Disk full on web-07" || s.Severity != "SEV2" || s.Drill {
 		t.Fatalf("declared from the console: %+v", s)
 	}
 
 	// Attach a runbook from the library, tick its first step.
 	c.keys("a")
-	c.waitFor(3*time.Second, "Attach a runbook", "free-disk")
+	c.waitFor(15*time.Second, "Attach a runbook", "free-disk")
 	c.text("free-disk")
 	c.keys("Enter")
-	c.waitFor(3*time.Second, "free-disk · Free disk space", "[ ] Find what is using the space")
+	c.waitFor(15*time.Second, "free-disk · Free disk space", "[ ] Find what is using the space")
 	c.keys("Space")
-	c.waitFor(3*time.Second, "[x] Find what is using the space", "done by")
+	c.waitFor(15*time.Second, "[x] Find what is using the space", "done by")
 	var ticked bool
 	for _, ev := range e.timeline("INC-1") {
 		ticked = ticked || ev.Kind == "tick" && strings.Contains(ev.Text, "free-disk/diagnose")
@@ -143,14 +149,14 @@ func TestConsoleE2E(t *testing.T) {
 
 	// Another process adds a note: the console's timeline shows it within a second.
 	c.keys("Tab")
-	c.waitFor(2*time.Second, "[Timeline]", "following")
+	c.waitFor(15*time.Second, "[Timeline]", "following")
 	e.ok("note", "INC-1", "seen from another terminal")
 	took := c.waitFor(time.Second, "seen from another terminal")
 	t.Logf("another process's note showed after %s", took.Round(time.Millisecond))
 
 	// The off-switch: ! halts at once, the banner shows, the command line agrees.
 	c.keys("!")
-	c.waitFor(2*time.Second, "HALTED by")
+	c.waitFor(15*time.Second, "HALTED by")
 	var halted bool
 	for _, ev := range e.timeline("INC-1") {
 		halted = halted || ev.Kind == "halt"
@@ -172,11 +178,11 @@ func TestConsoleE2E(t *testing.T) {
 
 	// Resize to 40×10 and back: no crash, no line wider than the terminal.
 	c.tmux("resize-window", "-t", c.session, "-x", "40", "-y", "10")
-	c.waitFor(2*time.Second, "INC-1 Disk full")
+	c.waitFor(15*time.Second, "INC-1 Disk full")
 	time.Sleep(100 * time.Millisecond)
 	c.checkWidth(40)
 	c.tmux("resize-window", "-t", c.session, "-x", "100", "-y", "30")
-	c.waitFor(2*time.Second, "INC-1 Disk full on web-07", "seen from another terminal", "! HALT")
+	c.waitFor(15*time.Second, "INC-1 Disk full on web-07", "seen from another terminal", "! HALT")
 	c.checkWidth(100)
 
 	// q quits, cleanly.
@@ -188,7 +194,13 @@ func TestConsoleE2E(t *testing.T) {
 		}
 		time.Sleep(15 * time.Millisecond)
 	}
-	if st := c.exitStatus(); st != "0" {
-		t.Fatalf("the console exited with %s:\n%s", st, c.screen())
+	// tmux may mark the pane dead a moment before it records the exit status.
+	st := c.exitStatus()
+	for st == "" && time.Now().Before(deadline.Add(2*time.Second)) {
+		time.Sleep(15 * time.Millisecond)
+		st = c.exitStatus()
+	}
+	if st != "0" {
+		t.Fatalf("the console exited with %q:\n%s", st, c.screen())
 	}
 }

@@ -72,5 +72,8 @@ func (h *Hours) Describe() string {
 	if h.Loc == time.Local {
 		zone = time.Now().Format("MST")
 	}
+	if len(days) == 0 {
+		return "no working days are configured"
+	}
 	return fmt.Sprintf("%s %02d:%02d-%02d:%02d %s", strings.Join(days, ","), h.Start/60, h.Start%60, h.End/60, h.End%60, zone)
 }
