@@ -45,15 +45,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -67,6 +62,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
 )
 
 const portsPerSSHD = 16 // OpenSSH listens on at most 16 sockets per process
@@ -498,12 +495,12 @@ func startFleet(dir string, n int, sshd string, userHome bool) (*fleet, error) {
 	if os.Geteuid() == 0 {
 		_ = os.MkdirAll("/run/sshd", 0o755) // the privilege separation directory sshd wants as root
 	}
-	hostPub, err := writeKey(filepath.Join(dir, "hostkey"), "bench-host")
+	hostPub, err := sshtest.WriteKeyComment(filepath.Join(dir, "hostkey"), "bench-host")
 	if err != nil {
 		return f, err
 	}
 	f.userKey = filepath.Join(dir, "userkey")
-	userPub, err := writeKey(f.userKey, "bench-user")
+	userPub, err := sshtest.WriteKeyComment(f.userKey, "bench-user")
 	if err != nil {
 		return f, err
 	}
@@ -516,7 +513,7 @@ func startFleet(dir string, n int, sshd string, userHome bool) (*fleet, error) {
 		var err error
 		for attempt := 0; attempt < 5; attempt++ {
 			var ps []int
-			if ps, err = freePorts(m); err != nil {
+			if ps, err = sshtest.FreePorts(m); err != nil {
 				return f, err
 			}
 			var p *sshdProc
@@ -583,7 +580,7 @@ func (f *fleet) startSSHD(sshd string, idx int, ports []int) (*sshdProc, error) 
 	go func() { _ = cmd.Wait(); close(proc.exited) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for _, p := range ports {
-		for !banner(p) {
+		for !sshtest.Banner(p) {
 			select {
 			case <-proc.exited:
 			default:
@@ -598,55 +595,4 @@ func (f *fleet) startSSHD(sshd string, idx int, ports []int) (*sshdProc, error) 
 		}
 	}
 	return proc, nil
-}
-
-func banner(port int) bool {
-	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-	line, err := bufio.NewReader(c).ReadString('\n')
-	return err == nil && strings.HasPrefix(line, "SSH-2.0-")
-}
-
-// freePorts finds n free TCP ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-// writeKey writes a new unencrypted ed25519 private key in OpenSSH format (0600) and its .pub.
-func writeKey(path, comment string) (ssh.PublicKey, error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	block, err := ssh.MarshalPrivateKey(priv, comment)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		return nil, err
-	}
-	sp, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	return sp, os.WriteFile(path+".pub", ssh.MarshalAuthorizedKey(sp), 0o644)
 }

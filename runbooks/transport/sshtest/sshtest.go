@@ -110,7 +110,7 @@ func start(dir string, n int, opt Options) (*Fleet, error) {
 		var err error
 		for attempt := 0; attempt < 5; attempt++ {
 			var ports []int
-			if ports, err = freePorts(m); err != nil {
+			if ports, err = FreePorts(m); err != nil {
 				return f, err
 			}
 			var cmd *exec.Cmd
@@ -172,7 +172,7 @@ func (f *Fleet) startSSHD(idx, first int, ports []int) (*exec.Cmd, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for _, p := range ports {
 		for {
-			if banner(p) {
+			if Banner(p) {
 				break
 			}
 			select {
@@ -192,7 +192,8 @@ func (f *Fleet) startSSHD(idx, first int, ports []int) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-func banner(port int) bool {
+// Banner reports whether an SSH server answers on 127.0.0.1:port with its version line.
+func Banner(port int) bool {
 	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
 	if err != nil {
 		return false
@@ -231,8 +232,8 @@ func (f *Fleet) Stop() {
 	f.procs = nil
 }
 
-// freePorts finds n free TCP ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
+// FreePorts finds n free TCP ports on 127.0.0.1.
+func FreePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
@@ -273,3 +274,6 @@ func writeKey(path, comment string) (ssh.PublicKey, error) {
 
 // WriteKey creates another unencrypted ed25519 key pair at path (for tests that need a second key).
 func WriteKey(path string) (ssh.PublicKey, error) { return writeKey(path, "sshtest") }
+
+// WriteKeyComment is WriteKey with a comment of your choice in the key.
+func WriteKeyComment(path, comment string) (ssh.PublicKey, error) { return writeKey(path, comment) }
