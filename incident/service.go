@@ -346,6 +346,16 @@ func (s *Service) List(ctx context.Context, all bool) ([]Summary, error) {
 			q.Statuses = append(q.Statuses, string(st))
 		}
 	}
+	return s.summaries(ctx, q)
+}
+
+// Recent returns at most limit resolved or closed incidents, most recently active first: a bounded read,
+// so a database with thousands of old incidents lists as fast as an empty one.
+func (s *Service) Recent(ctx context.Context, limit int) ([]Summary, error) {
+	return s.summaries(ctx, store.IncidentQuery{Statuses: []string{string(Resolved), string(Closed)}, Limit: limit})
+}
+
+func (s *Service) summaries(ctx context.Context, q store.IncidentQuery) ([]Summary, error) {
 	rows, err := s.DB.Incidents(ctx, q)
 	if err != nil {
 		return nil, err

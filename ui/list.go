@@ -9,7 +9,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/firebreak/firebreak/incident"
-	"github.com/firebreak/firebreak/store"
 )
 
 // listKeys are the incident list's keys.
@@ -78,17 +77,8 @@ func (l *listScreen) load() tea.Cmd {
 		if err != nil || all {
 			return incidentsMsg{list: list, err: err}
 		}
-		// The recent others: a bounded read, so a database of thousands of old incidents starts as fast as
-		// an empty one.
-		rows, err := l.c.d.DB.Incidents(ctx, store.IncidentQuery{Statuses: []string{string(incident.Resolved), string(incident.Closed)}, Limit: recentClosed})
-		if err != nil {
-			return incidentsMsg{err: err}
-		}
-		for _, r := range rows {
-			list = append(list, incident.Summary{ID: r.ID, Ref: incident.Ref(r.ID), Title: r.Title, Severity: incident.Severity(r.Severity),
-				Status: incident.Status(r.Status), Drill: r.Drill, Commander: r.Commander, DeclaredAt: r.DeclaredAt, UpdatedAt: r.UpdatedAt, Events: r.LastSeq})
-		}
-		return incidentsMsg{list: list}
+		recent, err := l.c.d.Incidents.Recent(ctx, recentClosed)
+		return incidentsMsg{list: append(list, recent...), err: err}
 	})
 }
 
