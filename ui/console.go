@@ -187,6 +187,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.setStatus(fmt.Sprintf("halted: recorded on %d open incidents; firebreak resume allows runs again", len(msg.ids)), false)
 		return m, tea.Batch(m.c.loadSwitch(), m.refresh())
+	case resumedMsg:
+		if msg.err != nil {
+			m.setStatus("resume failed: "+errText(msg.err), true)
+		} else {
+			m.setStatus("resumed: runs may start again", false)
+		}
+		return m, tea.Batch(m.c.loadSwitch(), m.refresh())
 	case openMsg:
 		m.overlay = msg.o
 		m.layout()
@@ -301,6 +308,10 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			m.setStatus("halting every run…", false)
 			m.layout()
 			return m.c.halt()
+		case key.Matches(k, m.keys.Resume) && m.halt.Engaged && m.overlay == nil:
+			m.overlay = newConfirm(m.c.st, "Resume? Runs may start again everywhere, for everyone.", m.c.resume())
+			m.layout()
+			return nil
 		case key.Matches(k, m.keys.Help):
 			m.help.ShowAll = !m.help.ShowAll
 			m.layout()
@@ -383,7 +394,7 @@ func (m *Model) bannerView() string {
 	if who == "" {
 		who = "someone"
 	}
-	text := fmt.Sprintf(" HALTED by %s at %s: every run is stopped and none starts until firebreak resume ", who,
+	text := fmt.Sprintf(" HALTED by %s at %s: every run is stopped and none starts until a resume (ctrl+r, or firebreak resume) ", who,
 		m.halt.At.UTC().Format("15:04:05 UTC"))
 	return m.c.st.Banner.Render(pad(text, m.w))
 }
@@ -458,6 +469,9 @@ func (m *Model) ShortHelp() []key.Binding {
 	}
 	// The global keys first: the halt key must always show, whatever the width cuts off.
 	global := m.keys.ShortHelp()
+	if m.halt.Engaged {
+		global = append(global, m.keys.Resume)
+	}
 	if r, ok := m.active().(*runScreen); ok && r.Active() {
 		global = append(global, m.keys.Background)
 	} else if len(m.background) > 0 {

@@ -284,6 +284,30 @@ func TestUIHaltShowsAtOnce(t *testing.T) {
 	checkFits(t, m.View(), 80, 24)
 }
 
+func TestUIResumeAsksThenReleases(t *testing.T) {
+	w := newWorld(t)
+	w.fill()
+	m := w.model(80, 24)
+	start(t, m)
+	_, cmd := m.Update(runes("!"))
+	settle(t, m, cmd)
+	_, cmd = m.Update(tea.KeyMsg{Type: tea.KeyCtrlR})
+	if cmd != nil || m.overlay == nil || !strings.Contains(m.View(), "Resume?") {
+		t.Fatalf("ctrl+r must ask first:\n%s", m.View())
+	}
+	if sw, _ := w.db.Switch(w.ctx, "halt"); !sw.Engaged {
+		t.Fatal("resumed before the answer")
+	}
+	_, cmd = m.Update(runes("y"))
+	settle(t, m, cmd)
+	if sw, err := w.db.Switch(w.ctx, "halt"); err != nil || sw.Engaged {
+		t.Fatalf("after y: switch %+v %v", sw, err)
+	}
+	if strings.Contains(m.View(), "HALTED") {
+		t.Fatalf("the banner stays after resume:\n%s", m.View())
+	}
+}
+
 func TestUIQuitAsksDuringRun(t *testing.T) {
 	w := newWorld(t)
 	w.fill()

@@ -64,6 +64,19 @@ func (c *common) loadSwitch() tea.Cmd {
 }
 
 // halt engages the off-switch as this console's actor, with the notify hooks.
+// resume releases the off-switch (rollout.Resume), as firebreak resume does.
+func (c *common) resume() tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(c.ctx, opTimeout)
+		defer cancel()
+		_, err := rollout.Resume(ctx, c.d.DB, c.d.Actor.String(), "from the console", c.d.Notify)
+		return resumedMsg{err: err}
+	}
+}
+
+// resumedMsg reports a resume from this console.
+type resumedMsg struct{ err error }
+
 func (c *common) halt() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, opTimeout)

@@ -16,6 +16,8 @@ type GlobalKeys struct {
 	Background key.Binding
 	// Reopen brings back the run that goes on in the background.
 	Reopen key.Binding
+	// Resume releases the off-switch after a halt (asking first).
+	Resume key.Binding
 }
 
 // NewGlobalKeys builds the global key map.
@@ -27,6 +29,7 @@ func NewGlobalKeys() GlobalKeys {
 		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Background: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cockpit (the run goes on)")),
 		Reopen:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open the running run")),
+		Resume:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "resume after a halt")),
 	}
 }
 
