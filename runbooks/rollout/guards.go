@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/lint"
 	"github.com/firebreak/firebreak/store"
 )
@@ -86,7 +87,7 @@ func (e *Engine) checkGuards(ctx context.Context, spec Spec, plan Plan, severity
 			halt.At.Format("15:04:05 UTC"), halt.Reason), "", "firebreak resume, once it is safe")
 	}
 
-	findings, err := shellcheck(ctx, spec.Script)
+	findings, err := ShellCheckErrors(ctx, spec.Script)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (e *Engine) checkGuards(ctx context.Context, spec Spec, plan Plan, severity
 		"fix the script, or --shellcheck-override REASON")
 
 	if !spec.DryRun {
-		missing, err := e.dryRunMissing(ctx, spec, plan)
+		missing, err := DryRunMissing(ctx, e.DB, spec.Incident, spec.Script, plan.Stages[0])
 		if err != nil {
 			return nil, err
 		}
@@ -136,27 +137,28 @@ func (e *Engine) checkGuards(ctx context.Context, spec Spec, plan Plan, severity
 	return ds, nil
 }
 
-// dryRunMissing lists the first stage's hosts without a successful dry run of the same script in the incident.
-func (e *Engine) dryRunMissing(ctx context.Context, spec Spec, plan Plan) ([]string, error) {
+// DryRunMissing lists the hosts (the first stage's) without a successful dry run of the same script text
+// in the incident: the dry-run-first guard. The console's plan preview asks it too.
+func DryRunMissing(ctx context.Context, db *store.DB, incident int64, script Script, hosts []*inventory.Host) ([]string, error) {
 	dry := true
-	runs, err := e.DB.Runs(ctx, store.RunQuery{Incident: spec.Incident, ScriptHash: spec.Script.Hash(), DryRun: &dry})
+	runs, err := db.Runs(ctx, store.RunQuery{Incident: incident, ScriptHash: script.Hash(), DryRun: &dry})
 	if err != nil {
 		return nil, err
 	}
 	good := map[string]bool{}
 	for _, r := range runs {
-		hosts, err := e.DB.RunHosts(ctx, r.ID)
+		done, err := db.RunHosts(ctx, r.ID)
 		if err != nil {
 			return nil, err
 		}
-		for _, h := range hosts {
+		for _, h := range done {
 			if HostState(h.State).Good() {
 				good[h.Host] = true
 			}
 		}
 	}
 	var missing []string
-	for _, h := range plan.Stages[0] {
+	for _, h := range hosts {
 		if !good[h.Name] {
 			missing = append(missing, h.Name)
 		}
@@ -164,8 +166,9 @@ func (e *Engine) dryRunMissing(ctx context.Context, spec Spec, plan Plan) ([]str
 	return missing, nil
 }
 
-// shellcheck returns ShellCheck's error-level findings in the script's fragments.
-func shellcheck(ctx context.Context, s Script) ([]lint.Finding, error) {
+// ShellCheckErrors returns ShellCheck's error-level findings in the script's fragments: the ShellCheck
+// guard. The console's plan preview asks it too.
+func ShellCheckErrors(ctx context.Context, s Script) ([]lint.Finding, error) {
 	var scripts []lint.Script
 	for _, f := range []struct{ name, text string }{{"script", s.Main}, {"dry_run", s.DryRun}, {"check", s.Check},
 		{"verify", s.Verify}, {"rollback", s.Rollback}} {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
-	"github.com/firebreak/firebreak/runbooks/lint"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/ui/deps"
@@ -203,57 +202,25 @@ func previewGuards(ctx context.Context, d deps.Deps, inc *incident.Incident, spe
 	return gs, outHrs
 }
 
+// shellcheckErrors is the ShellCheck guard's findings, as the preview lists them.
 func shellcheckErrors(ctx context.Context, s rollout.Script) ([]string, error) {
-	var scripts []lint.Script
-	for _, f := range []struct{ name, text string }{{"script", s.Main}, {"dry_run", s.DryRun}, {"check", s.Check},
-		{"verify", s.Verify}, {"rollback", s.Rollback}} {
-		if strings.TrimSpace(f.text) != "" {
-			scripts = append(scripts, lint.Script{Text: f.text, File: f.name, Line: 1, Col: 1, Fragment: f.name})
-		}
-	}
-	fs, err := lint.Scripts(ctx, scripts)
+	fs, err := rollout.ShellCheckErrors(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, f := range fs {
-		if f.Severity == "error" {
-			out = append(out, fmt.Sprintf("%s line %d: %s (%s)", f.Fragment, f.Line, f.Message, f.Code))
-		}
+		out = append(out, fmt.Sprintf("%s line %d: %s (%s)", f.Fragment, f.Line, f.Message, f.Code))
 	}
 	return out, nil
 }
 
-// dryRunMissing lists the first stage's hosts without a successful dry run of the same script (the engine's
-// rule, read the same way).
+// dryRunMissing is the dry-run-first guard's answer for the first stage.
 func dryRunMissing(ctx context.Context, db *store.DB, inc int64, spec rollout.Spec, plan rollout.Plan) ([]string, error) {
 	if db == nil {
 		return nil, errors.New("no database")
 	}
-	dry := true
-	runs, err := db.Runs(ctx, store.RunQuery{Incident: inc, ScriptHash: spec.Script.Hash(), DryRun: &dry})
-	if err != nil {
-		return nil, err
-	}
-	good := map[string]bool{}
-	for _, r := range runs {
-		hosts, err := db.RunHosts(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hosts {
-			if rollout.HostState(h.State).Good() {
-				good[h.Host] = true
-			}
-		}
-	}
-	var missing []string
-	for _, h := range plan.Stages[0] {
-		if !good[h.Name] {
-			missing = append(missing, h.Name)
-		}
-	}
-	return missing, nil
+	return rollout.DryRunMissing(ctx, db, inc, spec.Script, plan.Stages[0])
 }
 
 func (m *Model) planned(msg planMsg) tea.Cmd {
