@@ -1,18 +1,16 @@
 package runbooks
 
 import (
-	"crypto/sha256"
 	"errors"
-	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/runbooks/runbooktest"
 )
 
 // bench runs the fragments of one built-in runbook for real with bash, in a temporary directory, with the
@@ -140,61 +138,13 @@ func (b *bench) mustFail(stepID, field string) {
 	}
 }
 
-// snapshot describes every file, link and directory under dir: type, mode, content hash, link target and
-// modification time, so any change a script makes shows up as a difference.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	snap := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			snap[rel] = "link " + target
-		case d.IsDir():
-			snap[rel] = fmt.Sprintf("dir %v", info.Mode())
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			snap[rel] = fmt.Sprintf("file %v %x %d", info.Mode(), sha256.Sum256(data), info.ModTime().UnixNano())
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
+// snapshot is the tree under dir, to compare before and after a script ran.
+func snapshot(t *testing.T, dir string) map[string]string { return runbooktest.Snapshot(t, dir, false) }
 
 // sameTree fails the test with the differences when two snapshots differ.
 func sameTree(t *testing.T, what string, before, after map[string]string) {
 	t.Helper()
-	var diffs []string
-	for _, k := range slices.Sorted(maps.Keys(before)) {
-		if a, ok := after[k]; !ok {
-			diffs = append(diffs, "removed "+k)
-		} else if a != before[k] {
-			diffs = append(diffs, "changed "+k)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(after)) {
-		if _, ok := before[k]; !ok {
-			diffs = append(diffs, "added "+k)
-		}
-	}
-	if len(diffs) > 0 {
+	if diffs := runbooktest.Diff(before, after); len(diffs) > 0 {
 		t.Fatalf("%s changed the tree:\n%s", what, strings.Join(diffs, "\n"))
 	}
 }
@@ -238,9 +188,9 @@ func exists(p string) bool {
 // dryRunChangesNothing runs a step's dry run and asserts the tree under dir did not change.
 func (b *bench) dryRunChangesNothing(stepID, dir string) string {
 	b.t.Helper()
-	before := snapshot(b.t, dir)
+	before := runbooktest.Snapshot(b.t, dir, false)
 	out := b.mustRun(stepID, "dry", 0)
-	sameTree(b.t, stepID+" dry run", before, snapshot(b.t, dir))
+	sameTree(b.t, stepID+" dry run", before, runbooktest.Snapshot(b.t, dir, false))
 	return out
 }
 
@@ -248,9 +198,9 @@ func (b *bench) dryRunChangesNothing(stepID, dir string) string {
 // any) says the work is done and its verify passes.
 func (b *bench) secondRunChangesNothing(stepID, dir string) {
 	b.t.Helper()
-	before := snapshot(b.t, dir)
+	before := runbooktest.Snapshot(b.t, dir, false)
 	b.mustRun(stepID, "script", 0)
-	sameTree(b.t, stepID+" second run", before, snapshot(b.t, dir))
+	sameTree(b.t, stepID+" second run", before, runbooktest.Snapshot(b.t, dir, false))
 	if b.step(stepID).Check != "" {
 		b.mustRun(stepID, "check", 0)
 	}

@@ -6,36 +6,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// fakeSystemctl is a systemctl that keeps unit state as files UNIT.active under $FAKE_SYSTEMD and logs every
-// call to $FAKE_CALLS.
-const fakeSystemctl = `d=${FAKE_SYSTEMD:?}
-echo "$*" >>"${FAKE_CALLS:?}"
-quiet=0 args=()
-for a in "$@"; do
-  case $a in --quiet) quiet=1 ;; --*) ;; *) args+=("$a") ;; esac
-done
-cmd=${args[0]} unit=${args[1]:-}
-unit=${unit%.service}
-case $cmd in
-is-active)
-  if [[ -f $d/$unit.active ]]; then ((quiet)) || echo active; exit 0; fi
-  ((quiet)) || echo inactive
-  exit 3 ;;
-restart | start | enable) touch "$d/$unit.active" ;;
-stop | disable) rm -f "$d/$unit.active" ;;
-list-units)
-  for f in "$d"/*.active; do
-    [[ -e $f ]] || continue
-    u=$(basename "$f" .active)
-    # shellcheck disable=SC2053
-    [[ $u == $unit ]] && echo "$u.service loaded active running $u"
-  done
-  exit 0 ;;
-*) echo "fake systemctl: $cmd unsupported" >&2; exit 1 ;;
-esac
-`
+	"github.com/firebreak/firebreak/runbooks/runbooktest"
+)
 
 // withSystemd installs the fake systemctl and returns its unit directory.
 func (b *bench) withSystemd() string {
@@ -43,7 +16,7 @@ func (b *bench) withSystemd() string {
 	if err := os.Mkdir(units, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
-	b.addStub("systemctl", fakeSystemctl)
+	b.addStub("systemctl", runbooktest.FakeSystemctl)
 	b.vars["FAKE_SYSTEMD"] = units
 	return units
 }
@@ -141,29 +114,13 @@ func TestScaleServiceScripts(t *testing.T) {
 	sameTree(t, "second rollback", before, snapshot(t, b.dir+"/units"))
 }
 
-// fakeNft keeps each table's ruleset as a file under $FAKE_NFT; -c checks the input without applying it.
-const fakeNft = `d=${FAKE_NFT:?}
-echo "nft $*" >>"${FAKE_CALLS:?}"
-case "$*" in
-"list table inet "*) t=${!#}; [[ -f $d/$t ]] || { echo "Error: No such file or directory" >&2; exit 1; }; cat "$d/$t" ;;
-"-c -f -") grep -q '^table inet [a-z_]* {$' ;;
-"-f -")
-  rules=$(cat)
-  t=$(sed -n 's/^table inet \([a-z_]*\) {$/\1/p' <<<"$rules")
-  [[ -n $t && ! -e $d/$t ]] || { echo "Error: table exists or no table" >&2; exit 1; }
-  printf '%s\n' "$rules" >"$d/$t" ;;
-"delete table inet "*) t=${!#}; rm "$d/$t" ;;
-*) echo "fake nft: $* unsupported" >&2; exit 1 ;;
-esac
-`
-
 func TestIsolateHostScripts(t *testing.T) {
 	b := newBench(t, "isolate-host")
 	tables := b.path("nft")
 	if err := os.Mkdir(tables, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b.addStub("nft", fakeNft)
+	b.addStub("nft", runbooktest.FakeNft)
 	b.vars["FAKE_NFT"] = tables
 	b.vars["ALLOW_ADDRS"] = "10.0.0.10 2001:db8::7 192.0.2.0/24"
 
@@ -196,35 +153,12 @@ func TestIsolateHostScripts(t *testing.T) {
 	}
 }
 
-// fakePostgres is psql, createdb and pg_restore in one: each database is a directory under $FAKE_PG holding
-// a "tables" file; a dump is a text file of table names.
-const fakePostgres = `d=${FAKE_PG:?}
-echo "$(basename "$0") $*" >>"${FAKE_CALLS:?}"
-case $(basename "$0") in
-createdb) db=${!#}; mkdir "$d/$db" ;;
-pg_restore)
-  file=${!#}
-  [[ -f $file ]] || { echo "pg_restore: could not open $file" >&2; exit 1; }
-  if [[ $1 == --list ]]; then cat "$file"; exit 0; fi
-  while (($#)); do [[ $1 == -d ]] && db=$2; shift; done
-  cp "$file" "$d/$db/tables" ;;
-psql)
-  db="" sql=""
-  while (($#)); do case $1 in -d) db=$2; shift ;; -c | -tAc) sql=$2; shift ;; esac; shift; done
-  if [[ $sql =~ datname\ =\ \'(.*)\' ]]; then [[ -d $d/${BASH_REMATCH[1]} ]] && echo 1; exit 0; fi
-  if [[ $sql =~ ^ALTER\ DATABASE\ \"(.*)\"\ RENAME\ TO\ \"(.*)\"$ ]]; then mv "$d/${BASH_REMATCH[1]}" "$d/${BASH_REMATCH[2]}"; exit 0; fi
-  if [[ $sql =~ ^DROP\ DATABASE\ IF\ EXISTS\ \"(.*)\"$ ]]; then rm -rf "${d:?}/${BASH_REMATCH[1]}"; exit 0; fi
-  [[ -f $d/$db/tables ]] || { echo "psql: database $db has no tables" >&2; exit 2; }
-  wc -l <"$d/$db/tables" ;;
-esac
-`
-
 func TestRestoreDatabaseScripts(t *testing.T) {
 	b := newBench(t, "restore-database")
 	pg := b.path("pg")
 	writeFile(t, filepath.Join(pg, "app", "tables"), "broken\n")
 	for _, c := range []string{"psql", "createdb", "pg_restore"} {
-		b.addStub(c, fakePostgres)
+		b.addStub(c, runbooktest.FakePostgres)
 	}
 	dump := b.path("backups", "app.dump")
 	writeFile(t, dump, "users\norders\ninvoices\n")

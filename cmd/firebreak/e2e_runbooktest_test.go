@@ -6,9 +6,7 @@ package main
 // on two real sshd hosts; and a team runbook whose dry run fails.
 
 import (
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -19,75 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firebreak/firebreak/runbooks/runbooktest"
 	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
 )
-
-// rtFakeSystemctl keeps unit state as files UNIT.active under $FAKE_SYSTEMD and logs calls to $FAKE_CALLS.
-const rtFakeSystemctl = `d=${FAKE_SYSTEMD:?}
-echo "$*" >>"${FAKE_CALLS:?}"
-quiet=0 args=()
-for a in "$@"; do
-  case $a in --quiet) quiet=1 ;; --*) ;; *) args+=("$a") ;; esac
-done
-cmd=${args[0]} unit=${args[1]:-}
-unit=${unit%.service}
-case $cmd in
-is-active)
-  if [[ -f $d/$unit.active ]]; then ((quiet)) || echo active; exit 0; fi
-  ((quiet)) || echo inactive
-  exit 3 ;;
-restart | start | enable) touch "$d/$unit.active" ;;
-stop | disable) rm -f "$d/$unit.active" ;;
-list-units)
-  for f in "$d"/*.active; do
-    [[ -e $f ]] || continue
-    u=$(basename "$f" .active)
-    # shellcheck disable=SC2053
-    [[ $u == $unit ]] && echo "$u.service loaded active running $u"
-  done
-  exit 0 ;;
-*) echo "fake systemctl: $cmd unsupported" >&2; exit 1 ;;
-esac
-`
-
-// rtFakeNft keeps each table's ruleset as a file under $FAKE_NFT; -c checks the input without applying it.
-const rtFakeNft = `d=${FAKE_NFT:?}
-echo "nft $*" >>"${FAKE_CALLS:?}"
-case "$*" in
-"list table inet "*) t=${!#}; [[ -f $d/$t ]] || { echo "Error: No such file or directory" >&2; exit 1; }; cat "$d/$t" ;;
-"-c -f -") grep -q '^table inet [a-z_]* {$' ;;
-"-f -")
-  rules=$(cat)
-  t=$(sed -n 's/^table inet \([a-z_]*\) {$/\1/p' <<<"$rules")
-  [[ -n $t && ! -e $d/$t ]] || { echo "Error: table exists or no table" >&2; exit 1; }
-  printf '%s\n' "$rules" >"$d/$t" ;;
-"delete table inet "*) t=${!#}; rm "$d/$t" ;;
-*) echo "fake nft: $* unsupported" >&2; exit 1 ;;
-esac
-`
-
-// rtFakePostgres is psql, createdb and pg_restore in one: each database is a directory under $FAKE_PG with
-// a "tables" file; a dump is a text file of table names.
-const rtFakePostgres = `d=${FAKE_PG:?}
-echo "$(basename "$0") $*" >>"${FAKE_CALLS:?}"
-case $(basename "$0") in
-createdb) db=${!#}; mkdir "$d/$db" ;;
-pg_restore)
-  file=${!#}
-  [[ -f $file ]] || { echo "pg_restore: could not open $file" >&2; exit 1; }
-  if [[ $1 == --list ]]; then cat "$file"; exit 0; fi
-  while (($#)); do [[ $1 == -d ]] && db=$2; shift; done
-  cp "$file" "$d/$db/tables" ;;
-psql)
-  db="" sql=""
-  while (($#)); do case $1 in -d) db=$2; shift ;; -c | -tAc) sql=$2; shift ;; esac; shift; done
-  if [[ $sql =~ datname\ =\ \'(.*)\' ]]; then [[ -d $d/${BASH_REMATCH[1]} ]] && echo 1; exit 0; fi
-  if [[ $sql =~ ^ALTER\ DATABASE\ \"(.*)\"\ RENAME\ TO\ \"(.*)\"$ ]]; then mv "$d/${BASH_REMATCH[1]}" "$d/${BASH_REMATCH[2]}"; exit 0; fi
-  if [[ $sql =~ ^DROP\ DATABASE\ IF\ EXISTS\ \"(.*)\"$ ]]; then rm -rf "${d:?}/${BASH_REMATCH[1]}"; exit 0; fi
-  [[ -f $d/$db/tables ]] || { echo "psql: database $db has no tables" >&2; exit 2; }
-  wc -l <"$d/$db/tables" ;;
-esac
-`
 
 // rtFixture is one runbook test's temporary world: a tree the runbook works on (which a rehearsal must not
 // change), stub commands outside it, and the --var values.
@@ -158,60 +90,9 @@ func (f *rtFixture) varArgs() []string {
 	return args
 }
 
-// rtTree describes every file, link and directory under dir (type, mode, content hash, link target and
-// modification time), so any change shows up as a difference.
-func rtTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	snap := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			snap[rel] = "link " + target
-		case d.IsDir():
-			snap[rel] = fmt.Sprintf("dir %v %d", info.Mode(), info.ModTime().UnixNano())
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			snap[rel] = fmt.Sprintf("file %v %x %d", info.Mode(), sha256.Sum256(data), info.ModTime().UnixNano())
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
-}
-
 func rtSameTree(t *testing.T, what string, before, after map[string]string) {
 	t.Helper()
-	var diffs []string
-	for _, k := range slices.Sorted(maps.Keys(before)) {
-		if a, ok := after[k]; !ok {
-			diffs = append(diffs, "removed "+k)
-		} else if a != before[k] {
-			diffs = append(diffs, "changed "+k)
-		}
-	}
-	for _, k := range slices.Sorted(maps.Keys(after)) {
-		if _, ok := before[k]; !ok {
-			diffs = append(diffs, "added "+k)
-		}
-	}
-	if len(diffs) > 0 {
+	if diffs := runbooktest.Diff(before, after); len(diffs) > 0 {
 		t.Errorf("%s changed the fixture:\n%s", what, strings.Join(diffs, "\n"))
 	}
 }
@@ -228,7 +109,7 @@ type rtStep struct {
 func (e *fbEnv) runbookTest(f *rtFixture, id string, hosts []string, steps []rtStep, extra ...string) string {
 	t := e.t
 	t.Helper()
-	before := rtTree(t, f.tree)
+	before := runbooktest.Snapshot(t, f.tree, true)
 	args := append([]string{"runbook", "test", id, "-v"}, f.varArgs()...)
 	stdout, stderr, code := e.fb(append(args, extra...)...)
 	if code != 0 {
@@ -255,7 +136,7 @@ func (e *fbEnv) runbookTest(f *rtFixture, id string, hosts []string, steps []rtS
 	if want := fmt.Sprintf("runbook test %s: %d step runs passed on %d hosts", id, len(steps)*len(hosts), len(hosts)); !strings.Contains(stderr, want) {
 		t.Errorf("runbook test %s: stderr %q, want %q", id, stderr, want)
 	}
-	rtSameTree(t, "runbook test "+id, before, rtTree(t, f.tree))
+	rtSameTree(t, "runbook test "+id, before, runbooktest.Snapshot(t, f.tree, true))
 	return stdout
 }
 
@@ -276,7 +157,7 @@ func TestE2ERunbookTestBuiltins(t *testing.T) {
 		if err := os.Mkdir(units, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		f.vars["SYSTEMCTL"] = f.stub("systemctl", rtFakeSystemctl)
+		f.vars["SYSTEMCTL"] = f.stub("systemctl", runbooktest.FakeSystemctl)
 		f.vars["FAKE_SYSTEMD"] = units
 		f.vars["HEALTH_CMD"] = `test -f "$FAKE_SYSTEMD/app.active"`
 		f.vars["HEALTH_TIMEOUT"] = "2"
@@ -337,7 +218,7 @@ func TestE2ERunbookTestBuiltins(t *testing.T) {
 		f := newRTFixture(t)
 		f.write("units/worker@1.active", "", 0)
 		f.write("units/worker@2.active", "", 0)
-		f.vars["SYSTEMCTL"] = f.stub("systemctl", rtFakeSystemctl)
+		f.vars["SYSTEMCTL"] = f.stub("systemctl", runbooktest.FakeSystemctl)
 		f.vars["FAKE_SYSTEMD"] = f.path("units")
 		f.vars["SERVICE"], f.vars["INSTANCES"], f.vars["STATE_DIR"] = "worker", "4", f.path("state")
 		e.runbookTest(f, "scale-service", rtLocalhost, []rtStep{
@@ -379,9 +260,9 @@ func TestE2ERunbookTestBuiltins(t *testing.T) {
 		e.t = t
 		f := newRTFixture(t)
 		f.write("pg/app/tables", "broken\n", 0)
-		f.vars["PSQL"] = f.stub("psql", rtFakePostgres)
-		f.vars["PG_RESTORE"] = f.stub("pg_restore", rtFakePostgres)
-		f.vars["CREATEDB"] = f.stub("createdb", rtFakePostgres)
+		f.vars["PSQL"] = f.stub("psql", runbooktest.FakePostgres)
+		f.vars["PG_RESTORE"] = f.stub("pg_restore", runbooktest.FakePostgres)
+		f.vars["CREATEDB"] = f.stub("createdb", runbooktest.FakePostgres)
 		f.vars["FAKE_PG"] = f.path("pg")
 		f.vars["BACKUP_FILE"] = f.write("backups/app.dump", "users\norders\ninvoices\n", 0)
 		f.vars["STATE_DIR"] = f.path("state")
@@ -402,7 +283,7 @@ func TestE2ERunbookTestBuiltins(t *testing.T) {
 		if err := os.Mkdir(f.path("nft"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		f.vars["NFT"] = f.stub("nft", rtFakeNft)
+		f.vars["NFT"] = f.stub("nft", runbooktest.FakeNft)
 		f.vars["FAKE_NFT"] = f.path("nft")
 		f.vars["ALLOW_ADDRS"] = "10.0.0.10 192.0.2.0/24"
 		e.runbookTest(f, "isolate-host", rtLocalhost, []rtStep{
