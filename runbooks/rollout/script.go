@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"strings"
 )
 
 // Script is the bash of a step: the script itself and its companions.
@@ -31,9 +30,10 @@ func (s Script) Hash() string {
 }
 
 // HonoursDryRun says whether running the script as its own dry run is safe: it has a dry_run command, or
-// it reads FIREBREAK_DRY_RUN. A command that does neither is never executed by a dry run.
+// its shell syntax reads FIREBREAK_DRY_RUN (a comment that mentions it does not count). A command that does
+// neither is never executed by a dry run.
 func (s Script) HonoursDryRun() bool {
-	return s.DryRun != "" || strings.Contains(s.Main, DryRunEnv)
+	return s.DryRun != "" || readsDryRun(s.Main)
 }
 
 // DryRunEnv is set to 1 in every fragment of a dry run and 0 in a real run.
