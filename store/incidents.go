@@ -84,6 +84,15 @@ type IncidentQuery struct {
 
 // Incidents lists incidents, most recently updated first.
 func (db *DB) Incidents(ctx context.Context, q IncidentQuery) ([]IncidentRow, error) {
+	return queryIncidents(ctx, db.readers, q)
+}
+
+// Incidents lists incidents inside the transaction.
+func (tx *Tx) Incidents(ctx context.Context, q IncidentQuery) ([]IncidentRow, error) {
+	return queryIncidents(ctx, tx.tx, q)
+}
+
+func queryIncidents(ctx context.Context, qr querier, q IncidentQuery) ([]IncidentRow, error) {
 	query := `SELECT ` + incidentCols + ` FROM incidents`
 	var args []any
 	if len(q.Statuses) > 0 {
@@ -96,7 +105,7 @@ func (db *DB) Incidents(ctx context.Context, q IncidentQuery) ([]IncidentRow, er
 	if q.Limit > 0 {
 		query += fmt.Sprintf(` LIMIT %d`, q.Limit)
 	}
-	rows, err := db.readers.QueryContext(ctx, query, args...)
+	rows, err := qr.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ type DB struct {
 	writer  *sql.DB
 	readers *sql.DB
 	lock    *os.File // shared flock on PATH-lock while open, so restore can tell the database is in use
+	halt    *HaltFile
 }
 
 // DefaultPath is where the database lives when neither --db nor FIREBREAK_DB names one:
@@ -86,6 +87,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{path: abs, lock: lock}
+	if db.halt, err = openHaltFile(abs); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	// Each parameter becomes a PRAGMA on every new connection. busy_timeout comes first (the driver applies it
 	// before the others) so even setting WAL mode waits for a busy database instead of failing.
 	// _txlock=immediate makes every writer's BEGIN take the write lock up front: a deferred transaction that
@@ -258,6 +263,7 @@ func (db *DB) Close() error {
 	if db.lock != nil {
 		errs = append(errs, db.lock.Close())
 	}
+	errs = append(errs, db.halt.close())
 	return errors.Join(errs...)
 }
 

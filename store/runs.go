@@ -31,6 +31,11 @@ type RunRow struct {
 	OwnerStart  string
 	OwnerHost   string
 	ContinueSeq int64
+	// PlanHash identifies what the run does (script, hosts, stages, max_fail, variables, mode): approvals
+	// bind to it.
+	PlanHash string
+	// Resumes is the run this one resumes or retries (0: none).
+	Resumes int64
 }
 
 // RunHost is one host's state in a run.
@@ -50,10 +55,10 @@ type RunHost struct {
 // CreateRun inserts a run with its hosts (all pending) and returns its id.
 func (tx *Tx) CreateRun(ctx context.Context, r RunRow, hosts []RunHost) (int64, error) {
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO runs (incident_id, runbook, step, title, script_hash, dry_run, status,
-		waiting_for, stage, stages, plan, started_by, started_at, owner_pid, owner_start, owner_host)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Incident, r.Runbook, r.Step, r.Title, r.ScriptHash, r.DryRun,
+		waiting_for, stage, stages, plan, started_by, started_at, owner_pid, owner_start, owner_host, plan_hash, resumes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Incident, r.Runbook, r.Step, r.Title, r.ScriptHash, r.DryRun,
 		r.Status, r.WaitingFor, r.Stage, r.Stages, string(orEmpty(r.Plan)), r.StartedBy, FormatTime(r.StartedAt),
-		r.OwnerPID, r.OwnerStart, r.OwnerHost)
+		r.OwnerPID, r.OwnerStart, r.OwnerHost, r.PlanHash, r.Resumes)
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +108,7 @@ func (db *DB) Run(ctx context.Context, id int64) (RunRow, error) { return getRun
 func (tx *Tx) Run(ctx context.Context, id int64) (RunRow, error) { return getRun(ctx, tx.tx, id) }
 
 const runCols = `id, incident_id, runbook, step, title, script_hash, dry_run, status, waiting_for, stage, stages, plan,
-	started_by, started_at, finished_at, owner_pid, owner_start, owner_host, continue_seq`
+	started_by, started_at, finished_at, owner_pid, owner_start, owner_host, continue_seq, plan_hash, resumes`
 
 func getRun(ctx context.Context, q querier, id int64) (RunRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+runCols+` FROM runs WHERE id = ?`, id)
@@ -180,7 +185,7 @@ func scanRun(rows *sql.Rows) (RunRow, error) {
 	var r RunRow
 	var plan, started, finished string
 	if err := rows.Scan(&r.ID, &r.Incident, &r.Runbook, &r.Step, &r.Title, &r.ScriptHash, &r.DryRun, &r.Status, &r.WaitingFor,
-		&r.Stage, &r.Stages, &plan, &r.StartedBy, &started, &finished, &r.OwnerPID, &r.OwnerStart, &r.OwnerHost, &r.ContinueSeq); err != nil {
+		&r.Stage, &r.Stages, &plan, &r.StartedBy, &started, &finished, &r.OwnerPID, &r.OwnerStart, &r.OwnerHost, &r.ContinueSeq, &r.PlanHash, &r.Resumes); err != nil {
 		return r, err
 	}
 	r.Plan = json.RawMessage(plan)
@@ -231,18 +236,20 @@ type Approval struct {
 	Person string
 	Actor  string
 	At     time.Time
+	// PlanHash is the plan the person saw and approved.
+	PlanHash string
 }
 
 // Approve records an approval; approving twice is a no-op.
 func (tx *Tx) Approve(ctx context.Context, a Approval) error {
-	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO approvals (run_id, stage, person, actor, at) VALUES (?, ?, ?, ?, ?)`,
-		a.Run, a.Stage, a.Person, a.Actor, FormatTime(a.At))
+	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO approvals (run_id, stage, person, actor, at, plan_hash) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.Run, a.Stage, a.Person, a.Actor, FormatTime(a.At), a.PlanHash)
 	return err
 }
 
 // Approvals lists a run's approvals.
 func (db *DB) Approvals(ctx context.Context, run int64) ([]Approval, error) {
-	rows, err := db.readers.QueryContext(ctx, `SELECT run_id, stage, person, actor, at FROM approvals WHERE run_id = ? ORDER BY at`, run)
+	rows, err := db.readers.QueryContext(ctx, `SELECT run_id, stage, person, actor, at, plan_hash FROM approvals WHERE run_id = ? ORDER BY at`, run)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +258,7 @@ func (db *DB) Approvals(ctx context.Context, run int64) ([]Approval, error) {
 	for rows.Next() {
 		var a Approval
 		var at string
-		if err := rows.Scan(&a.Run, &a.Stage, &a.Person, &a.Actor, &at); err != nil {
+		if err := rows.Scan(&a.Run, &a.Stage, &a.Person, &a.Actor, &at, &a.PlanHash); err != nil {
 			return nil, err
 		}
 		a.At, _ = ParseTime(at)

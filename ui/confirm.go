@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -23,7 +26,15 @@ type confirm struct {
 	st       *styles.Styles
 	keys     confirmKeys
 	question string
+	body     []string // shown above the question (what is being confirmed), its end kept when short of room
 	yes      tea.Cmd
+}
+
+// newBriefConfirm asks a question below the lines that say what is being confirmed.
+func newBriefConfirm(st *styles.Styles, body []string, question string, yes tea.Cmd) *confirm {
+	c := newConfirm(st, question, yes)
+	c.body = body
+	return c
 }
 
 func newConfirm(st *styles.Styles, question string, yes tea.Cmd) *confirm {
@@ -44,11 +55,21 @@ func (c *confirm) Update(msg tea.Msg) (bool, tea.Cmd) {
 	return false, nil
 }
 
-func (c *confirm) Height(avail int) int { return min(avail, 2) }
+func (c *confirm) Height(avail int) int { return min(avail, 2+len(c.body)) }
 
 func (c *confirm) View(w, h int) string {
-	return fit(c.st.Warn.Render(c.question)+"\n"+c.st.Bold.Render("y")+c.st.Subtle.Render(" yes   ")+
-		c.st.Bold.Render("n")+c.st.Subtle.Render(" no"), w, h)
+	ask := c.st.Warn.Render(c.question) + "\n" + c.st.Bold.Render("y") + c.st.Subtle.Render(" yes   ") +
+		c.st.Bold.Render("n") + c.st.Subtle.Render(" no")
+	if room := h - 2; room > 0 && len(c.body) > 0 {
+		body := c.body
+		if len(body) > room { // keep the head (what runs) and the end (the results so far)
+			head := room / 2
+			body = append(append(append([]string{}, body[:head]...), c.st.Subtle.Render(fmt.Sprintf("  … %d lines", len(c.body)-room+1))),
+				body[len(body)-(room-head-1):]...)
+		}
+		ask = strings.Join(body, "\n") + "\n" + ask
+	}
+	return fit(ask, w, h)
 }
 
 func (c *confirm) ShortHelp() []key.Binding  { return []key.Binding{c.keys.Yes, c.keys.No} }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -81,7 +82,10 @@ func (c *common) halt() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(c.ctx, opTimeout)
 		defer cancel()
-		ids, err := rollout.Halt(ctx, c.d.DB, c.d.Actor.String(), "from the console", c.d.Notify)
-		return haltedMsg{ids: ids, err: err}
+		res, err := rollout.Halt(ctx, c.d.DB, c.d.Actor.String(), "from the console", c.d.Notify)
+		if err == nil && res.RecordErr != nil {
+			err = fmt.Errorf("the halt is in force, but the timeline could not record it yet: %w", res.RecordErr)
+		}
+		return haltedMsg{ids: res.Incidents, err: err}
 	}
 }

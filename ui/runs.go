@@ -111,12 +111,21 @@ func (r *runsPane) open() tea.Cmd {
 	run := r.cp.runs[r.cursor]
 	c := r.cp.c
 	if run.Status == rollout.StatusWaiting && run.WaitingFor == "approval" && rollout.PersonOf(run.StartedBy) != c.person() {
+		// The approver sees what they approve (script, diff from the dry run, next hosts, results so far),
+		// and the approval binds to that plan: if it changed meanwhile, the approval is refused.
+		ctx, cancel := context.WithTimeout(c.ctx, opTimeout)
+		brief, err := rollout.BriefOf(ctx, c.d.DB, run.ID)
+		cancel()
+		if err != nil {
+			r.err = errText(err)
+			return nil
+		}
 		approve := c.act(nil, rollout.RunRef(run.ID)+" approved", func(ctx context.Context) error {
-			_, err := rollout.Approve(ctx, c.d.DB, run.ID, c.d.Actor.String(), c.d.Notify)
+			_, err := rollout.Approve(ctx, c.d.DB, c.d.Policy, run.ID, c.d.Actor.String(), brief.PlanHash, c.d.Notify)
 			return err
 		})
-		return open(newConfirm(c.st, fmt.Sprintf("Approve %s (%s, started by %s) to go past stage %d of %d?",
-			rollout.RunRef(run.ID), runWhat(run), run.StartedBy, run.Stage, run.Stages), approve))
+		return open(newBriefConfirm(c.st, brief.Lines(), fmt.Sprintf("Approve %s (%s, started by %s) to go on to stage %d of %d?",
+			rollout.RunRef(run.ID), runWhat(run), run.StartedBy, brief.NextStage, run.Stages), approve))
 	}
 	r.detail, r.hosts, r.err = run.ID, nil, ""
 	return r.loadHosts()

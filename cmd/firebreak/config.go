@@ -59,6 +59,9 @@ type Hours struct {
 type Approval struct {
 	// TwoPerson lists the severities whose real stages after the canary need a second person's approval.
 	TwoPerson []int `toml:"two_person"`
+	// DistinctOSUsers refuses approvals given from the same OS account as the run: on shared accounts
+	// --as alone then does not make a second person.
+	DistinctOSUsers bool `toml:"distinct_os_users"`
 }
 
 // RunDefaults are the defaults of runs when neither the runbook step nor the command line says otherwise.

@@ -16,7 +16,6 @@ import (
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/rollout"
-	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/ui"
 	"github.com/firebreak/firebreak/ui/deps"
 )
@@ -105,10 +104,9 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 	if err != nil {
 		return deps.Deps{}, err
 	}
-	h := a.cfg.Hours
-	hours, err := rollout.NewHours(h.TimeZone, h.Days, h.Start, h.End, h.Holidays)
+	policy, err := a.policy()
 	if err != nil {
-		return deps.Deps{}, store.Errorf(errConfig, "%v", err)
+		return deps.Deps{}, err
 	}
 	runbookDir := "runbooks"
 	if len(a.cfg.RunbookDirs) > 0 {
@@ -121,15 +119,16 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 		Actor:     a.actor,
 		Library:   func() (*runbooks.Library, error) { return a.library() },
 		Inventory: func(names []string) (*inventory.Inventory, error) { return a.inventory(names) },
-		ResolveRun: func(inc *incident.Incident, req deps.RunRequest) (rollout.Spec, error) {
-			f := runFlags{runbook: req.Runbook, step: req.Step, command: req.Command, hosts: req.Hosts, invs: req.Inventories,
-				dry: req.DryRun, stages: req.Stages, maxFail: req.MaxFail, timeout: req.Timeout, concurrency: req.Concurrency,
-				vars: varsFlag(req.Vars), yes: req.AutoContinue, breakGlass: req.Overrides.BreakGlass, noCanary: req.Overrides.NoCanary,
-				shellcheckOverride: req.Overrides.ShellCheck, outOfHours: req.Overrides.OutOfHours}
-			if f.vars == nil {
-				f.vars = varsFlag{}
+		ResolveRun: func(ctx context.Context, inc *incident.Incident, req rollout.Request) (rollout.Spec, error) {
+			return a.resolver(ctx).Resolve(ctx, inc, req)
+		},
+		PreviewRun: func(pctx context.Context, spec rollout.Spec) (*rollout.Preview, error) {
+			eng, done, err := a.engine(ctx, &incident.Incident{ID: spec.Incident}, false)
+			if err != nil {
+				return nil, err
 			}
-			return a.runSpec(inc, &f)
+			defer done()
+			return eng.Preview(pctx, spec)
 		},
 		NewEngine: func(inc *incident.Incident, watch func(rollout.Update), ask func(context.Context, rollout.Pause) rollout.Choice) (*rollout.Engine, func(), error) {
 			eng, done, err := a.engine(ctx, inc, false)
@@ -140,7 +139,7 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 			return eng, done, nil
 		},
 		Notify:        a.notifyEvent,
-		Policy:        rollout.Policy{TwoPerson: a.cfg.Approval.TwoPerson, Hours: hours},
+		Policy:        policy,
 		RunbookDir:    filepath.Clean(runbookDir),
 		Editor:        editor,
 		RetroTemplate: a.cfg.Retro.Sections,

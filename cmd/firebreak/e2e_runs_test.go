@@ -186,14 +186,14 @@ func TestE2ETwoPersonRuleAcrossTerminals(t *testing.T) {
 		o, _, _ := e.fb("runs", inc)
 		return strings.Contains(o, "waiting (approval)")
 	})
-	_, stderr, code := e.fb("--as", "alice", "approve", "RUN-2")
+	_, stderr, code := e.fb("--as", "alice", "approve", "RUN-2", "--yes")
 	if code != 2 || !strings.Contains(stderr, "cannot approve") {
 		t.Fatalf("self-approval: exit %d %s", code, stderr)
 	}
 	if b, _ := os.ReadFile(filepath.Join(e.root, "ran")); strings.Contains(string(b), "host02") {
 		t.Fatal("host02 ran before the approval")
 	}
-	e.ok("--as", "bob", "approve", "RUN-2")
+	e.ok("--as", "bob", "approve", "RUN-2", "--yes")
 	if err := run.Wait(); err != nil {
 		t.Fatalf("run after approval: %v\n%s", err, out.String())
 	}

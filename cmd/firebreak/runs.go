@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/incident"
-	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/runbooks/transport"
@@ -36,10 +35,11 @@ func (v varsFlag) Set(s string) error {
 	return nil
 }
 
-// runFlags are the flags of `run` and `runbook test` that choose hosts and settings.
+// runFlags are the flags of `run` that choose what, where and how; they fill a rollout.Request.
 type runFlags struct {
 	hosts, stages, maxFail, timeout, command, runbook, step, soak string
-	breakGlass, noCanary, shellcheckOverride                      string
+	breakGlass, noCanary, shellcheckOverride, twoPersonOverride   string
+	resume, retry                                                 string
 	concurrency                                                   int
 	dry, yes, outOfHours, rollbackOnFailure, verbose              bool
 	invs                                                          listFlag
@@ -52,6 +52,8 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs.StringVar(&f.runbook, "runbook", "", "runbook id")
 	fs.StringVar(&f.step, "step", "", "script step id")
 	fs.StringVar(&f.command, "command", "", "an ad-hoc command instead of a runbook step")
+	fs.StringVar(&f.resume, "resume", "", "continue a halted, stopped or interrupted RUN on its remaining hosts, same plan")
+	fs.StringVar(&f.retry, "retry", "", "rerun RUN's plan on its failed, timed-out, unreachable and unknown hosts")
 	fs.StringVar(&f.hosts, "hosts", "", "host pattern (default: the step's targets)")
 	fs.Var(&f.invs, "i", "inventory (repeatable)")
 	fs.BoolVar(&f.dry, "dry-run", false, "dry run")
@@ -65,10 +67,11 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs.StringVar(&f.breakGlass, "break-glass", "", "override every guard but host keys, with this reason")
 	fs.StringVar(&f.noCanary, "no-canary", "", "allow a first stage of more than one host, with this reason")
 	fs.StringVar(&f.shellcheckOverride, "shellcheck-override", "", "run despite ShellCheck errors, with this reason")
+	fs.StringVar(&f.twoPersonOverride, "two-person-override", "", "go wide without another person's approval, with this reason")
 	fs.BoolVar(&f.outOfHours, "confirm-out-of-hours", false, "confirm a real run outside working hours")
 	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "run the step's rollback on hosts that fail")
 	fs.BoolVar(&f.verbose, "v", false, "print the hosts' output")
-	usage := "run ID (--runbook R --step S | --command CMD) --hosts PATTERN [-i INVENTORY] [--dry-run] [--stages 1,5,25%,100%] [--concurrency N] [--max-fail N|P%] [--timeout DURATION] [--yes]"
+	usage := "run ID (--runbook R --step S | --command CMD | --resume RUN | --retry RUN) --hosts PATTERN [-i INVENTORY] [--dry-run] [--stages 1,5,25%,100%] [--concurrency N] [--max-fail N|P%] [--timeout DURATION] [--yes]"
 	pos, err := parseArgs(fs, args, 1, 1, usage)
 	if err != nil {
 		return err
@@ -81,10 +84,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if inc.Status == incident.Closed {
-		return store.Errorf(incident.ErrRefused, "%s is closed: declare a new incident to run anything", inc.Ref())
-	}
-	spec, err := a.runSpec(inc, &f)
+	req, err := f.request()
 	if err != nil {
 		return err
 	}
@@ -93,10 +93,21 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer closeEng()
-	if !spec.DryRun && eng.Policy.Hours != nil && !eng.Policy.Hours.Within(time.Now()) && !spec.Overrides.OutOfHours &&
-		spec.Overrides.BreakGlass == "" && isTerminal(a.stdin) {
-		spec.Overrides.OutOfHours = a.confirmTyped(inc.Ref(), fmt.Sprintf("It is outside working hours (%s). Type %s to run anyway: ",
-			eng.Policy.Hours.Describe(), inc.Ref()))
+	spec, err := a.resolver(ctx).Resolve(ctx, inc, req)
+	if err != nil {
+		return err
+	}
+	// The flags were given for this very request: they bind to its plan.
+	if err := spec.Bind(); err != nil {
+		return store.Errorf(incident.ErrInvalid, "%v", err)
+	}
+	if pv, err := eng.Preview(ctx, spec); err == nil && isTerminal(a.stdin) {
+		if d, ok := pv.Verdict.Decision(rollout.GuardHours); ok && d.Outcome == rollout.Needs {
+			if a.confirmTyped(inc.Ref(), fmt.Sprintf("%s. Type %s to run anyway: ", d.Detail, inc.Ref())) {
+				spec.Overrides.OutOfHours = true
+				spec.Bind()
+			}
+		}
 	}
 	if !f.yes {
 		eng.Ask = a.askAtPause
@@ -118,100 +129,53 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-// runSpec resolves what to run, where and how: the command line first, then the step, then the config.
-func (a *app) runSpec(inc *incident.Incident, f *runFlags) (rollout.Spec, error) {
-	spec := rollout.Spec{Incident: inc.ID, DryRun: f.dry, AutoContinue: f.yes, RollbackOnFailure: f.rollbackOnFailure,
-		Vars: map[string]string{}, Overrides: rollout.Overrides{BreakGlass: f.breakGlass, NoCanary: f.noCanary,
-			ShellCheck: f.shellcheckOverride, OutOfHours: f.outOfHours}}
-	var step runbooks.Step
-	switch {
-	case f.command != "" && (f.runbook != "" || f.step != ""):
-		return spec, usageErrorf("use either --command or --runbook with --step, not both")
-	case f.command != "":
-		spec.Script = rollout.Script{Main: f.command, AdHoc: true}
-		spec.Title = "ad-hoc command"
-	case f.runbook != "" && f.step != "":
-		rb, err := a.runbook(f.runbook)
-		if err != nil {
-			return spec, err
-		}
-		st, ok := rb.Step(f.step)
-		if !ok {
-			return spec, store.Errorf(incident.ErrNotFound, "runbook %s has no step %q (firebreak runbook show %s)", rb.ID, f.step, rb.ID)
-		}
-		if !st.IsScript() {
-			return spec, store.Errorf(incident.ErrInvalid, "step %s/%s is a manual step: tick it with firebreak tick %s %s %s", rb.ID, st.ID, inc.Ref(), rb.ID, st.ID)
-		}
-		step = st
-		spec.Runbook, spec.Step, spec.Title = rb.ID, st.ID, st.Title
-		spec.Script = rollout.Script{Main: st.Script, DryRun: st.DryRun, Check: st.Check, Verify: st.Verify, Rollback: st.Rollback}
-		for k, v := range rb.Vars {
-			spec.Vars[k] = v
-		}
-	default:
-		return spec, usageErrorf("say what to run: --runbook R --step S, or --command CMD")
+// request turns the flags into what the run service resolves.
+func (f *runFlags) request() (rollout.Request, error) {
+	req := rollout.Request{Runbook: f.runbook, Step: f.step, Command: f.command, Hosts: f.hosts, Inventories: f.invs,
+		DryRun: f.dry, Stages: f.stages, MaxFail: f.maxFail, Timeout: f.timeout, Soak: f.soak, Concurrency: f.concurrency,
+		Vars: f.vars, AutoContinue: f.yes, RollbackOnFailure: f.rollbackOnFailure,
+		Overrides: rollout.Overrides{BreakGlass: f.breakGlass, NoCanary: f.noCanary, ShellCheck: f.shellcheckOverride,
+			TwoPerson: f.twoPersonOverride, OutOfHours: f.outOfHours}}
+	if f.concurrency < 0 {
+		return req, usageErrorf("--concurrency must be at least 1")
 	}
-	for k, v := range f.vars {
-		spec.Vars[k] = v
-	}
-	pattern := firstNonEmpty(f.hosts, step.Targets)
-	if pattern == "" {
-		return spec, usageErrorf("say where to run it: --hosts PATTERN (firebreak hosts PATTERN previews the hosts)")
-	}
-	inv, err := a.inventory(f.invs)
-	if err != nil {
-		return spec, err
-	}
-	if spec.Hosts, err = a.selectHosts(inv, pattern); err != nil {
-		return spec, err
-	}
-	if len(spec.Hosts) == 0 {
-		return spec, store.Errorf(incident.ErrInvalid, "pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
-	}
-	spec.Pattern = pattern
-	stages := firstNonEmpty(f.stages, step.Stages.String(), a.cfg.Runs.Stages)
-	if spec.Stages, err = runbooks.ParseStages(stages); err != nil {
-		return spec, store.Errorf(incident.ErrInvalid, "--stages %q: %v", stages, err)
-	}
-	mf := a.cfg.Runs.MaxFail
-	if step.MaxFail != nil {
-		mf = step.MaxFail.String()
-	}
-	mf = firstNonEmpty(f.maxFail, mf, "0")
-	if spec.MaxFail, err = runbooks.ParseMaxFail(mf); err != nil {
-		return spec, store.Errorf(incident.ErrInvalid, "--max-fail %q: %v", mf, err)
-	}
-	spec.Concurrency = a.cfg.Runs.Concurrency
-	if step.Concurrency > 0 {
-		spec.Concurrency = step.Concurrency
-	}
-	if f.concurrency != 0 {
-		if f.concurrency < 0 {
-			return spec, usageErrorf("--concurrency must be at least 1")
-		}
-		spec.Concurrency = f.concurrency
-	}
-	timeout := a.cfg.Runs.Timeout
-	if step.Timeout > 0 {
-		timeout = step.Timeout.String()
-	}
-	if spec.Timeout, err = parseDuration("--timeout", firstNonEmpty(f.timeout, timeout, "5m")); err != nil {
-		return spec, err
-	}
-	if soak := firstNonEmpty(f.soak, a.cfg.Runs.SoakTime); soak != "" {
-		if spec.Soak, err = parseDuration("--soak", soak); err != nil {
-			return spec, err
+	var err error
+	if f.resume != "" {
+		if req.Resume, err = parseRunRef(f.resume); err != nil {
+			return req, err
 		}
 	}
-	return spec, nil
+	if f.retry != "" {
+		if req.Retry, err = parseRunRef(f.retry); err != nil {
+			return req, err
+		}
+	}
+	return req, nil
 }
 
-func parseDuration(flag, s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, store.Errorf(incident.ErrInvalid, "%s %q: use a duration like 30s or 5m", flag, s)
+// resolver is the run service's resolver wired to this app's library, inventories and defaults.
+func (a *app) resolver(ctx context.Context) rollout.Resolver {
+	db, _ := a.store(ctx)
+	r := a.cfg.Runs
+	return rollout.Resolver{
+		Runbook:   a.runbook,
+		Inventory: a.inventory,
+		Defaults:  rollout.Defaults{Stages: r.Stages, Concurrency: r.Concurrency, MaxFail: r.MaxFail, Timeout: r.Timeout, Soak: r.SoakTime},
+		DB:        db,
+		Warn:      func(s string) { fmt.Fprintf(a.stderr, "firebreak: warning: %s\n", s) },
 	}
-	return d, nil
+}
+
+func parseDuration(flag, s string) (time.Duration, error) { return rollout.ParseDuration(flag, s) }
+
+// policy is the configured guard policy.
+func (a *app) policy() (rollout.Policy, error) {
+	h := a.cfg.Hours
+	hours, err := rollout.NewHours(h.TimeZone, h.Days, h.Start, h.End, h.Holidays)
+	if err != nil {
+		return rollout.Policy{}, store.Errorf(errConfig, "%v", err)
+	}
+	return rollout.Policy{TwoPerson: a.cfg.Approval.TwoPerson, Hours: hours, DistinctOSUsers: a.cfg.Approval.DistinctOSUsers}, nil
 }
 
 // engine builds the rollout engine for this app: its transports, logs beside the database, the policy from
@@ -221,13 +185,12 @@ func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) 
 	if err != nil {
 		return nil, nil, err
 	}
+	policy, err := a.policy()
+	if err != nil {
+		return nil, nil, err
+	}
 	connect, _ := time.ParseDuration(a.cfg.Runs.ConnectTimeout)
 	pool := transport.NewPool(transport.Config{ConnectTimeout: connect})
-	policy := rollout.Policy{TwoPerson: a.cfg.Approval.TwoPerson}
-	h := a.cfg.Hours
-	if policy.Hours, err = rollout.NewHours(h.TimeZone, h.Days, h.Start, h.End, h.Holidays); err != nil {
-		return nil, nil, store.Errorf(errConfig, "%v", err)
-	}
 	logDir := filepath.Join(filepath.Dir(db.Path()), "logs", inc.Ref())
 	var mu sync.Mutex
 	eng := &rollout.Engine{DB: db, Actor: a.actor.String(), Transports: pool, LogDir: logDir, Policy: policy,
@@ -321,7 +284,9 @@ func isTerminal(r any) bool {
 }
 
 func cmdApprove(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("approve"), args, 1, 1, "approve RUN")
+	fs := newFlags("approve")
+	yes := fs.Bool("yes", false, "approve without asking (scripts); the plan is still printed")
+	pos, err := parseArgs(fs, args, 1, 1, "approve RUN [--yes]")
 	if err != nil {
 		return err
 	}
@@ -333,12 +298,40 @@ func cmdApprove(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	ev, err := rollout.Approve(ctx, db, id, a.actor.String(), a.notifyEvent)
+	policy, err := a.policy()
+	if err != nil {
+		return err
+	}
+	brief, err := rollout.BriefOf(ctx, db, id)
+	if err != nil {
+		return runErr(err)
+	}
+	printBrief(a.stdout, brief)
+	if !*yes {
+		if !isTerminal(a.stdin) {
+			return store.Errorf(incident.ErrRefused, "approving %s needs a person at a terminal to answer, or --yes", rollout.RunRef(id))
+		}
+		fmt.Fprintf(a.stdout, "Approve %s's plan %s? Type yes to approve: ", rollout.RunRef(id), brief.PlanHash[:12])
+		line, _ := a.stdinLines().ReadString('\n')
+		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+			return store.Errorf(incident.ErrRefused, "not approved: %s still waits", rollout.RunRef(id))
+		}
+	}
+	ev, err := rollout.Approve(ctx, db, policy, id, a.actor.String(), brief.PlanHash, a.notifyEvent)
 	if err != nil {
 		return runErr(err)
 	}
 	fmt.Fprintln(a.stdout, ev.Text)
 	return nil
+}
+
+// printBrief shows an approver what they approve: the script and its diff from the dry-run version, the
+// next stage's hosts, and the results so far with the end of their output.
+func printBrief(w io.Writer, b *rollout.Brief) {
+	for _, l := range b.Lines() {
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintln(w)
 }
 
 func cmdHalt(ctx context.Context, a *app, args []string) error {
@@ -351,11 +344,14 @@ func cmdHalt(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	ids, err := rollout.Halt(ctx, db, a.actor.String(), *reason, a.notifyEvent)
+	res, err := rollout.Halt(ctx, db, a.actor.String(), *reason, a.notifyEvent)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "HALTED: every run stops within a second and none starts until firebreak resume (recorded on %d open incidents)\n", len(ids))
+	fmt.Fprintf(a.stdout, "HALTED: every run stops within a second and none starts until firebreak resume (recorded on %d open incidents)\n", len(res.Incidents))
+	if res.RecordErr != nil {
+		fmt.Fprintf(a.stderr, "firebreak: warning: the halt is in force, but the timeline could not record it yet (%v); the next firebreak that can write will\n", res.RecordErr)
+	}
 	return nil
 }
 
@@ -377,8 +373,12 @@ func cmdResume(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stderr, "not halted: nothing to resume")
 		return nil
 	}
-	if _, err := rollout.Resume(ctx, db, a.actor.String(), *reason, a.notifyEvent); err != nil {
+	res, err := rollout.Resume(ctx, db, a.actor.String(), *reason, a.notifyEvent)
+	if err != nil {
 		return err
+	}
+	if res.RecordErr != nil {
+		return res.RecordErr
 	}
 	fmt.Fprintln(a.stdout, "resumed: runs may start again")
 	return nil

@@ -9,9 +9,42 @@ import (
 	"github.com/firebreak/firebreak/store"
 )
 
-// Approve records person's approval of a run that waits for one. The person who started the run cannot
-// approve it: "one person shouldn't be able to break production".
-func Approve(ctx context.Context, db *store.DB, run int64, actor string, notify func(store.Event)) (store.Event, error) {
+// ApprovalData is what an approved event records: both identities (the person and the OS account behind
+// them), the run's starter, and the plan that was approved.
+type ApprovalData struct {
+	Run       int64  `json:"run"`
+	Stage     int    `json:"stage"`
+	Person    string `json:"person"`
+	Actor     string `json:"actor"`      // as the timeline records it: "root as bob"
+	StartedBy string `json:"started_by"` // the run's starter, the same way
+	PlanHash  string `json:"plan_hash"`
+	// SameAccount says the approver and the starter used one OS account (the rule rested on --as).
+	SameAccount bool `json:"same_account,omitempty"`
+}
+
+// checkApproval is the two-person rule's judgement of one approval: it counts only when it comes from
+// another person than the run's starter, for the plan the run has, and (with distinct_os_users) from
+// another OS account. Approve refuses what it would not count, and the engine counts what it accepts.
+func checkApproval(policy Policy, run store.RunRow, a store.Approval) error {
+	starter := PersonOf(run.StartedBy)
+	switch {
+	case a.Person == starter:
+		return fmt.Errorf("%s was started by %s, who cannot approve it too: another person runs firebreak approve %s (on a shared account: --as NAME)",
+			RunRef(run.ID), starter, RunRef(run.ID))
+	case a.PlanHash != run.PlanHash:
+		return fmt.Errorf("the plan of %s is %s, not the %s that was approved: look at it again (firebreak approve %s)",
+			RunRef(run.ID), short(run.PlanHash), short(a.PlanHash), RunRef(run.ID))
+	case policy.DistinctOSUsers && accountOf(a.Actor) == accountOf(run.StartedBy):
+		return fmt.Errorf("%s was started from the OS account %s, and approvals must come from another account (approval.distinct_os_users): approve it from your own login",
+			RunRef(run.ID), accountOf(run.StartedBy))
+	}
+	return nil
+}
+
+// Approve records person's approval of a run that waits for one, for the plan the approver saw (planHash,
+// from Brief). The person who started the run cannot approve it: "one person shouldn't be able to break
+// production"; an approval of a plan that has changed is refused.
+func Approve(ctx context.Context, db *store.DB, policy Policy, run int64, actor, planHash string, notify func(store.Event)) (store.Event, error) {
 	person := PersonOf(actor)
 	var ev store.Event
 	err := db.Write(ctx, func(tx *store.Tx) error {
@@ -22,18 +55,26 @@ func Approve(ctx context.Context, db *store.DB, run int64, actor string, notify 
 		if err != nil {
 			return err
 		}
-		switch {
-		case r.Status != StatusWaiting || r.WaitingFor != "approval":
+		if r.Status != StatusWaiting || r.WaitingFor != "approval" {
 			return store.Errorf(ErrRefused, "%s is %s and is not waiting for an approval", RunRef(run), describeStatus(r))
-		case PersonOf(r.StartedBy) == person:
-			return store.Errorf(ErrRefused, "%s was started by %s, who cannot approve it too: another person runs firebreak approve %s (on a shared account: --as NAME)", RunRef(run), person, RunRef(run))
 		}
-		if err := tx.Approve(ctx, store.Approval{Run: run, Stage: r.Stage, Person: person, Actor: actor, At: time.Now()}); err != nil {
+		a := store.Approval{Run: run, Stage: r.Stage, Person: person, Actor: actor, At: time.Now(), PlanHash: planHash}
+		if err := checkApproval(policy, r, a); err != nil {
+			return store.Errorf(ErrRefused, "%v", err)
+		}
+		if err := tx.Approve(ctx, a); err != nil {
 			return err
 		}
-		ev = store.Event{Incident: r.Incident, Actor: actor, Kind: KindApproved,
-			Text: fmt.Sprintf("%s approved by %s after stage %d: the wider stages may go ahead", RunRef(run), person, r.Stage),
-			Data: mustJSON(map[string]any{"run": run, "stage": r.Stage, "person": person})}
+		data := ApprovalData{Run: run, Stage: r.Stage, Person: person, Actor: actor, StartedBy: r.StartedBy, PlanHash: r.PlanHash,
+			SameAccount: accountOf(actor) == accountOf(r.StartedBy)}
+		text := fmt.Sprintf("%s approved by %s: the wider stages may go ahead", RunRef(run), person)
+		if r.Stage > 0 {
+			text = fmt.Sprintf("%s approved by %s after stage %d: the wider stages may go ahead", RunRef(run), person, r.Stage)
+		}
+		if data.SameAccount {
+			text += fmt.Sprintf(" (from the same OS account %s as the run)", accountOf(actor))
+		}
+		ev = store.Event{Incident: r.Incident, Actor: actor, Kind: KindApproved, Text: text, Data: mustJSON(data)}
 		return tx.AppendEvent(ctx, &ev)
 	})
 	if err == nil && notify != nil {
@@ -50,4 +91,10 @@ func describeStatus(r store.RunRow) string {
 		return "waiting for " + r.WaitingFor
 	}
 	return r.Status
+}
+
+// accountOf is the OS account behind an actor string ("root as alice" -> root).
+func accountOf(actor string) string {
+	u, _, _ := cutAs(actor)
+	return u
 }

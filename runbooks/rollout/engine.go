@@ -37,6 +37,16 @@ type Engine struct {
 	// when ctx is done. Nil: stop at the first pause unless the spec continues by itself.
 	Ask func(ctx context.Context, p Pause) Choice
 	Now func() time.Time
+	// Logs bound the run's logs and say how much free space a run needs to start.
+	Logs LogLimits
+}
+
+// LogLimits bound run logs ([runs] log_max_host, log_max_run, log_min_free).
+type LogLimits struct {
+	MaxHost, MaxRun int64  // bytes per host and per run (0: the defaults of package output)
+	MinFree         uint64 // a run refuses to start when the log directory has less free (0: not checked)
+	// FreeSpace measures a directory's free space.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // Choice is what an operator decides at a pause.
@@ -126,10 +136,16 @@ type planRecord struct {
 	Vars        map[string]string `json:"vars,omitempty"` // secrets masked
 	Guards      []Decision        `json:"guards"`
 	StartedBy   string            `json:"started_by"`
+	PlanHash    string            `json:"plan_hash"`
+	// ApproveBefore is the stage (0-based) that waits for another person's approval; -1: none.
+	ApproveBefore int    `json:"approve_before"`
+	Again         int64  `json:"again,omitempty"` // the run this one resumes or retries
+	AgainVerb     string `json:"again_verb,omitempty"`
 }
 
-// Run checks the guards, then runs spec stage by stage until it ends. A refused run returns a *GuardError
-// (and records the refusal); otherwise the summary says how it ended.
+// Run decides every guard again inside the transaction that creates the run, then runs spec stage by
+// stage until it ends. A refused run returns a *GuardError (and records the refusal); otherwise the summary
+// says how it ended.
 func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	if spec.Concurrency < 1 {
 		spec.Concurrency = 10
@@ -137,54 +153,69 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	if spec.Timeout <= 0 {
 		spec.Timeout = 5 * time.Minute
 	}
-	plan, err := MakePlan(spec.Hosts, spec.Stages)
+	plan, err := PlanOf(spec)
 	if err != nil {
 		return nil, err
 	}
-	incRow, err := e.DB.Incident(ctx, spec.Incident)
+	findings, err := ShellCheckErrors(ctx, spec.Script)
 	if err != nil {
 		return nil, err
 	}
 	rec := newRecorder(e.DB, e.Actor, e.Notify)
 	defer rec.close()
 
-	decisions, gerr := e.checkGuards(ctx, spec, plan, incRow.Severity)
 	what := describe(spec)
-	if gerr != nil {
-		var ge *GuardError
-		if errors.As(gerr, &ge) {
-			rec.event(spec.Incident, KindRunRefused, fmt.Sprintf("refused %s: %s", what, ge.Error()),
-				map[string]any{"runbook": spec.Runbook, "step": spec.Step, "dry_run": spec.DryRun,
-					"script_hash": spec.Script.Hash(), "guards": decisions, "refusals": ge.Refusals}, nil)
-			if err := rec.sync(); err != nil {
-				return nil, err
-			}
-		}
-		return nil, gerr
-	}
-
-	pr := planRecord{Pattern: spec.Pattern, DryRun: spec.DryRun, StageSpec: spec.Stages.String(), Concurrency: spec.Concurrency,
-		MaxFail: spec.MaxFail.String(), Timeout: spec.Timeout.String(), ScriptHash: spec.Script.Hash(), Script: spec.Script,
-		Vars: output.MaskVars(spec.Vars), Guards: decisions, StartedBy: e.Actor}
-	var hosts []store.RunHost
-	for si, stage := range plan.Stages {
-		var names []string
-		for _, h := range stage {
-			names = append(names, h.Name)
-			hosts = append(hosts, store.RunHost{Host: h.Name, Stage: si + 1, Position: len(hosts), State: string(Pending)})
-		}
-		pr.Stages = append(pr.Stages, names)
-	}
-	planJSON, _ := json.Marshal(pr)
-	owner := currentOwner()
-	row := store.RunRow{Incident: spec.Incident, Runbook: spec.Runbook, Step: spec.Step, Title: spec.Title,
-		ScriptHash: spec.Script.Hash(), DryRun: spec.DryRun, Status: StatusRunning, Stages: len(plan.Stages),
-		Plan: planJSON, StartedBy: e.Actor, StartedAt: e.now(), OwnerPID: owner.pid, OwnerStart: owner.start, OwnerHost: owner.host}
+	var verdict Verdict
+	var severity int
+	var pr planRecord
+	var row store.RunRow
 	err = e.DB.Write(ctx, func(tx *store.Tx) error {
-		id, err := tx.CreateRun(ctx, row, hosts)
-		row.ID = id
+		f, err := e.facts(ctx, tx, spec, plan, findings)
+		if err != nil {
+			return err
+		}
+		severity, verdict = f.Severity, Decide(e.Policy, spec, plan, f)
+		if err := verdict.Err(); err != nil {
+			return err // nothing is created; the refusal is recorded below
+		}
+		pr = planRecord{Pattern: spec.Pattern, DryRun: spec.DryRun, StageSpec: spec.Stages.String(), Concurrency: spec.Concurrency,
+			MaxFail: spec.MaxFail.String(), Timeout: spec.Timeout.String(), ScriptHash: spec.Script.Hash(), Script: spec.Script,
+			Vars: output.MaskVars(spec.Vars), Guards: verdict.Decisions, StartedBy: e.Actor, PlanHash: verdict.PlanHash,
+			ApproveBefore: verdict.ApproveBefore}
+		if spec.Again != nil {
+			pr.Again, pr.AgainVerb = spec.Again.Run, spec.Again.Verb
+		}
+		var hosts []store.RunHost
+		for si, stage := range plan.Stages {
+			var names []string
+			for _, h := range stage {
+				names = append(names, h.Name)
+				hosts = append(hosts, store.RunHost{Host: h.Name, Stage: si + 1, Position: len(hosts), State: string(Pending)})
+			}
+			pr.Stages = append(pr.Stages, names)
+		}
+		planJSON, _ := json.Marshal(pr)
+		owner := currentOwner()
+		row = store.RunRow{Incident: spec.Incident, Runbook: spec.Runbook, Step: spec.Step, Title: spec.Title,
+			ScriptHash: spec.Script.Hash(), DryRun: spec.DryRun, Status: StatusRunning, Stages: len(plan.Stages),
+			Plan: planJSON, StartedBy: e.Actor, StartedAt: e.now(), OwnerPID: owner.pid, OwnerStart: owner.start, OwnerHost: owner.host,
+			PlanHash: verdict.PlanHash}
+		if spec.Again != nil {
+			row.Resumes = spec.Again.Run
+		}
+		row.ID, err = tx.CreateRun(ctx, row, hosts)
 		return err
 	})
+	var ge *GuardError
+	if errors.As(err, &ge) {
+		rec.event(spec.Incident, KindRunRefused, fmt.Sprintf("refused %s: %s", what, ge.Error()),
+			map[string]any{"runbook": spec.Runbook, "step": spec.Step, "dry_run": spec.DryRun, "script_hash": spec.Script.Hash(),
+				"plan_hash": verdict.PlanHash, "guards": verdict.Decisions, "refusals": ge.Refusals}, nil)
+		if err := rec.sync(); err != nil {
+			return nil, err
+		}
+		return nil, ge
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -192,33 +223,42 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	if spec.DryRun {
 		mode = "dry"
 	}
-	rec.event(spec.Incident, KindRunStarted, fmt.Sprintf("%s started: %s run of %s on %d hosts in %d stages (%s)",
-		RunRef(row.ID), mode, what, len(spec.Hosts), len(plan.Stages), sizes(plan)), map[string]any{"run": row.ID, "plan": pr}, nil)
-	for _, d := range decisions {
-		if d.Outcome == "overridden" {
+	text := fmt.Sprintf("%s started: %s run of %s on %d hosts in %d stages (%s)", RunRef(row.ID), mode, what, len(spec.Hosts), len(plan.Stages), sizes(plan))
+	if spec.Again != nil {
+		text += fmt.Sprintf("; it %ss %s", spec.Again.Verb, RunRef(spec.Again.Run))
+	}
+	rec.event(spec.Incident, KindRunStarted, text, map[string]any{"run": row.ID, "plan": pr}, nil)
+	for _, d := range verdict.Decisions {
+		if d.Outcome == Overridden {
 			kind := KindGuard
 			if strings.HasPrefix(d.Override, "break glass") {
 				kind = KindBreakGlass
 			}
 			rec.event(spec.Incident, kind, fmt.Sprintf("%s: guard %s overridden: %s (%s)", RunRef(row.ID), d.Guard, d.Override, d.Detail),
-				map[string]any{"run": row.ID, "guard": d.Guard, "reason": d.Override, "detail": d.Detail}, nil)
+				map[string]any{"run": row.ID, "guard": d.Guard, "reason": d.Override, "detail": d.Detail, "plan_hash": verdict.PlanHash}, nil)
 		}
 	}
 	e.watch(Update{Kind: UpdateStarted, Run: row.ID, Text: what})
 
-	r := &runState{e: e, spec: spec, plan: plan, row: row, rec: rec, severity: incRow.Severity, results: map[string]HostResult{}}
+	r := &runState{e: e, spec: spec, plan: plan, row: row, rec: rec, severity: severity, approveBefore: verdict.ApproveBefore,
+		results: map[string]HostResult{}}
+	if d, ok := verdict.Decision(GuardOffSwitch); ok && d.Outcome == Overridden {
+		r.haltPassed = true
+	}
 	return r.execute(ctx)
 }
 
 // runState is one run in progress.
 type runState struct {
-	e        *Engine
-	spec     Spec
-	plan     Plan
-	row      store.RunRow
-	rec      *recorder
-	severity int
-	approved bool
+	e             *Engine
+	spec          Spec
+	plan          Plan
+	row           store.RunRow
+	rec           *recorder
+	severity      int
+	approveBefore int  // the stage that waits for an approval (-1: none)
+	approved      bool // someone else approved this plan
+	haltPassed    bool // break glass let this run through the halt engaged when it started
 
 	mu      sync.Mutex
 	results map[string]HostResult
@@ -230,6 +270,19 @@ func (r *runState) execute(parent context.Context) (*Summary, error) {
 	go r.watchHalt(ctx, cancel)
 
 	status, reason := StatusSucceeded, ""
+	if r.approveBefore == 0 { // no canary: even the first stage is wide and waits for another person
+		choice, err := r.pause(ctx, -1)
+		if err != nil {
+			return nil, err
+		}
+		if choice == Stop {
+			status, reason = StatusStopped, "stopped before the first stage, waiting for an approval"
+			if cause := context.Cause(ctx); cause != nil {
+				status, reason = stopStatus(cause)
+			}
+			return r.finish(status, reason)
+		}
+	}
 	for si := range r.plan.Stages {
 		if context.Cause(ctx) != nil {
 			break
@@ -253,10 +306,12 @@ func (r *runState) execute(parent context.Context) (*Summary, error) {
 			r.rollback(ctx, failed)
 		}
 		if cause := context.Cause(ctx); cause != nil {
-			status, reason = StatusHalted, cause.Error()
-			if !errors.Is(cause, errHalted) {
-				status = StatusStopped
-			}
+			status, reason = stopStatus(cause)
+			break
+		}
+		if len(failed) == len(stage) { // as Ansible: a batch that failed whole ends the play, whatever max_fail says
+			status = StatusFailed
+			reason = fmt.Sprintf("stage %d: every host failed (%d of %d); a stage that fails whole always stops the run", si+1, len(failed), len(stage))
 			break
 		}
 		if exceeded || stopped {
@@ -274,13 +329,22 @@ func (r *runState) execute(parent context.Context) (*Summary, error) {
 		}
 		if choice == Stop {
 			status, reason = StatusStopped, fmt.Sprintf("stopped by the operator after stage %d", si+1)
-			if cause := context.Cause(ctx); errors.Is(cause, errHalted) {
-				status, reason = StatusHalted, cause.Error()
+			if cause := context.Cause(ctx); cause != nil {
+				status, reason = stopStatus(cause)
 			}
 			break
 		}
 	}
 	return r.finish(status, reason)
+}
+
+// stopStatus is how a run whose context ended is recorded: halted by the off-switch, else stopped (the
+// process driving it was asked to quit).
+func stopStatus(cause error) (string, string) {
+	if errors.Is(cause, errHalted) {
+		return StatusHalted, cause.Error()
+	}
+	return StatusStopped, cause.Error()
 }
 
 // runStage runs one stage's hosts in a sliding window. It returns the hosts that failed, and whether it
@@ -444,11 +508,11 @@ func (r *runState) stageOf(host string) int {
 	return 0
 }
 
-// pause waits between stage si and the next for the operator's choice and, when the two-person rule
-// applies, another person's approval.
+// pause waits between stage si and the next (si -1: before the first) for the operator's choice and, when
+// the two-person rule makes the next stage wait (Decide says which), another person's approval. Before the
+// first stage the operator has already said go: only the approval is waited for.
 func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
-	needApproval := !r.approved && !r.spec.DryRun && si == 0 && r.spec.Overrides.BreakGlass == "" &&
-		containsInt(r.e.Policy.TwoPerson, r.severity)
+	needApproval := !r.approved && si+1 == r.approveBefore
 	waitingFor := "continue"
 	if needApproval {
 		waitingFor = "approval"
@@ -457,6 +521,9 @@ func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
 	r.rec.run(r.row)
 	next := r.plan.Stage(si + 1)
 	text := fmt.Sprintf("%s waiting after stage %d/%d before %d hosts: %s", RunRef(r.row.ID), si+1, len(r.plan.Stages), len(next), hostList(next))
+	if si < 0 {
+		text = fmt.Sprintf("%s waiting before stage 1/%d (%d hosts, no canary before it): %s", RunRef(r.row.ID), len(r.plan.Stages), len(next), hostList(next))
+	}
 	if needApproval {
 		text += fmt.Sprintf("; SEV%d needs another person's approval: firebreak approve %s", r.severity, RunRef(r.row.ID))
 	}
@@ -473,7 +540,7 @@ func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
 	}
 	r.e.watch(Update{Kind: UpdateWaiting, Run: r.row.ID, Stage: si + 1, Text: text})
 
-	decided := r.spec.AutoContinue
+	decided := r.spec.AutoContinue || si < 0
 	choices := make(chan Choice, 1)
 	askCtx, stopAsking := context.WithCancel(ctx)
 	defer stopAsking()
@@ -531,14 +598,15 @@ func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
 	return Continue, nil
 }
 
-// approval returns who approved the run's stage (a person other than the one who started it), or "".
+// approval returns who approved the run (someone the two-person rule counts as another person, for this
+// very plan), or "".
 func (r *runState) approval(ctx context.Context, stage int) (string, error) {
 	as, err := r.e.DB.Approvals(ctx, r.row.ID)
 	if err != nil {
 		return "", err
 	}
 	for _, a := range as {
-		if a.Person != PersonOf(r.row.StartedBy) {
+		if checkApproval(r.e.Policy, r.row, a) == nil {
 			return a.Person, nil
 		}
 	}
@@ -585,14 +653,15 @@ func (r *runState) finish(status, reason string) (*Summary, error) {
 	return &Summary{Run: r.row.ID, Status: status, Reason: reason, Counts: counts, Hosts: hosts}, nil
 }
 
-// watchHalt cancels the run within a fraction of a second of the off-switch being engaged anywhere.
+// watchHalt cancels the run within a fraction of a second of the off-switch being engaged anywhere. It
+// polls the off-switch file, which a halt writes even when the database cannot be written.
 func (r *runState) watchHalt(ctx context.Context, cancel context.CancelCauseFunc) {
 	// A run that broke glass through a halt ignores that halt, but not a new one.
 	var overridden time.Time
-	if sw, err := r.e.DB.Switch(ctx, HaltSwitch); err == nil && sw.Engaged && r.spec.Overrides.BreakGlass != "" {
+	if sw, err := Halted(ctx, r.e.DB); err == nil && sw.Engaged && r.haltPassed {
 		overridden = sw.At
 	}
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
@@ -600,7 +669,7 @@ func (r *runState) watchHalt(ctx context.Context, cancel context.CancelCauseFunc
 			return
 		case <-tick.C:
 		}
-		sw, err := r.e.DB.Switch(ctx, HaltSwitch)
+		sw, err := Halted(ctx, r.e.DB)
 		if err == nil && sw.Engaged && !sw.At.Equal(overridden) {
 			cancel(fmt.Errorf("%w (by %s: %s)", errHalted, sw.Actor, sw.Reason))
 			return
@@ -694,15 +763,6 @@ func findHost(hs []*inventory.Host, name string) *inventory.Host {
 	return nil
 }
 
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
 // safeName makes a host name safe as a file name.
 func safeName(s string) string {
 	return strings.Map(func(r rune) rune {
@@ -715,8 +775,10 @@ func safeName(s string) string {
 
 // PersonOf is the person behind an actor string ("root as alice" -> alice).
 func PersonOf(actor string) string {
-	if _, as, ok := strings.Cut(actor, " as "); ok {
+	if _, as, ok := cutAs(actor); ok {
 		return as
 	}
 	return actor
 }
+
+func cutAs(actor string) (string, string, bool) { return strings.Cut(actor, " as ") }

@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/firebreak/firebreak/store"
@@ -13,29 +14,42 @@ const HaltSwitch = "halt"
 // openStatuses are the incident statuses whose timelines hear about a halt.
 var openStatuses = []string{"investigating", "identified", "mitigating", "monitoring"}
 
+// HaltResult says what a halt or resume did.
+type HaltResult struct {
+	// Incidents are the open incidents it was recorded on.
+	Incidents []int64
+	// RecordErr, when set, says the switch took effect (every run obeys the off-switch file) but the
+	// timeline could not be written yet (a full disk, say); it is recorded as soon as it can be.
+	RecordErr error
+}
+
 // Halt engages the off-switch: every run in every process stops within a second (in-flight commands are
-// killed, no new host starts) and no run starts until Resume. It is recorded on every open incident.
-// It returns the incidents it was recorded on.
-func Halt(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) ([]int64, error) {
-	return setHalt(ctx, db, actor, reason, true, notify)
+// killed, no new host starts) and no run starts until Resume. The switch is the off-switch file, which
+// needs no free disk space; the halt is then recorded on every open incident.
+func Halt(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) (HaltResult, error) {
+	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: true, Actor: actor, Reason: reason, At: time.Now()}, notify)
 }
 
 // Resume releases the off-switch.
-func Resume(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) ([]int64, error) {
-	return setHalt(ctx, db, actor, reason, false, notify)
+func Resume(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) (HaltResult, error) {
+	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: false, Actor: actor, Reason: reason, At: time.Now()}, notify)
 }
 
-func setHalt(ctx context.Context, db *store.DB, actor, reason string, engage bool, notify func(store.Event)) ([]int64, error) {
-	open, err := db.Incidents(ctx, store.IncidentQuery{Statuses: openStatuses})
+func setHalt(ctx context.Context, db *store.DB, sw store.Switch, notify func(store.Event)) (HaltResult, error) {
+	if err := db.Halt().Write(sw); err != nil {
+		return HaltResult{}, err
+	}
+	ids, err := SyncHalt(ctx, db, notify)
+	return HaltResult{Incidents: ids, RecordErr: err}, nil
+}
+
+// SyncHalt records on the timeline what the off-switch file says, when the record does not say it yet: a
+// halt engaged while the database could not be written is recorded by the next firebreak that can. It
+// returns the incidents it recorded it on.
+func SyncHalt(ctx context.Context, db *store.DB, notify func(store.Event)) ([]int64, error) {
+	sw, err := db.Halt().Read()
 	if err != nil {
 		return nil, err
-	}
-	kind, text := KindHalt, "HALT: every run stopped by the off-switch"
-	if !engage {
-		kind, text = KindResume, "resumed: runs may start again"
-	}
-	if reason != "" {
-		text += ": " + reason
 	}
 	var events []store.Event
 	var ids []int64
@@ -45,15 +59,29 @@ func setHalt(ctx context.Context, db *store.DB, actor, reason string, engage boo
 		if err != nil {
 			return err
 		}
-		if cur.Engaged == engage {
+		if cur.Engaged == sw.Engaged {
 			return nil // already so: nothing to record
 		}
-		if err := tx.SetSwitch(ctx, store.Switch{Name: HaltSwitch, Engaged: engage, Reason: reason, Actor: actor, At: time.Now()}); err != nil {
+		if sw.At.IsZero() {
+			sw.At = time.Now()
+		}
+		if err := tx.SetSwitch(ctx, sw); err != nil {
 			return err
 		}
+		open, err := tx.Incidents(ctx, store.IncidentQuery{Statuses: openStatuses})
+		if err != nil {
+			return err
+		}
+		kind, text := KindHalt, "HALT: every run stopped by the off-switch"
+		if !sw.Engaged {
+			kind, text = KindResume, "resumed: runs may start again"
+		}
+		if sw.Reason != "" {
+			text += ": " + sw.Reason
+		}
 		for _, inc := range open {
-			ev := store.Event{Incident: inc.ID, Actor: actor, Kind: kind, Text: text,
-				Data: mustJSON(map[string]string{"reason": reason})}
+			ev := store.Event{Incident: inc.ID, Actor: sw.Actor, Kind: kind, Text: text,
+				Data: mustJSON(map[string]string{"reason": sw.Reason, "at": store.FormatTime(sw.At)})}
 			if err := tx.AppendEvent(ctx, &ev); err != nil {
 				return err
 			}
@@ -62,7 +90,7 @@ func setHalt(ctx context.Context, db *store.DB, actor, reason string, engage boo
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("recording the off-switch on the timeline: %w", err)
 	}
 	if notify != nil {
 		for _, ev := range events {
@@ -72,7 +100,8 @@ func setHalt(ctx context.Context, db *store.DB, actor, reason string, engage boo
 	return ids, nil
 }
 
-// Halted reports whether the off-switch is engaged, and by whom.
+// Halted reports whether the off-switch is engaged, and by whom: the off-switch file, which every run
+// obeys.
 func Halted(ctx context.Context, db *store.DB) (store.Switch, error) {
-	return db.Switch(ctx, HaltSwitch)
+	return db.Halt().Read()
 }

@@ -30,14 +30,37 @@ type Spec struct {
 	// RollbackOnFailure runs the step's rollback on hosts that failed, without asking.
 	RollbackOnFailure bool
 	Overrides         Overrides
+	// Again, when set, says this run resumes or retries an earlier one.
+	Again *Again
 }
 
-// Overrides are guards an operator set aside, each with the reason that is recorded.
+// Again is the earlier run a resumed or retried run continues.
+type Again struct {
+	Run  int64
+	Verb string // resume or retry
+	// Stages is, for a resume, each host's stage in the earlier run (the ramp continues where it stopped).
+	Stages []int
+	// CanaryDone says the earlier run's first stage came through: a resume's first stage needs no canary.
+	CanaryDone bool
+}
+
+// Overrides are guards an operator set aside, each with the reason that is recorded. Each names exactly
+// one guard and never implies another; break glass sets aside every guard but host keys. They are given
+// for one plan: Plan is the hash of the plan the person saw, and a run whose plan differs (a new script
+// version, other hosts, a retry, a resume) asks again.
 type Overrides struct {
 	BreakGlass string // any guard but host keys
 	NoCanary   string // a first stage larger than one host
 	ShellCheck string // ShellCheck errors
+	TwoPerson  string // the wide stages go ahead without a second person's approval
 	OutOfHours bool   // a typed confirmation of a real run outside working hours
+	// Plan is the plan hash these overrides were given for ("" when none is given).
+	Plan string
+}
+
+// Any says whether any override or confirmation is given.
+func (o Overrides) Any() bool {
+	return o.BreakGlass != "" || o.NoCanary != "" || o.ShellCheck != "" || o.TwoPerson != "" || o.OutOfHours
 }
 
 // Plan is the stages of a run with their hosts.
@@ -55,6 +78,21 @@ func (p Plan) Sizes() []int {
 		out[i] = len(s)
 	}
 	return out
+}
+
+// PlanOf is the spec's plan: its hosts split into stages (a resume keeps each host's earlier stage).
+func PlanOf(spec Spec) (Plan, error) {
+	if a := spec.Again; a != nil && len(a.Stages) == len(spec.Hosts) && len(a.Stages) > 0 {
+		var p Plan
+		for i, h := range spec.Hosts {
+			if i == 0 || a.Stages[i] != a.Stages[i-1] {
+				p.Stages = append(p.Stages, nil)
+			}
+			p.Stages[len(p.Stages)-1] = append(p.Stages[len(p.Stages)-1], h)
+		}
+		return p, nil
+	}
+	return MakePlan(spec.Hosts, spec.Stages)
 }
 
 // MakePlan splits the hosts into stages with Ansible's serial semantics.

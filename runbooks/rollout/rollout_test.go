@@ -156,7 +156,7 @@ func TestFailingHostAndMaxFail(t *testing.T) {
 	script := Script{Main: `[ "$FIREBREAK_HOST" != host02 ] && [ "$FIREBREAK_HOST" != host03 ] && echo "$FIREBREAK_HOST" >> "$OUT/ran"`}
 	e := f.engine("root")
 	spec := f.spec(script, true, "1,3,100%")
-	spec.Script = Script{Main: script.Main + " # honours FIREBREAK_DRY_RUN by not caring"}
+	spec.Script = Script{Main: `: "$FIREBREAK_DRY_RUN" # read, and runs the same either way` + "\n" + script.Main}
 	// max_fail 0: stage 2 (host02-04) has two failures, more than 0: stage 3 never starts.
 	sum, err := e.Run(ctx, spec)
 	if err != nil {
@@ -240,6 +240,7 @@ func TestCanaryShellcheckBreakGlass(t *testing.T) {
 	}
 	spec := f.spec(good, false, "3")
 	spec.Overrides.NoCanary = "all three are one cluster, they fail together"
+	spec.Bind()
 	if s, err := e.Run(ctx, spec); err != nil || s.Status != StatusSucceeded {
 		t.Fatalf("no canary with a reason: %v", err)
 	}
@@ -254,6 +255,7 @@ func TestCanaryShellcheckBreakGlass(t *testing.T) {
 	// Break glass lifts every guard but is recorded.
 	glass := f.spec(Script{Main: `echo glass >> "$OUT/glass"`}, false, "100%")
 	glass.Overrides.BreakGlass = "database is corrupting rows every second"
+	glass.Bind()
 	if s, err := e.Run(ctx, glass); err != nil || s.Status != StatusSucceeded {
 		t.Fatalf("break glass: %v", err)
 	}
@@ -279,6 +281,7 @@ func TestOutOfHours(t *testing.T) {
 	}
 	spec := f.spec(s, false, "1")
 	spec.Overrides.OutOfHours = true
+	spec.Bind()
 	if _, err := e.Run(ctx, spec); err != nil {
 		t.Fatalf("confirmed: %v", err)
 	}
@@ -308,14 +311,14 @@ func TestTwoPersonApproval(t *testing.T) {
 	}()
 	run := waitWaiting(t, f.db)
 	// The one who started it cannot approve it.
-	if _, err := Approve(ctx, f.db, run, "root as alice", nil); !errors.Is(err, ErrRefused) {
+	if _, err := Approve(ctx, f.db, Policy{}, run, "root as alice", planOf(t, f.db, run), nil); !errors.Is(err, ErrRefused) {
 		t.Fatalf("self-approval: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond)
 	if data, _ := os.ReadFile(filepath.Join(f.dir, "ran")); strings.Count(string(data), "host") != 1 {
 		t.Fatalf("stages after the canary ran without approval:\n%s", data)
 	}
-	if _, err := Approve(ctx, f.db, run, "root as bob", nil); err != nil {
+	if _, err := Approve(ctx, f.db, Policy{}, run, "root as bob", planOf(t, f.db, run), nil); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -485,4 +488,14 @@ func TestAdHocDryRunDoesNotExecute(t *testing.T) {
 	if len(lines) == 0 || !strings.Contains(lines[0], "would execute: touch") {
 		t.Fatalf("lines %q", lines)
 	}
+}
+
+// planOf is the plan hash an approver of run sees.
+func planOf(t *testing.T, db *store.DB, run int64) string {
+	t.Helper()
+	b, err := BriefOf(context.Background(), db, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.PlanHash
 }

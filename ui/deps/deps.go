@@ -27,9 +27,12 @@ type Deps struct {
 	Library func() (*runbooks.Library, error)
 	// Inventory loads inventories by path or configured name (none: the configured default, else localhost).
 	Inventory func(names []string) (*inventory.Inventory, error)
-	// ResolveRun turns what the operator chose into a run spec exactly as `firebreak run` does with the
-	// same flags (step defaults, config defaults, host pattern, validation).
-	ResolveRun func(inc *incident.Incident, req RunRequest) (rollout.Spec, error)
+	// ResolveRun turns what the operator chose into a run spec: the run service's resolver, the same one
+	// `firebreak run` uses with the same flags (step defaults, config defaults, host pattern, validation).
+	ResolveRun func(ctx context.Context, inc *incident.Incident, req rollout.Request) (rollout.Spec, error)
+	// PreviewRun is the engine's preview of a spec: every guard's decision, made by the rules the engine
+	// applies again when the run starts.
+	PreviewRun func(ctx context.Context, spec rollout.Spec) (*rollout.Preview, error)
 	// NewEngine builds a rollout engine for an incident whose progress goes to watch and whose pauses ask
 	// ask. Call the returned func when the run is over.
 	NewEngine func(inc *incident.Incident, watch func(rollout.Update), ask func(context.Context, rollout.Pause) rollout.Choice) (*rollout.Engine, func(), error)
@@ -44,20 +47,4 @@ type Deps struct {
 	Editor string
 	// RetroTemplate is the configured retrospective template (nil: the default sections).
 	RetroTemplate retro.Template
-}
-
-// RunRequest is what an operator chose for a run, in the terms of `firebreak run`'s flags.
-type RunRequest struct {
-	Runbook, Step string // a runbook's script step, or
-	Command       string // an ad-hoc script
-	Hosts         string // host pattern ("" : the step's targets)
-	Inventories   []string
-	DryRun        bool
-	Stages        string // "" : the step's, else the config's
-	MaxFail       string
-	Timeout       string
-	Concurrency   int
-	Vars          map[string]string
-	AutoContinue  bool
-	Overrides     rollout.Overrides
 }

@@ -2,7 +2,6 @@ package runview
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +47,15 @@ type env struct {
 	inc *incident.Incident
 	d   deps.Deps
 	inv string
+	// clock is the guards' clock (nil: the real one).
+	clock func() time.Time
+}
+
+func (e *env) now() time.Time {
+	if e.clock != nil {
+		return e.clock()
+	}
+	return time.Now()
 }
 
 func newEnv(t testing.TB, sev incident.Severity, invPath string) *env {
@@ -84,59 +92,28 @@ func newEnv(t testing.TB, sev incident.Severity, invPath string) *env {
 		Inventory:  loadInv,
 		RunbookDir: filepath.Join(dir, "runbooks"),
 		Editor:     "true",
-		ResolveRun: func(inc *incident.Incident, req deps.RunRequest) (rollout.Spec, error) {
-			return resolveForTest(inc, req, loadInv)
+		ResolveRun: func(ctx context.Context, inc *incident.Incident, req rollout.Request) (rollout.Spec, error) {
+			rs := rollout.Resolver{Inventory: loadInv, DB: db,
+				Defaults: rollout.Defaults{Stages: "1,100%", Concurrency: 10, MaxFail: "0", Timeout: "1m"},
+				Runbook: func(id string) (*runbooks.Runbook, error) {
+					lib, err := runbooks.LoadLibrary([]string{testRunbookDir})
+					if err != nil {
+						return nil, err
+					}
+					return lib.Get(id)
+				}}
+			return rs.Resolve(ctx, inc, req)
+		},
+		PreviewRun: func(ctx context.Context, spec rollout.Spec) (*rollout.Preview, error) {
+			eng := &rollout.Engine{DB: db, Policy: e.d.Policy, Now: e.now}
+			return eng.Preview(ctx, spec)
 		},
 		NewEngine: func(inc *incident.Incident, watch func(rollout.Update), ask func(context.Context, rollout.Pause) rollout.Choice) (*rollout.Engine, func(), error) {
 			return &rollout.Engine{DB: db, Actor: svc.Actor.String(), Transports: pool, LogDir: filepath.Join(dir, "logs"),
-				Policy: e.d.Policy, Watch: watch, Ask: ask}, func() {}, nil
+				Policy: e.d.Policy, Watch: watch, Ask: ask, Now: e.now}, func() {}, nil
 		},
 	}
 	return e
-}
-
-// resolveForTest is `firebreak run`'s flag resolution for an ad-hoc command, reduced to what tests use.
-func resolveForTest(inc *incident.Incident, req deps.RunRequest, load func([]string) (*inventory.Inventory, error)) (rollout.Spec, error) {
-	spec := rollout.Spec{Incident: inc.ID, DryRun: req.DryRun, Script: rollout.Script{Main: req.Command, AdHoc: true},
-		Title: "ad-hoc command", Pattern: req.Hosts, Concurrency: 10, Timeout: time.Minute, Overrides: req.Overrides}
-	if req.Runbook != "" {
-		lib, err := runbooks.LoadLibrary([]string{testRunbookDir})
-		if err != nil {
-			return spec, err
-		}
-		rb, err := lib.Get(req.Runbook)
-		if err != nil {
-			return spec, err
-		}
-		st, _ := rb.Step(req.Step)
-		spec.Runbook, spec.Step, spec.Title = rb.ID, st.ID, st.Title
-		spec.Script = rollout.Script{Main: st.Script, Check: st.Check, Rollback: st.Rollback}
-		req.Hosts = orDefault(req.Hosts, st.Targets)
-		req.Stages = orDefault(req.Stages, st.Stages.String())
-		spec.Pattern = req.Hosts
-	} else if req.Command == "" {
-		return spec, fmt.Errorf("say what to run")
-	}
-	inv, err := load(req.Inventories)
-	if err != nil {
-		return spec, err
-	}
-	if spec.Hosts, err = inv.Match(req.Hosts); err != nil {
-		return spec, err
-	}
-	if len(spec.Hosts) == 0 {
-		return spec, fmt.Errorf("pattern %q matches no host in the inventory", req.Hosts)
-	}
-	if spec.Stages, err = runbooks.ParseStages(orDefault(req.Stages, "1,100%")); err != nil {
-		return spec, err
-	}
-	if spec.MaxFail, err = runbooks.ParseMaxFail(orDefault(req.MaxFail, "0")); err != nil {
-		return spec, err
-	}
-	if req.Concurrency > 0 {
-		spec.Concurrency = req.Concurrency
-	}
-	return spec, nil
 }
 
 func (e *env) model(target Target) *Model {

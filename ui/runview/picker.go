@@ -10,7 +10,7 @@ import (
 
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/inventory"
-	"github.com/firebreak/firebreak/ui/deps"
+	"github.com/firebreak/firebreak/runbooks/rollout"
 )
 
 // The picker's focusable parts, in tab order.
@@ -245,17 +245,18 @@ func (p *picker) fieldAt(i int) *field {
 }
 
 // request turns the picker's choices into the terms of `firebreak run`.
-func (m *Model) request() (deps.RunRequest, error) {
+func (m *Model) request() (rollout.Request, error) {
 	p := &m.pick
-	req := deps.RunRequest{Runbook: m.target.Runbook, Step: m.target.Step, DryRun: p.dry,
+	req := rollout.Request{Runbook: m.target.Runbook, Step: m.target.Step, DryRun: p.dry,
 		Stages: strings.TrimSpace(p.stages.Value()), MaxFail: strings.TrimSpace(p.maxFail.Value()),
-		Timeout: strings.TrimSpace(p.timeout.Value()), Overrides: m.plan.overrides}
+		Timeout: strings.TrimSpace(p.timeout.Value())}
 	if m.script != nil {
 		v := m.script.current()
 		if v == nil {
 			return req, fmt.Errorf("write the script first (e)")
 		}
 		req.Runbook, req.Step, req.Command = "", "", v.text
+		req.Check, req.Rollback = m.script.check, m.script.rollback
 	}
 	if c := strings.TrimSpace(p.concurrency.Value()); c != "" {
 		n, err := strconv.Atoi(c)

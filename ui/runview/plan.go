@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,49 +13,56 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/rollout"
-	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/ui/deps"
 )
 
-// guardLevel is how a guard stands for the planned run.
+// guardLevel is how a guard stands for the planned run, as the engine decided it.
 type guardLevel int
 
 const (
 	guardOK     guardLevel = iota // passes
-	guardInfo                     // applies; the run will ask or wait
-	guardWarn                     // applies and needs something from the operator
+	guardInfo                     // applies; the run will wait for another person
+	guardWarn                     // applies and needs something from the operator, or is overridden
 	guardRefuse                   // will refuse the run as it stands
 	guardOff                      // does not apply to this run
 )
 
-// guardLine is one guard in the plan preview: its name, how it stands, and why.
-type guardLine struct {
-	name  string
-	level guardLevel
-	why   string
+// levelOf is how the preview draws an outcome.
+func levelOf(outcome string) guardLevel {
+	switch outcome {
+	case rollout.Passed:
+		return guardOK
+	case rollout.Waits:
+		return guardInfo
+	case rollout.Needs, rollout.Overridden:
+		return guardWarn
+	case rollout.Refused:
+		return guardRefuse
+	}
+	return guardOff
 }
 
 // planState is the plan preview.
 type planState struct {
-	loading   bool
-	gen       int
-	spec      rollout.Spec
-	plan      rollout.Plan
-	err       error
-	guards    []guardLine
-	outOfHrs  bool // a real run outside working hours: starting it needs the typed incident id
+	loading  bool
+	gen      int
+	spec     rollout.Spec
+	plan     rollout.Plan
+	verdict  rollout.Verdict
+	err      error
+	refusals []rollout.Refusal
+	// overrides are what the operator gave on this screen (break glass), bound to the plan they saw; a
+	// new plan (another script version, other hosts) clears them, and every run asks again.
 	overrides rollout.Overrides
-	refusals  []rollout.Refusal
+	notice    string // why the overrides were cleared
 }
 
-// planMsg is a resolved spec with its plan and guards.
+// planMsg is a resolved spec with the engine's preview of it.
 type planMsg struct {
-	gen    int
-	spec   rollout.Spec
-	plan   rollout.Plan
-	guards []guardLine
-	outHrs bool
-	err    error
+	gen     int
+	spec    rollout.Spec
+	preview *rollout.Preview
+	err     error
 }
 
 // toPlan resolves the picker's choices into a spec in the background and shows the preview.
@@ -70,157 +76,30 @@ func (m *Model) toPlan() tea.Cmd {
 	m.phase = phasePlan
 	m.plan.gen++
 	m.plan.loading, m.plan.err, m.plan.refusals = true, nil, nil
-	return resolveCmd(m.d, m.inc, req, m.script, m.plan.gen, m.now())
+	return resolveCmd(m.d, m.inc, req, m.plan.overrides, m.plan.gen)
 }
 
-func resolveCmd(d deps.Deps, inc *incident.Incident, req deps.RunRequest, script *adhoc, gen int, now time.Time) tea.Cmd {
-	var check, rollback string
-	if script != nil {
-		check, rollback = script.check, script.rollback
-	}
+// resolveCmd asks the run service to resolve the request and the engine to preview it: the preview shows
+// the engine's own decisions, never a copy of its rules.
+func resolveCmd(d deps.Deps, inc *incident.Incident, req rollout.Request, overrides rollout.Overrides, gen int) tea.Cmd {
 	return func() tea.Msg {
 		msg := planMsg{gen: gen}
-		if d.ResolveRun == nil {
+		if d.ResolveRun == nil || d.PreviewRun == nil {
 			msg.err = errors.New("runs are not wired in this console")
-			return msg
-		}
-		spec, err := d.ResolveRun(inc, req)
-		if err != nil {
-			msg.err = err
-			return msg
-		}
-		if req.Command != "" {
-			spec.Script.Check, spec.Script.Rollback = check, rollback
-		}
-		spec.Overrides = req.Overrides
-		msg.spec = spec
-		if msg.plan, msg.err = rollout.MakePlan(spec.Hosts, spec.Stages); msg.err != nil {
 			return msg
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		msg.guards, msg.outHrs = previewGuards(ctx, d, inc, spec, msg.plan, now)
+		spec, err := d.ResolveRun(ctx, inc, req)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		spec.Overrides = overrides
+		msg.spec = spec
+		msg.preview, msg.err = d.PreviewRun(ctx, spec)
 		return msg
 	}
-}
-
-// previewGuards says which guards apply to the run and why, as the engine will decide them (the engine
-// decides again when the run starts; this is the preview).
-func previewGuards(ctx context.Context, d deps.Deps, inc *incident.Incident, spec rollout.Spec, plan rollout.Plan, now time.Time) ([]guardLine, bool) {
-	var gs []guardLine
-	glass := spec.Overrides.BreakGlass
-	over := func(g guardLine) guardLine {
-		if g.level == guardRefuse && glass != "" {
-			g.level, g.why = guardWarn, g.why+"; overridden by break glass: "+glass
-		}
-		return g
-	}
-	if d.DB != nil {
-		if sw, err := rollout.Halted(ctx, d.DB); err == nil && sw.Engaged {
-			gs = append(gs, over(guardLine{"off-switch", guardRefuse,
-				fmt.Sprintf("everything is halted (by %s: %s); firebreak resume once it is safe", sw.Actor, sw.Reason)}))
-		}
-	}
-	findings, err := shellcheckErrors(ctx, spec.Script)
-	switch {
-	case err != nil:
-		gs = append(gs, guardLine{"shellcheck", guardWarn, "not checked here: " + err.Error()})
-	case len(findings) > 0:
-		g := guardLine{"shellcheck", guardRefuse, "ShellCheck errors: " + strings.Join(findings, "; ")}
-		if spec.Overrides.ShellCheck != "" {
-			g = guardLine{"shellcheck", guardWarn, g.why + "; overridden: " + spec.Overrides.ShellCheck}
-		}
-		gs = append(gs, over(g))
-	default:
-		gs = append(gs, guardLine{"shellcheck", guardOK, "no ShellCheck errors"})
-	}
-	if spec.DryRun {
-		g := guardLine{"dry run first", guardOK, "this is the dry run: the script runs with FIREBREAK_DRY_RUN=1 and changes nothing"}
-		switch {
-		case spec.Script.DryRun != "":
-			g.why = "this is the dry run: the step's dry_run command runs instead of the script"
-		case !spec.Script.HonoursDryRun():
-			g.level, g.why = guardWarn, "this is the dry run, but the script neither has a dry_run nor reads FIREBREAK_DRY_RUN: only its check runs"
-		}
-		gs = append(gs, g)
-		gs = append(gs, guardLine{"canary", guardOff, "applies to real runs only"})
-		gs = append(gs, guardLine{"working hours", guardOff, "applies to real runs only"})
-		gs = append(gs, guardLine{"two-person", guardOff, "applies to real runs only"})
-		return gs, false
-	}
-	missing, err := dryRunMissing(ctx, d.DB, inc.ID, spec, plan)
-	switch {
-	case err != nil:
-		gs = append(gs, guardLine{"dry run first", guardWarn, "not checked here: " + err.Error()})
-	case len(missing) > 0:
-		gs = append(gs, over(guardLine{"dry run first", guardRefuse, fmt.Sprintf(
-			"no successful dry run of this script (hash %s) in %s on %s: ctrl+d/d switches to a dry run",
-			spec.Script.Hash()[:12], inc.Ref(), strings.Join(missing, ", "))}))
-	default:
-		gs = append(gs, guardLine{"dry run first", guardOK, "a dry run of this script succeeded on the first stage's hosts"})
-	}
-	if first := len(plan.Stages[0]); first == 1 {
-		gs = append(gs, guardLine{"canary", guardOK, "the first stage is one host: " + plan.Stages[0][0].Name})
-	} else {
-		g := guardLine{"canary", guardRefuse, fmt.Sprintf("the first stage has %d hosts; a real run starts with one canary: set stages to 1,…", first)}
-		if spec.Overrides.NoCanary != "" {
-			g = guardLine{"canary", guardWarn, g.why + "; overridden: " + spec.Overrides.NoCanary}
-		}
-		gs = append(gs, over(g))
-	}
-	outHrs := false
-	if h := d.Policy.Hours; h != nil {
-		if h.Within(now) {
-			gs = append(gs, guardLine{"working hours", guardOK, "inside working hours (" + h.Describe() + ")"})
-		} else {
-			why := fmt.Sprintf("%s is outside working hours (%s)", now.In(h.Loc).Format("Mon 15:04 MST"), h.Describe())
-			switch {
-			case glass != "":
-				gs = append(gs, guardLine{"working hours", guardWarn, why + "; overridden by break glass"})
-			case spec.Overrides.OutOfHours:
-				gs = append(gs, guardLine{"working hours", guardWarn, why + "; confirmed"})
-			default:
-				outHrs = true
-				gs = append(gs, guardLine{"working hours", guardWarn, why + ": starting asks you to type " + inc.Ref()})
-			}
-		}
-	} else {
-		gs = append(gs, guardLine{"working hours", guardOff, "no working hours configured"})
-	}
-	sev := int(inc.Severity)
-	switch {
-	case !slices.Contains(d.Policy.TwoPerson, sev):
-		gs = append(gs, guardLine{"two-person", guardOff, fmt.Sprintf("not required for SEV%d by the policy", sev)})
-	case len(plan.Stages) < 2:
-		gs = append(gs, guardLine{"two-person", guardOff, "a single stage: nothing after the canary"})
-	case glass != "":
-		gs = append(gs, guardLine{"two-person", guardWarn, fmt.Sprintf("SEV%d would need a second person; overridden by break glass", sev)})
-	default:
-		gs = append(gs, guardLine{"two-person", guardInfo, fmt.Sprintf(
-			"SEV%d: after the canary the run waits for another person: firebreak approve RUN-n from their terminal", sev)})
-	}
-	return gs, outHrs
-}
-
-// shellcheckErrors is the ShellCheck guard's findings, as the preview lists them.
-func shellcheckErrors(ctx context.Context, s rollout.Script) ([]string, error) {
-	fs, err := rollout.ShellCheckErrors(ctx, s)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, f := range fs {
-		out = append(out, fmt.Sprintf("%s line %d: %s (%s)", f.Fragment, f.Line, f.Message, f.Code))
-	}
-	return out, nil
-}
-
-// dryRunMissing is the dry-run-first guard's answer for the first stage.
-func dryRunMissing(ctx context.Context, db *store.DB, inc int64, spec rollout.Spec, plan rollout.Plan) ([]string, error) {
-	if db == nil {
-		return nil, errors.New("no database")
-	}
-	return rollout.DryRunMissing(ctx, db, inc, spec.Script, plan.Stages[0])
 }
 
 func (m *Model) planned(msg planMsg) tea.Cmd {
@@ -228,8 +107,24 @@ func (m *Model) planned(msg planMsg) tea.Cmd {
 		return nil
 	}
 	p := &m.plan
-	p.loading, p.spec, p.plan, p.err, p.guards, p.outOfHrs = false, msg.spec, msg.plan, msg.err, msg.guards, msg.outHrs
+	p.loading, p.spec, p.err, p.notice = false, msg.spec, msg.err, ""
+	if msg.preview == nil {
+		return nil
+	}
+	p.plan, p.verdict = msg.preview.Plan, msg.preview.Verdict
+	if p.overrides.Any() && p.overrides.Plan != p.verdict.PlanHash {
+		// The plan changed since they were given: they are asked again for this one.
+		p.overrides = rollout.Overrides{}
+		p.notice = "the plan changed: overrides and confirmations given for the earlier plan were cleared"
+		return m.toPlan()
+	}
 	return nil
+}
+
+// outOfHours says the engine needs a typed confirmation before a real run starts.
+func (p *planState) outOfHours() bool {
+	d, ok := p.verdict.Decision(rollout.GuardHours)
+	return ok && d.Outcome == rollout.Needs
 }
 
 func (m *Model) planKey(k tea.KeyMsg) tea.Cmd {
@@ -244,6 +139,7 @@ func (m *Model) planKey(k tea.KeyMsg) tea.Cmd {
 		m.ask(&prompt{kind: promptReason, question: "Break glass: every guard but host keys is overridden. Reason (recorded, notified):",
 			ok: func(reason string) tea.Cmd {
 				m.plan.overrides.BreakGlass = reason
+				m.plan.overrides.Plan = m.plan.verdict.PlanHash // given for the plan on the screen
 				return m.toPlan()
 			}})
 		return nil
@@ -257,17 +153,18 @@ func (m *Model) planKey(k tea.KeyMsg) tea.Cmd {
 }
 
 // confirmStart asks what a start needs: nothing for a dry run, y/n for a real run, the typed incident id
-// for a real run outside working hours.
+// for a real run outside working hours. A confirmation is for this one run: it goes into this run's spec,
+// bound to the plan on the screen, and the next run asks again.
 func (m *Model) confirmStart() tea.Cmd {
 	spec := m.plan.spec
+	spec.Overrides.Plan = m.plan.verdict.PlanHash
 	if spec.DryRun {
 		return m.startRun(spec)
 	}
-	if m.plan.outOfHrs {
+	if m.plan.outOfHours() {
 		m.ask(&prompt{kind: promptTyped, want: m.inc.Ref(),
 			question: fmt.Sprintf("It is outside working hours. Type %s to start a REAL run on %d hosts:", m.inc.Ref(), len(spec.Hosts)),
 			ok: func(string) tea.Cmd {
-				m.plan.overrides.OutOfHours = true
 				spec.Overrides.OutOfHours = true
 				return m.startRun(spec)
 			}})
@@ -300,7 +197,10 @@ func (m *Model) planView() string {
 	if s.Overrides.BreakGlass != "" {
 		b = append(b, st.Banner.Render("BREAK GLASS: "+s.Overrides.BreakGlass))
 	}
-	maxStages := max(1, min(len(p.plan.Stages), m.bodyH-len(p.guards)-5-len(p.refusals)*2))
+	if p.notice != "" {
+		b = append(b, st.Warn.Render(p.notice))
+	}
+	maxStages := max(1, min(len(p.plan.Stages), m.bodyH-len(p.verdict.Decisions)-5-len(p.refusals)*2))
 	for i, hs := range p.plan.Stages {
 		if i >= maxStages {
 			b = append(b, st.Subtle.Render(fmt.Sprintf("  … %d more stages", len(p.plan.Stages)-i)))
@@ -309,8 +209,8 @@ func (m *Model) planView() string {
 		b = append(b, fmt.Sprintf("  stage %d  %s  %s", i+1, plural(len(hs), "host"), hostNames(hs, 8)))
 	}
 	b = append(b, st.Bold.Render("Guards"))
-	for _, g := range p.guards {
-		b = append(b, m.guardView(g)...)
+	for _, d := range p.verdict.Decisions {
+		b = append(b, m.guardView(d)...)
 	}
 	if len(p.refusals) > 0 {
 		b = append(b, st.Error.Render("Refused:"))
@@ -344,10 +244,21 @@ func wrapIndent(s string, w, indent int) []string {
 	return out
 }
 
-func (m *Model) guardView(g guardLine) []string {
+func (m *Model) guardView(d rollout.Decision) []string {
 	st := m.st
 	mark, style := "✓", st.OK
-	switch g.level {
+	why := d.Detail
+	switch {
+	case d.Outcome == rollout.Overridden && strings.HasPrefix(d.Override, "break glass"):
+		why += "; overridden by " + d.Override
+	case d.Outcome == rollout.Overridden:
+		why += "; overridden: " + d.Override
+	case d.Guard == rollout.GuardHours && d.Outcome == rollout.Needs:
+		why += ": starting asks you to type " + m.inc.Ref()
+	case d.Guard == rollout.GuardDryRunFirst && d.Outcome == rollout.Refused:
+		why += ": d switches to a dry run"
+	}
+	switch levelOf(d.Outcome) {
 	case guardInfo:
 		mark, style = "•", st.Title
 	case guardWarn:
@@ -357,13 +268,28 @@ func (m *Model) guardView(g guardLine) []string {
 	case guardOff:
 		mark, style = "-", st.Subtle
 	}
-	return wrapIndent("  "+style.Render(mark+" "+pad(g.name, 13))+" "+g.why, m.w, 18)
+	return wrapIndent("  "+style.Render(mark+" "+pad(guardName(d.Guard), 13))+" "+why, m.w, 18)
+}
+
+// guardName is how the console names a guard.
+func guardName(g string) string {
+	switch g {
+	case rollout.GuardDryRunFirst:
+		return "dry run first"
+	case rollout.GuardHours:
+		return "working hours"
+	case rollout.GuardLogSpace:
+		return "log space"
+	case rollout.GuardHostKeys:
+		return "host keys"
+	}
+	return g
 }
 
 // consoleFix says how to get past a refusal from the console (the engine's fix names the command's flags).
 func consoleFix(r rollout.Refusal) string {
 	switch r.Guard {
-	case "dry-run-first":
+	case rollout.GuardDryRunFirst:
 		return "d switches to a dry run; run it on the first stage's hosts, then the real run"
 	case "canary":
 		return "esc, set stages to start with 1 (e.g. 1,25%,100%), or g to break glass"

@@ -35,7 +35,9 @@ func outOfHours(t *testing.T, e *env) time.Time {
 		t.Fatal(err)
 	}
 	e.d.Policy = rollout.Policy{TwoPerson: []int{1, 2}, Hours: h}
-	return time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC) // a Sunday, 03:00
+	now := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC) // a Sunday, 03:00
+	e.clock = func() time.Time { return now }
+	return now
 }
 
 func TestPlanListsGuardsOfADryRun(t *testing.T) {
@@ -43,7 +45,7 @@ func TestPlanListsGuardsOfADryRun(t *testing.T) {
 	m := planFor(t, e, "web", false)
 	v := ansi.Strip(m.View())
 	for _, want := range []string{"DRY RUN", "on 3 hosts in 2 stages", "stage 1  1 host  web1", "stage 2  2 hosts  web2, web3",
-		"✓ shellcheck", "! dry run first", "only its check runs", "- canary", "applies to real runs only"} {
+		"✓ shellcheck", "- dry run first", "only its check runs", "- canary", "applies to real runs only"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("plan lacks %q:\n%s", want, v)
 		}
@@ -64,7 +66,7 @@ func TestPlanRealRunOutOfHoursNeedsTypedID(t *testing.T) {
 	v := ansi.Strip(m.View())
 	for _, want := range []string{"REAL RUN", "✗ dry run first", "no successful dry run of this script", "on web1",
 		"✓ canary", "the first stage is one host: web1", "! working hours", "Sun 03:00 UTC is outside working hours",
-		"starting asks you to type INC-1", "• two-person", "SEV2: after the canary the run waits for another person"} {
+		"starting asks you to type INC-1", "• two-person", "SEV2: stage 2 and after wait for another person's approval"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("plan lacks %q:\n%s", want, v)
 		}
@@ -83,8 +85,11 @@ func TestPlanRealRunOutOfHoursNeedsTypedID(t *testing.T) {
 	typeText(m, "inc-1")
 	d := newDriver(t, m)
 	d.key("enter")
-	if !m.plan.overrides.OutOfHours || m.live == nil || !m.live.spec.Overrides.OutOfHours {
-		t.Fatalf("the typed confirmation did not set OutOfHours")
+	if m.live == nil || !m.live.spec.Overrides.OutOfHours || m.live.spec.Overrides.Plan != m.plan.verdict.PlanHash {
+		t.Fatalf("the typed confirmation did not reach the run's spec, bound to its plan")
+	}
+	if m.plan.overrides.OutOfHours {
+		t.Fatalf("the typed confirmation was kept for later runs: it is for this one only")
 	}
 	// The engine refuses it (no dry run yet): the screen goes back to the plan with the refusal and its fix.
 	d.until("the refusal", func() bool { return m.phase == phasePlan && len(m.plan.refusals) > 0 }, 30*time.Second)
