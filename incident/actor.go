@@ -4,38 +4,118 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/firebreak/firebreak/store"
 )
 
 // Actor is who did something: the OS user, and the person named with --as on a shared account.
 type Actor struct {
-	User string // the OS user running firebreak
+	User string // the OS user running firebreak, from the uid
 	As   string // the person named with --as / FIREBREAK_USER, if any
 }
 
-// CurrentActor is the OS user, acting as the named person when as is not empty.
+// MaxAsLength is the longest --as name, in characters.
+const MaxAsLength = 64
+
+// CurrentActor is the OS user of the process's uid, acting as the named person when as is not empty. The
+// account comes from the uid alone: $USER and $LOGNAME are set by whoever starts the process and prove
+// nothing. A --as name that could hide or disguise who acted is refused (ErrInvalid), see CheckAs.
 func CurrentActor(as string) (Actor, error) {
-	name := ""
-	if u, err := user.Current(); err == nil {
-		name = u.Username
+	as, err := CheckAs(as)
+	if err != nil {
+		return Actor{}, err
 	}
-	if name == "" {
-		name = os.Getenv("USER")
-	}
-	if name == "" {
-		name = fmt.Sprintf("uid%d", os.Getuid())
-	}
-	as = strings.TrimSpace(as)
-	if strings.ContainsFunc(as, func(r rune) bool { return unicode.IsControl(r) }) || strings.Contains(as, " as ") {
-		return Actor{}, store.Errorf(ErrInvalid, "--as %q: a name without control characters", as)
-	}
+	name := accountName(os.Getuid(), user.LookupId)
 	if as == name {
 		as = ""
 	}
 	return Actor{User: name, As: as}, nil
+}
+
+// accountName is the user name of uid from the passwd database (os/user looks it up by uid, with cgo or
+// by reading /etc/passwd), or "uid1234" when there is no entry or its name could not be recorded safely.
+func accountName(uid int, lookup func(uid string) (*user.User, error)) string {
+	u, err := lookup(strconv.Itoa(uid))
+	if err != nil || u == nil || u.Username == "" || strings.ContainsRune(u.Username, ' ') || problem(u.Username) != "" {
+		return numericAccount(uid)
+	}
+	return u.Username
+}
+
+// numericAccount names an account that has no passwd entry.
+func numericAccount(uid int) string { return fmt.Sprintf("uid%d", uid) }
+
+// CheckAs validates a --as (or FIREBREAK_USER) name and returns it trimmed; "" means no --as. A name is
+// refused when a reader of the timeline could be misled by it: characters that are invisible or change the
+// text's direction, control characters, unusual spaces, invalid UTF-8, " as " (the separator between
+// account and person in the record), the name firebreak itself records under, or more than MaxAsLength
+// characters.
+func CheckAs(as string) (string, error) {
+	as = strings.TrimSpace(as)
+	if as == "" {
+		return "", nil
+	}
+	if p := problem(as); p != "" {
+		return "", store.Errorf(ErrInvalid, "--as %s: %s", quote(as), p)
+	}
+	switch {
+	case strings.Contains(as, " as "):
+		return "", store.Errorf(ErrInvalid, `--as %s: the name contains " as ", which the timeline uses between account and person ("root as alice"); use one name without it`, quote(as))
+	case strings.EqualFold(as, "firebreak"):
+		return "", store.Errorf(ErrInvalid, "--as %s: firebreak records its own actions under that name; use your own name", quote(as))
+	case utf8.RuneCountInString(as) > MaxAsLength:
+		return "", store.Errorf(ErrInvalid, "--as %s: the name is %d characters long; use at most %d", quote(as), utf8.RuneCountInString(as), MaxAsLength)
+	}
+	return as, nil
+}
+
+// problem says what in s could hide or disguise a name, or "" when nothing does.
+func problem(s string) string {
+	if !utf8.ValidString(s) {
+		return "the name is not valid UTF-8; use plain letters"
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Sprintf("the name contains a control character (%U); use plain letters", r)
+		case invisible(r):
+			return fmt.Sprintf("the name contains an invisible or direction-changing character (%U); use plain letters", r)
+		case r != ' ' && unicode.IsSpace(r):
+			return fmt.Sprintf("the name contains an unusual space or line break (%U); use plain spaces", r)
+		}
+	}
+	return ""
+}
+
+// quote is s in Go quotes with every character that problem refuses spelled out (\u3164), so an error
+// about a hidden character shows it.
+func quote(s string) string {
+	var b strings.Builder
+	for _, r := range strconv.Quote(s) {
+		if invisible(r) || r != ' ' && unicode.IsSpace(r) {
+			if r > 0xFFFF {
+				fmt.Fprintf(&b, `\U%08x`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// invisible reports characters that draw nothing or reorder the text around them: every Unicode format
+// character (Cf: zero-width spaces and joiners U+200B–U+200D, the marks and embeddings U+061C, U+200E/F,
+// U+202A–U+202E, U+2060–U+2064, the isolates U+2066–U+2069, U+FEFF, U+180E), the other default-ignorable
+// code points (Hangul fillers, U+034F) and the variation selectors.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
+		unicode.Is(unicode.Variation_Selector, r) || r == '\u180E'
 }
 
 // String is how the timeline records the actor: "root", or "root as alice".
@@ -53,6 +133,13 @@ func (a Actor) Person() string {
 		return a.As
 	}
 	return a.User
+}
+
+// SameAccount reports whether a and b acted from the same OS account, whoever they named with --as. Two
+// people on one account are told apart only by what they typed, so an approval between them is weaker
+// than one between accounts: the retrospective flags it. An unknown (empty) account matches nothing.
+func (a Actor) SameAccount(b Actor) bool {
+	return a.User != "" && a.User == b.User
 }
 
 // ParseActor reads an actor back from its String form.

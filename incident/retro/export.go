@@ -22,9 +22,17 @@ func (r *Retro) Markdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| Commander | %s |\n", cell(c))
 	}
 	b.WriteString("\n")
+	flagged := false
 	for _, s := range r.Sections {
 		fmt.Fprintf(&b, "## %s\n\n", s.Title)
 		switch s.Slug {
+		case "resolution":
+			writeText(&b, s)
+			if len(r.Flags) > 0 {
+				b.WriteString("### Flags\n\n")
+				writeFlags(&b, r.Flags)
+			}
+			flagged = true
 		case "impact":
 			writeText(&b, s)
 			writeMetrics(&b, r.Metrics)
@@ -34,6 +42,10 @@ func (r *Retro) Markdown(w io.Writer) error {
 		default:
 			writeText(&b, s)
 		}
+	}
+	if !flagged && len(r.Flags) > 0 {
+		b.WriteString("## Flags\n\n") // a template without a resolution section still shows them
+		writeFlags(&b, r.Flags)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -52,6 +64,21 @@ func writeText(b *strings.Builder, s SectionText) {
 		text = "```\n" + strings.ReplaceAll(text, "```", "` ` `") + "\n```"
 	}
 	b.WriteString(text + "\n\n")
+}
+
+// writeFlags lists the flags. They follow the resolution text rather than being part of it, so that no
+// edit of the section removes them.
+func writeFlags(b *strings.Builder, flags []Flag) {
+	for _, f := range flags {
+		switch f.Kind {
+		case FlagSameAccountApproval:
+			fmt.Fprintf(b, "- **Two-person rule on one account**: Approval of RUN-%d (after stage %d) by %s was given from the same OS account (%s) as the run: the two-person rule rested on --as.\n",
+				f.Run, f.Stage, escapeText(f.Person), escapeText(f.Account))
+		default:
+			fmt.Fprintf(b, "- %s\n", escapeText(f.Text))
+		}
+	}
+	b.WriteString("\n")
 }
 
 func writeMetrics(b *strings.Builder, m Metrics) {

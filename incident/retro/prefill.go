@@ -43,7 +43,7 @@ func (d Duration) String() string {
 // keyKinds are the events a timeline shows when nobody starred any.
 var keyKinds = map[string]bool{"declared": true, "status": true, "severity": true, "role": true, "milestone": true,
 	"run_started": true, "run_finished": true, "run_interrupted": true, "halt": true, "resume": true, "break_glass": true,
-	"guard_override": true, "approved": true, "attached": true}
+	"guard_override": true, incident.KindApproved: true, "attached": true}
 
 const maxKeyRows = 100
 
@@ -55,6 +55,7 @@ type facts struct {
 	moreRows   int
 	runs       []store.RunRow
 	runHosts   map[int64][]store.RunHost
+	flags      []Flag
 }
 
 // gather reads the incident's events (in pages, so a 200,000-event timeline never sits in memory whole)
@@ -98,6 +99,9 @@ func gather(ctx context.Context, db *store.DB, inc *incident.Incident) (*facts, 
 		} else {
 			f.moreRows++
 		}
+	}
+	if f.flags, err = approvalFlags(ctx, db, inc.ID); err != nil {
+		return nil, err
 	}
 	roles := map[string][]string{}
 	for _, r := range incident.Roles {
@@ -152,6 +156,32 @@ func gather(ctx context.Context, db *store.DB, inc *incident.Incident) (*facts, 
 	f.metrics.TimeToMitigate = between(start, m[incident.Mitigated])
 	f.metrics.TimeToResolve = between(start, m[incident.ResolvedAt])
 	return f, nil
+}
+
+// approvalFlags flags every approval given from the OS account that started the run. Hidden approvals
+// are flagged too: hiding an event takes it off the timeline, not out of the record of who approved what.
+// An approval whose data does not say who started the run and who approved it (written before the run
+// engine recorded both) is not flagged.
+func approvalFlags(ctx context.Context, db *store.DB, id int64) ([]Flag, error) {
+	events, err := db.Events(ctx, store.EventQuery{Incident: id, Kinds: []string{incident.KindApproved}})
+	if err != nil {
+		return nil, err
+	}
+	var out []Flag
+	for _, ev := range events {
+		var d incident.ApprovalData
+		if json.Unmarshal(ev.Data, &d) != nil || !d.SameAccountAsStarter() {
+			continue
+		}
+		person := d.Person
+		if person == "" {
+			person = incident.ParseActor(d.Actor).Person()
+		}
+		account := incident.ParseActor(d.Actor).User
+		out = append(out, Flag{Kind: FlagSameAccountApproval, Seq: ev.Seq, Run: d.Run, Stage: d.Stage, Person: person, Account: account,
+			Text: fmt.Sprintf("Approval of RUN-%d (after stage %d) by %s was given from the same OS account (%s) as the run: the two-person rule rested on --as.", d.Run, d.Stage, person, account)})
+	}
+	return out, nil
 }
 
 func isKey(ev store.Event) bool {

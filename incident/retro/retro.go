@@ -35,6 +35,22 @@ type Retro struct {
 	Metrics    Metrics            `json:"metrics"`
 	Responders []Responder        `json:"responders"`
 	Timeline   []Row              `json:"timeline"`
+	Flags      []Flag             `json:"flags,omitempty"`
+}
+
+// FlagSameAccountApproval is the kind of Flag for an approval given from the OS account that started the
+// run: the two people were told apart only by --as.
+const FlagSameAccountApproval = "same_account_approval"
+
+// Flag is a fact about the response that the export shows whatever the team writes in the sections.
+type Flag struct {
+	Kind    string `json:"kind"`    // FlagSameAccountApproval
+	Seq     int64  `json:"seq"`     // the approved event
+	Run     int64  `json:"run"`     // the run approved
+	Stage   int    `json:"stage"`   // the stage after which it was approved
+	Person  string `json:"person"`  // the approver
+	Account string `json:"account"` // the OS account both the starter and the approver used
+	Text    string `json:"text"`
 }
 
 // Section returns the section with a slug.
@@ -119,7 +135,7 @@ func (s *Service) Load(ctx context.Context, id int64) (*Retro, error) {
 		return nil, err
 	}
 	r := &Retro{Incident: inc, Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, State: inc.RetroState,
-		Metrics: facts.metrics, Responders: facts.responders, Timeline: facts.rows}
+		Metrics: facts.metrics, Responders: facts.responders, Timeline: facts.rows, Flags: facts.flags}
 	if r.State == "" {
 		r.State = incident.RetroDraft
 	}
