@@ -10,6 +10,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident/notify"
 	"github.com/firebreak/firebreak/incident/retro"
+	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 	"github.com/firebreak/firebreak/store"
 )
@@ -72,7 +73,50 @@ type RunDefaults struct {
 	Timeout        string `toml:"timeout"`
 	ConnectTimeout string `toml:"connect_timeout"`
 	SoakTime       string `toml:"soak_time"`
+	// LogDir is where the runs' output logs go, one directory per incident (default: logs beside the
+	// database). A relative path is taken from the config file's directory; ~/ is the home directory.
+	LogDir string `toml:"log_dir"`
+	// LogMaxHost bounds one host's log in one run (a size: 64MiB, 500MB or bytes). Past it the log keeps its
+	// first part and its end, with a line saying how many bytes were left out.
+	LogMaxHost string `toml:"log_max_host"`
+	// LogMaxRun bounds all the logs of one run together; past it hosts keep only the end of their output.
+	LogMaxRun string `toml:"log_max_run"`
+	// LogMinFree is the free space the log directory needs for a run to start ("0" turns the check off).
+	LogMinFree string `toml:"log_min_free"`
 }
+
+// logLimits returns the log sizes in bytes (the config was checked, so they parse; a value that does not
+// falls back to the default).
+func (r RunDefaults) logLimits() (maxHost, maxRun, minFree int64) {
+	size := func(v, def string) int64 {
+		n, err := output.ParseSize(v)
+		if err != nil {
+			n, _ = output.ParseSize(def)
+		}
+		return n
+	}
+	return size(r.LogMaxHost, defaultLogMaxHost), size(r.LogMaxRun, defaultLogMaxRun), size(r.LogMinFree, defaultLogMinFree)
+}
+
+// logDir returns the root of the run logs for a database at dbPath: runs.log_dir, or logs beside the
+// database as before the key existed.
+func (c *Config) logDir(dbPath string) string {
+	dir := expandHome(c.Runs.LogDir)
+	switch {
+	case dir == "":
+		return filepath.Join(filepath.Dir(dbPath), "logs")
+	case !filepath.IsAbs(dir) && c.file != "":
+		return filepath.Join(filepath.Dir(c.file), dir)
+	}
+	return dir
+}
+
+// The defaults of the log sizes (guards 10 and 13).
+const (
+	defaultLogMaxHost = "64MiB"
+	defaultLogMaxRun  = "1GiB"
+	defaultLogMinFree = "100MiB"
+)
 
 // defaultConfig is what firebreak uses with no config file at all.
 func defaultConfig() *Config {
@@ -80,7 +124,7 @@ func defaultConfig() *Config {
 		Hours:    Hours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "18:00"},
 		Approval: Approval{TwoPerson: []int{1, 2}},
 		Runs: RunDefaults{Stages: "1,5,25%,100%", Concurrency: 10, MaxFail: "0", Timeout: "5m",
-			ConnectTimeout: "10s"},
+			ConnectTimeout: "10s", LogMaxHost: defaultLogMaxHost, LogMaxRun: defaultLogMaxRun, LogMinFree: defaultLogMinFree},
 	}
 }
 
@@ -178,6 +222,16 @@ func (c *Config) check(data []byte) tomlcheck.Problems {
 		}
 		if d, err := time.ParseDuration(v); err != nil || d < 0 {
 			bad(fmt.Sprintf("runs.%s: %q is not a duration: use a form like 30s or 5m", key, v), "runs", key)
+		}
+	}
+	for _, k := range []struct {
+		key, v string
+		zeroOK bool
+	}{{"log_max_host", c.Runs.LogMaxHost, false}, {"log_max_run", c.Runs.LogMaxRun, false}, {"log_min_free", c.Runs.LogMinFree, true}} {
+		if n, err := output.ParseSize(k.v); err != nil {
+			bad(fmt.Sprintf("runs.%s: %v", k.key, err), "runs", k.key)
+		} else if n == 0 && !k.zeroOK {
+			bad(fmt.Sprintf("runs.%s must be more than 0: use a size like 64MiB", k.key), "runs", k.key)
 		}
 	}
 	for i, h := range c.Notify {

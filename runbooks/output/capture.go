@@ -13,13 +13,24 @@ import (
 const (
 	DefaultMaxLine   = 64 << 10
 	DefaultTailBytes = 64 << 10
+	DefaultLogMax    = 64 << 20
+	DefaultLogTail   = 4 << 20
 )
 
 // Config sets up a Capture.
 type Config struct {
-	// LogPath, when set, receives the full output (secrets masked). The file is created 0600 and its
-	// directory 0700; an existing file is appended to.
+	// LogPath, when set, receives the output (secrets masked), up to LogMax bytes. The file is created 0600
+	// and its directory 0700 when the first byte arrives (LogWritten says whether it was); an existing file
+	// is appended to.
 	LogPath string
+	// LogMax bounds the bytes this capture writes to LogPath (default 64 MiB). Past it the log keeps its
+	// first part and its last LogTail bytes, with a line between them saying how many bytes were left out.
+	LogMax int64
+	// LogTail is how much of the log's end is held in memory until Close, the most memory the log uses
+	// (default 4 MiB, at most LogMax/2).
+	LogTail int
+	// Budget, when set, is the run's log budget, shared with the captures of the run's other hosts.
+	Budget *RunBudget
 	// MaxLine bounds the bytes held for one line; a longer line is passed on in pieces (default 64 KiB).
 	MaxLine int
 	// TailBytes bounds the tail kept for the database (default 64 KiB).
@@ -37,15 +48,15 @@ type Capture struct {
 	cfg    Config
 	mask   *Masker
 	mu     sync.Mutex
-	log    *os.File
-	logErr error
+	log    logFile
 	bufs   [3][]byte // pending partial line per stream
 	tail   tail
 	counts [3]int64
 	w      [3]streamWriter
 }
 
-// NewCapture opens the log file (if any) and returns a Capture; Close it when the command has finished.
+// NewCapture returns a Capture; Close it when the command has finished. The log file is opened on the first
+// byte of output; the error result is kept for callers and is always nil.
 func NewCapture(cfg Config) (*Capture, error) {
 	if cfg.MaxLine <= 0 {
 		cfg.MaxLine = DefaultMaxLine
@@ -57,13 +68,14 @@ func NewCapture(cfg Config) (*Capture, error) {
 	if cfg.MaxLine <= c.mask.longest {
 		c.cfg.MaxLine = c.mask.longest + 1
 	}
-	if cfg.LogPath != "" {
-		f, err := OpenLog(cfg.LogPath)
-		if err != nil {
-			return nil, err
-		}
-		c.log = f
+	if cfg.LogMax <= 0 {
+		cfg.LogMax = DefaultLogMax
 	}
+	if cfg.LogTail <= 0 {
+		cfg.LogTail = DefaultLogTail
+	}
+	ringMax := int(min(int64(cfg.LogTail), cfg.LogMax/2))
+	c.log = logFile{path: cfg.LogPath, budget: cfg.Budget, headLeft: cfg.LogMax - int64(ringMax), ring: ring{max: ringMax}}
 	c.w[Stdout] = streamWriter{c, Stdout}
 	c.w[Stderr] = streamWriter{c, Stderr}
 	return c, nil
@@ -138,11 +150,10 @@ func (c *Capture) flushPiece(s Stream) {
 // emit masks a line (or a piece of one), writes it to the log and tail, and hands it to OnLine.
 func (c *Capture) emit(s Stream, raw []byte, partial, newline bool) {
 	masked := c.mask.Apply(raw)
-	if c.log != nil && c.logErr == nil {
-		if _, err := c.log.Write(masked); err != nil {
-			c.logErr = err
-		} else if newline {
-			_, c.logErr = c.log.Write([]byte{'\n'})
+	if c.cfg.LogPath != "" {
+		c.log.write(masked)
+		if newline {
+			c.log.write(newlineByte)
 		}
 	}
 	text := Sanitize(masked)
@@ -162,16 +173,28 @@ func (c *Capture) Close() error {
 			c.bufs[s] = nil
 		}
 	}
-	if c.log != nil {
-		if err := c.log.Close(); err != nil && c.logErr == nil {
-			c.logErr = err
-		}
-		c.log = nil
-	}
-	if c.logErr != nil {
-		return fmt.Errorf("writing the output log %s: %w", c.cfg.LogPath, c.logErr)
+	if err := c.log.close(); err != nil {
+		return fmt.Errorf("writing the output log %s: %w", c.cfg.LogPath, err)
 	}
 	return nil
+}
+
+var newlineByte = []byte{'\n'}
+
+// LogWritten says whether the log file exists: false when there is no LogPath, when the command printed
+// nothing, or when the file could not be created (Close then says why).
+func (c *Capture) LogWritten() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.created
+}
+
+// LogOmitted returns how many bytes of output the log leaves out to stay within its limits (exact after
+// Close).
+func (c *Capture) LogOmitted() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.log.omitted()
 }
 
 // Tail returns the last TailBytes of output (masked, sanitised, whole lines where possible).

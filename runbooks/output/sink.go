@@ -1,6 +1,7 @@
 // Package output handles what remote commands print, which is untrusted: it splits the byte streams into
 // lines with a bounded length, masks secret values, neutralises terminal control sequences for display,
-// keeps a bounded tail for the database and writes the full output to a private log file.
+// keeps a bounded tail for the database and writes the output to a private log file bounded per host and
+// per run (guards 10 and 13).
 package output
 
 import "io"
