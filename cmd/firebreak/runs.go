@@ -191,9 +191,11 @@ func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) 
 	}
 	connect, _ := time.ParseDuration(a.cfg.Runs.ConnectTimeout)
 	pool := transport.NewPool(transport.Config{ConnectTimeout: connect})
-	logDir := filepath.Join(filepath.Dir(db.Path()), "logs", inc.Ref())
+	logDir := filepath.Join(a.cfg.logDir(db.Path()), inc.Ref())
+	maxHost, maxRun, minFree := a.cfg.Runs.logLimits()
 	var mu sync.Mutex
 	eng := &rollout.Engine{DB: db, Actor: a.actor.String(), Transports: pool, LogDir: logDir, Policy: policy,
+		Logs: rollout.LogLimits{MaxHost: maxHost, MaxRun: maxRun, MinFree: uint64(max(minFree, 0))},
 		Notify: a.notifyEvent,
 		Watch: func(u rollout.Update) {
 			mu.Lock()

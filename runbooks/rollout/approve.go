@@ -6,21 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
 )
-
-// ApprovalData is what an approved event records: both identities (the person and the OS account behind
-// them), the run's starter, and the plan that was approved.
-type ApprovalData struct {
-	Run       int64  `json:"run"`
-	Stage     int    `json:"stage"`
-	Person    string `json:"person"`
-	Actor     string `json:"actor"`      // as the timeline records it: "root as bob"
-	StartedBy string `json:"started_by"` // the run's starter, the same way
-	PlanHash  string `json:"plan_hash"`
-	// SameAccount says the approver and the starter used one OS account (the rule rested on --as).
-	SameAccount bool `json:"same_account,omitempty"`
-}
 
 // checkApproval is the two-person rule's judgement of one approval: it counts only when it comes from
 // another person than the run's starter, for the plan the run has, and (with distinct_os_users) from
@@ -65,13 +53,12 @@ func Approve(ctx context.Context, db *store.DB, policy Policy, run int64, actor,
 		if err := tx.Approve(ctx, a); err != nil {
 			return err
 		}
-		data := ApprovalData{Run: run, Stage: r.Stage, Person: person, Actor: actor, StartedBy: r.StartedBy, PlanHash: r.PlanHash,
-			SameAccount: accountOf(actor) == accountOf(r.StartedBy)}
+		data := incident.ApprovalData{Run: run, Stage: r.Stage, Person: person, Actor: actor, StartedBy: r.StartedBy, PlanHash: r.PlanHash}
 		text := fmt.Sprintf("%s approved by %s: the wider stages may go ahead", RunRef(run), person)
 		if r.Stage > 0 {
 			text = fmt.Sprintf("%s approved by %s after stage %d: the wider stages may go ahead", RunRef(run), person, r.Stage)
 		}
-		if data.SameAccount {
+		if data.SameAccountAsStarter() {
 			text += fmt.Sprintf(" (from the same OS account %s as the run)", accountOf(actor))
 		}
 		ev = store.Event{Incident: r.Incident, Actor: actor, Kind: KindApproved, Text: text, Data: mustJSON(data)}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/runbooks/lint"
+	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -248,8 +249,7 @@ func (e *Engine) facts(ctx context.Context, r reader, spec Spec, plan Plan, shel
 		}
 	}
 	if e.Logs.MinFree > 0 && e.LogDir != "" {
-		free, err := e.Logs.FreeSpace(e.LogDir)
-		if err == nil {
+		if free, err := output.FreeSpace(e.LogDir); err == nil {
 			f.LogFree, f.LogMinFree = free, e.Logs.MinFree
 		}
 	}

@@ -43,10 +43,8 @@ type Engine struct {
 
 // LogLimits bound run logs ([runs] log_max_host, log_max_run, log_min_free).
 type LogLimits struct {
-	MaxHost, MaxRun int64  // bytes per host and per run (0: the defaults of package output)
+	MaxHost, MaxRun int64  // bytes per host and per run (0: the defaults of package output, no run cap)
 	MinFree         uint64 // a run refuses to start when the log directory has less free (0: not checked)
-	// FreeSpace measures a directory's free space.
-	FreeSpace func(dir string) (uint64, error)
 }
 
 // Choice is what an operator decides at a pause.
@@ -242,6 +240,9 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 
 	r := &runState{e: e, spec: spec, plan: plan, row: row, rec: rec, severity: severity, approveBefore: verdict.ApproveBefore,
 		results: map[string]HostResult{}}
+	if e.Logs.MaxRun > 0 {
+		r.logBudget = output.NewRunBudget(e.Logs.MaxRun)
+	}
 	if d, ok := verdict.Decision(GuardOffSwitch); ok && d.Outcome == Overridden {
 		r.haltPassed = true
 	}
@@ -259,6 +260,7 @@ type runState struct {
 	approveBefore int  // the stage that waits for an approval (-1: none)
 	approved      bool // someone else approved this plan
 	haltPassed    bool // break glass let this run through the halt engaged when it started
+	logBudget     *output.RunBudget
 
 	mu      sync.Mutex
 	results map[string]HostResult
@@ -418,7 +420,8 @@ func (r *runState) runHost(ctx context.Context, h *inventory.Host, si int, mode 
 	if r.e.LogDir != "" {
 		logPath = filepath.Join(r.e.LogDir, ref, safeName(h.Name)+".log")
 	}
-	capture, err := output.NewCapture(output.Config{LogPath: logPath, TailBytes: 8 << 10, Secrets: output.SecretValues(env),
+	capture, err := output.NewCapture(output.Config{LogPath: logPath, LogMax: r.e.Logs.MaxHost, Budget: r.logBudget,
+		TailBytes: 8 << 10, Secrets: output.SecretValues(env),
 		OnLine: func(l output.Line) {
 			r.e.watch(Update{Kind: UpdateLine, Run: r.row.ID, Stage: si + 1, Host: h.Name, Line: l})
 		}})
@@ -427,7 +430,12 @@ func (r *runState) runHost(ctx context.Context, h *inventory.Host, si int, mode 
 		res = HostResult{State: Failed, ExitCode: -1, Phase: "log", Error: err.Error()}
 	} else {
 		res = RunHost(ctx, r.e.Transports.For(h), HostJob{Script: r.spec.Script, Mode: mode, Env: env, Timeout: r.spec.Timeout, Out: capture})
-		capture.Close()
+		if err := capture.Close(); err != nil && res.Error == "" {
+			res.Error = "writing its log: " + err.Error()
+		}
+		if !capture.LogWritten() { // a host that printed nothing leaves no file
+			logPath = ""
+		}
 	}
 	tail := ""
 	if capture != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -20,7 +21,7 @@ const (
 	KindStageDone      = "stage_done"
 	KindRunWaiting     = "run_waiting"
 	KindRunContinued   = "run_continued"
-	KindApproved       = "approved"
+	KindApproved       = incident.KindApproved // its payload is incident.ApprovalData
 	KindRunFinished    = "run_finished"
 	KindRunInterrupted = "run_interrupted"
 	KindHalt           = "halt"
