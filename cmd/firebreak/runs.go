@@ -195,7 +195,7 @@ func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) 
 	maxHost, maxRun, minFree := a.cfg.Runs.logLimits()
 	var mu sync.Mutex
 	eng := &rollout.Engine{DB: db, Actor: a.actor.String(), Transports: pool, LogDir: logDir, Policy: policy,
-		Logs: rollout.LogLimits{MaxHost: maxHost, MaxRun: maxRun, MinFree: uint64(max(minFree, 0))},
+		Logs:   rollout.LogLimits{MaxHost: maxHost, MaxRun: maxRun, MinFree: uint64(max(minFree, 0))},
 		Notify: a.notifyEvent,
 		Watch: func(u rollout.Update) {
 			mu.Lock()
