@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,9 +60,27 @@ func cmdConsole(ctx context.Context, a *app, _ []string) error {
 		fmt.Fprintln(a.stderr, "firebreak: the console needs a terminal; here are the open incidents (firebreak help lists the commands)")
 		return cmdList(ctx, a, nil)
 	}
+	// Runs started in the console live as long as it does: when it quits (or is told to stop), their
+	// hosts in flight are cancelled and recorded before the process exits.
+	runCtx, stopRuns := context.WithCancelCause(ctx)
+	var runs sync.WaitGroup
+	defer func() {
+		stopRuns(errors.New("the console driving it quit"))
+		waitRuns(&runs, 30*time.Second)
+	}()
 	d, err := a.consoleDeps(ctx)
 	if err != nil {
 		return err
+	}
+	d.RunContext = runCtx
+	newEngine := d.NewEngine
+	d.NewEngine = func(inc *incident.Incident, watch func(rollout.Update), ask func(context.Context, rollout.Pause) rollout.Choice) (*rollout.Engine, func(), error) {
+		eng, done, err := newEngine(inc, watch, ask)
+		if err != nil {
+			return nil, nil, err
+		}
+		runs.Add(1)
+		return eng, func() { done(); runs.Done() }, nil
 	}
 	held := &lockedBuffer{}
 	saved := a.stderr
@@ -82,6 +101,16 @@ func cmdConsole(ctx context.Context, a *app, _ []string) error {
 		}
 	}
 	return ui.Run(ctx, d, opts)
+}
+
+// waitRuns waits for the runs to record how they ended, at most limit.
+func waitRuns(runs *sync.WaitGroup, limit time.Duration) {
+	done := make(chan struct{})
+	go func() { runs.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

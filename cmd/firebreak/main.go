@@ -19,10 +19,46 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopOnSignals(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// stopOnSignals cancels ctx on SIGINT, SIGTERM or SIGHUP (the terminal closed), naming the signal: a run
+// driven by this process then cancels its hosts in flight and records them before the process exits. A
+// second signal exits at once (the remote wrapper's dead-man's switch still kills what is left).
+func stopOnSignals(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		sig, ok := <-sigs
+		if !ok {
+			return
+		}
+		cancel(fmt.Errorf("firebreak received %s", sigName(sig)))
+		if _, ok := <-sigs; ok {
+			os.Exit(130)
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(sigs)
+		cancel(nil)
+	}
+}
+
+func sigName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP (its terminal closed)"
+	}
+	return s.String()
 }
 
 // command is one subcommand of the contract.

@@ -33,6 +33,9 @@ type Deps struct {
 	// PreviewRun is the engine's preview of a spec: every guard's decision, made by the rules the engine
 	// applies again when the run starts.
 	PreviewRun func(ctx context.Context, spec rollout.Spec) (*rollout.Preview, error)
+	// RunContext is the context the console's runs run under: cancelled when the console quits (or its
+	// process is told to stop), so the hosts in flight are cancelled and recorded, never left behind.
+	RunContext context.Context
 	// NewEngine builds a rollout engine for an incident whose progress goes to watch and whose pauses ask
 	// ask. Call the returned func when the run is over.
 	NewEngine func(inc *incident.Incident, watch func(rollout.Update), ask func(context.Context, rollout.Pause) rollout.Choice) (*rollout.Engine, func(), error)

@@ -111,7 +111,11 @@ func runCmd(d deps.Deps, inc *incident.Incident, spec rollout.Spec, br *bridge) 
 			return runDoneMsg{gen: br.gen, err: err}
 		}
 		defer done()
-		sum, err := eng.Run(context.Background(), spec)
+		ctx := d.RunContext
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		sum, err := eng.Run(ctx, spec)
 		return runDoneMsg{gen: br.gen, sum: sum, err: err}
 	}
 }
