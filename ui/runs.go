@@ -15,11 +15,13 @@ import (
 
 // runsKeys are the runs pane's keys.
 type runsKeys struct {
-	Up, Down, Open, Close key.Binding
+	Up, Down, Open, Close, Resume, Retry key.Binding
 }
 
 func newRunsKeys() runsKeys {
 	return runsKeys{
+		Resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume a halted/stopped run")),
+		Retry:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "retry its failed hosts")),
 		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Open:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve / details")),
@@ -98,6 +100,17 @@ func (r *runsPane) Update(msg tea.Msg) tea.Cmd {
 			r.cursor = min(max(0, len(r.cp.runs)-1), r.cursor+1)
 		case key.Matches(msg, r.keys.Open):
 			return r.open()
+		case key.Matches(msg, r.keys.Resume), key.Matches(msg, r.keys.Retry):
+			if r.cursor >= len(r.cp.runs) {
+				return nil
+			}
+			run := r.cp.runs[r.cursor]
+			t := RunTarget{Resume: run.ID}
+			if key.Matches(msg, r.keys.Retry) {
+				t = RunTarget{Retry: run.ID}
+			}
+			inc := r.cp.inc
+			return func() tea.Msg { return openRunMsg{inc: inc, target: t} }
 		}
 	}
 	return nil
@@ -212,9 +225,9 @@ func (r *runsPane) ShortHelp() []key.Binding {
 	if r.detail != 0 {
 		return []key.Binding{r.keys.Close}
 	}
-	return []key.Binding{r.keys.Open}
+	return []key.Binding{r.keys.Open, r.keys.Resume, r.keys.Retry}
 }
 
 func (r *runsPane) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{r.keys.Up, r.keys.Down, r.keys.Open, r.keys.Close}}
+	return [][]key.Binding{{r.keys.Up, r.keys.Down, r.keys.Open, r.keys.Close}, {r.keys.Resume, r.keys.Retry}}
 }

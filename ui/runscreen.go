@@ -14,6 +14,9 @@ type RunTarget struct {
 	Runbook, Step string
 	Command       string
 	AdHoc         bool
+	// Resume or Retry names an earlier run to continue on its remaining hosts, or to rerun on its failed
+	// ones, under the same plan: the screen opens on the plan preview.
+	Resume, Retry int64
 }
 
 // RunScreen is the run screen (host picker, plan preview, live run) as the console drives it. ui/runview

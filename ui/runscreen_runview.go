@@ -11,7 +11,8 @@ import (
 
 // defaultRunScreen is the run screen the console opens when Options.RunScreen is nil: ui/runview.
 func defaultRunScreen(d deps.Deps, st *styles.Styles, inc *incident.Incident, t RunTarget) RunScreen {
-	return &runviewScreen{runview.New(d, st, inc, runview.Target{Runbook: t.Runbook, Step: t.Step, Command: t.Command, AdHoc: t.AdHoc})}
+	return &runviewScreen{runview.New(d, st, inc, runview.Target{Runbook: t.Runbook, Step: t.Step, Command: t.Command, AdHoc: t.AdHoc,
+		Resume: t.Resume, Retry: t.Retry})}
 }
 
 // runviewScreen adapts *runview.Model, whose Update returns the model, to RunScreen.

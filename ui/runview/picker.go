@@ -246,6 +246,9 @@ func (p *picker) fieldAt(i int) *field {
 
 // request turns the picker's choices into the terms of `firebreak run`.
 func (m *Model) request() (rollout.Request, error) {
+	if m.target.again() {
+		return rollout.Request{Resume: m.target.Resume, Retry: m.target.Retry}, nil
+	}
 	p := &m.pick
 	req := rollout.Request{Runbook: m.target.Runbook, Step: m.target.Step, DryRun: p.dry,
 		Stages: strings.TrimSpace(p.stages.Value()), MaxFail: strings.TrimSpace(p.maxFail.Value()),
@@ -433,6 +436,12 @@ func (m *Model) what() string {
 			return fmt.Sprintf("ad-hoc script v%d (%s)", v.n, v.hash[:12])
 		}
 		return "ad-hoc script"
+	}
+	switch {
+	case m.target.Resume != 0:
+		return "resume of " + rollout.RunRef(m.target.Resume)
+	case m.target.Retry != 0:
+		return "retry of " + rollout.RunRef(m.target.Retry)
 	}
 	return m.target.Runbook + "/" + m.target.Step
 }

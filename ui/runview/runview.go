@@ -22,7 +22,13 @@ type Target struct {
 	Runbook, Step string
 	Command       string // the ad-hoc script's first text (may be empty: the operator writes it in $EDITOR)
 	AdHoc         bool
+	// Resume or Retry continues an earlier run under the same plan: the screen opens on its preview, where
+	// every guard and confirmation is asked again.
+	Resume, Retry int64
 }
+
+// again says the target continues an earlier run.
+func (t Target) again() bool { return t.Resume != 0 || t.Retry != 0 }
 
 // ClosedMsg is emitted when the operator leaves the run screen (esc with no active run).
 type ClosedMsg struct{}
@@ -79,6 +85,9 @@ func New(d deps.Deps, st *styles.Styles, inc *incident.Incident, target Target) 
 // Init loads the inventory (and the step's defaults); for an ad-hoc script given up front, it records it
 // as the first version.
 func (m *Model) Init() tea.Cmd {
+	if m.target.again() {
+		return m.toPlan()
+	}
 	cmds := []tea.Cmd{m.loadCmd()}
 	if m.script != nil && strings.TrimSpace(m.target.Command) != "" {
 		cmds = append(cmds, m.newVersion(m.target.Command))
@@ -168,8 +177,14 @@ func (m *Model) back() tea.Cmd {
 			m.setMsg("a run is in progress: n stops it at the next pause, ! halts everything", true)
 			return nil
 		}
+		if m.target.again() {
+			return closed
+		}
 		m.phase = phasePick
 	case phasePlan:
+		if m.target.again() {
+			return closed
+		}
 		m.phase = phasePick
 	case phasePick:
 		if m.script != nil {
