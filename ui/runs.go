@@ -20,8 +20,8 @@ type runsKeys struct {
 
 func newRunsKeys() runsKeys {
 	return runsKeys{
-		Resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume a halted/stopped run")),
-		Retry:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "retry its failed hosts")),
+		Resume: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue (resume) a halted run")),
+		Retry:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "retry its failed hosts")),
 		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Open:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve / details")),
