@@ -1,10 +1,10 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"syscall"
 	"time"
@@ -12,11 +12,13 @@ import (
 	"github.com/firebreak/firebreak/runbooks/output"
 )
 
-// KillGrace is how long a cancelled command gets between SIGTERM and SIGKILL.
-const KillGrace = time.Second
+// KillGrace is how long a cancelled command gets between SIGTERM and SIGKILL. It is short because a halt
+// must take effect within one second (SPEC guard 4), grace included.
+const KillGrace = 500 * time.Millisecond
 
-// Local runs commands on this machine with bash, each in its own process group so that a cancel or
-// timeout kills the command and everything it started.
+// Local runs commands on this machine with bash, each in its own session and process group so that a
+// cancel or timeout kills the command and everything it started, and with the wrapper's dead-man's switch
+// (see innerScript) so that the command dies with this process too.
 type Local struct{}
 
 // NewLocal returns the local transport.
@@ -25,7 +27,9 @@ func NewLocal() *Local { return &Local{} }
 // Close does nothing: Local holds no resources.
 func (*Local) Close() error { return nil }
 
-// Run runs cmd with bash in a new process group.
+// Run runs cmd with bash in a new session (so a new process group, without the console's terminal). The
+// program goes in on a pipe whose write end this process holds until the command has been waited for:
+// if this process dies, the kernel closes it and the wrapper's watcher kills the command's group.
 func (*Local) Run(ctx context.Context, cmd Command, out output.Sink) (Result, error) {
 	prog, err := program(cmd)
 	if err != nil {
@@ -36,17 +40,31 @@ func (*Local) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	}
 	runCtx, cancel := withTimeout(ctx, cmd.Timeout)
 	defer cancel()
-	c := exec.Command("bash", "--norc", "-c", innerScript(len(prog)), "firebreak")
-	c.Stdin = bytes.NewReader(prog)
+	c := exec.Command("bash", "--norc", "-c", innerScript(len(prog), KillGrace), "firebreak")
+	stdinR, stdinW, err := os.Pipe() // close-on-exec: no other child inherits the write end
+	if err != nil {
+		return Result{ExitCode: -1}, fmt.Errorf("starting bash: %w", err)
+	}
+	c.Stdin = stdinR
 	c.Stdout = out.Writer(output.Stdout)
 	c.Stderr = out.Writer(output.Stderr)
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A session of its own, as sshd gives a remote command: its own process group, and no controlling
+	// terminal, so the wrapper's `set -m` cannot touch the console's terminal and a script cannot read it.
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	// Output pipes may be held open by a grandchild that escaped the group; do not wait forever for them.
 	c.WaitDelay = KillGrace + 2*time.Second
 	start := time.Now()
-	if err := c.Start(); err != nil {
+	err = c.Start()
+	stdinR.Close()
+	if err != nil {
+		stdinW.Close()
 		return Result{ExitCode: -1}, fmt.Errorf("starting bash: %w (is bash installed?)", err)
 	}
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		_, _ = stdinW.Write(prog) // fails only when bash died first; then Wait says how
+	}()
 	pgid := c.Process.Pid
 	done := make(chan struct{})
 	killed := make(chan struct{})
@@ -68,6 +86,9 @@ func (*Local) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	werr := c.Wait()
 	close(done)
 	<-killed
+	// The leader has been reaped: the watcher sees EOF, finds it gone and exits without killing anything.
+	stdinW.Close()
+	<-wrote
 	// Whatever the leader did, make sure nothing of the group outlives a cancelled run.
 	res := Result{ExitCode: -1, Duration: time.Since(start)}
 	if runCtx.Err() != nil {
@@ -90,15 +111,6 @@ func (*Local) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 		return res, fmt.Errorf("running bash: %w", werr)
 	}
 	return res, nil
-}
-
-// innerScript is what bash runs: it reads exactly progLen bytes of program from stdin, points stdin at
-// /dev/null and evals the program. The read builtin does it without starting a process (`read -N` reads a
-// pipe in blocks up to the count; LC_ALL=C makes it count bytes and keep every byte); a bash without
-// `read -N` (3.x, status 2) falls back to head. A program cut short (the connection broke) is not run.
-func innerScript(progLen int) string {
-	return fmt.Sprintf(`{ LC_ALL=C IFS= read -r -N %[1]d __fb; } 2>/dev/null; case $? in 0) ;; 1) echo "firebreak: the script did not arrive whole" >&2; exit 125 ;; `+
-		`*) __fb=$(head -c %[1]d; printf .); __fb=${__fb%%.} ;; esac; exec 0</dev/null; eval "$__fb"`, progLen)
 }
 
 // withTimeout adds the command timeout to ctx, if there is one.

@@ -23,7 +23,7 @@ type Config struct {
 	MaxHandshakes int
 	// AgentSocket is the ssh-agent socket (default $SSH_AUTH_SOCK; "none" disables the agent).
 	AgentSocket string
-	// KillGrace is the time between SIGTERM and SIGKILL for a cancelled remote command (default 1s).
+	// KillGrace is the time between SIGTERM and SIGKILL for a cancelled remote command (default 500ms).
 	KillGrace time.Duration
 }
 

@@ -60,8 +60,11 @@ func (t *SSH) session(ctx context.Context) (*ssh.Client, *ssh.Session, error) {
 	}
 }
 
-// Run runs cmd on the host. On cancel or timeout the command's whole process group is killed on the host
-// through a second session of the same connection (closing the channel alone leaves it running).
+// Run runs cmd on the host. The session's stdin stays open after the program until Run returns: on cancel
+// or timeout Run closes it, and the wrapper's watcher (see innerScript) kills the command's whole process
+// group on the host at once, with no second session to open; the same happens by itself when this process
+// dies or the connection drops. Should the command outlive that, Run kills the group through a second
+// session of the same connection (closing the channel alone leaves it running).
 func (t *SSH) Run(ctx context.Context, cmd Command, out output.Sink) (Result, error) {
 	res := Result{ExitCode: -1}
 	prog, err := program(cmd)
@@ -85,9 +88,11 @@ func (t *SSH) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	pg := &pgidWriter{dst: out.Writer(output.Stdout), got: make(chan struct{})}
 	sess.Stdout = pg
 	sess.Stderr = out.Writer(output.Stderr)
-	sess.Stdin = bytes.NewReader(prog)
+	stdin := &heldStdin{prog: prog, release: make(chan struct{})}
+	defer stdin.eof()
+	sess.Stdin = stdin
 	start := time.Now()
-	if err := sess.Start(remoteCommand(len(prog), true)); err != nil {
+	if err := sess.Start(remoteCommand(len(prog), true, t.pool.cfg.KillGrace)); err != nil {
 		return res, &ConnectError{Host: t.host.Name, Target: t.host.Target(), Err: fmt.Errorf("starting the command: %w", err)}
 	}
 	waited := make(chan error, 1)
@@ -97,12 +102,17 @@ func (t *SSH) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	select {
 	case werr = <-waited:
 	case <-runCtx.Done():
-		res.KillErr = t.kill(cl, sess, pg)
+		stdin.eof() // the watcher kills the group: SIGTERM, up to KillGrace, SIGKILL
 		select {
 		case werr = <-waited:
-		case <-time.After(t.pool.cfg.KillGrace + 5*time.Second):
-			sess.Close()
-			werr = <-waited
+		case <-time.After(t.pool.cfg.KillGrace + time.Second):
+			res.KillErr = t.kill(cl, pg)
+			select {
+			case werr = <-waited:
+			case <-time.After(5 * time.Second):
+				sess.Close()
+				werr = <-waited
+			}
 		}
 		res.TimedOut, res.Cancelled = ctx.Err() == nil, ctx.Err() != nil
 	}
@@ -127,13 +137,14 @@ func (t *SSH) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	return res, nil
 }
 
-// kill ends the remote command's process group: SIGTERM, a grace period, then SIGKILL, run by bash in a
-// second session of the same connection. It also asks sshd to signal the process, for servers that can.
-func (t *SSH) kill(cl *ssh.Client, sess *ssh.Session, pg *pgidWriter) error {
-	_ = sess.Signal(ssh.SIGTERM)
+// kill ends the remote command's process group when the wrapper's watcher did not: SIGTERM, a grace
+// period, then SIGKILL, run by bash in a second session of the same connection. It is the slow path: the
+// session's login shell sources the user's ~/.bashrc, which on hosts with pyenv, nvm or conda costs
+// hundreds of ms of CPU, so opening one per host at a halt of many hosts takes seconds.
+func (t *SSH) kill(cl *ssh.Client, pg *pgidWriter) error {
 	select {
 	case <-pg.got:
-	case <-time.After(2 * time.Second):
+	default:
 		return errors.New("the command never reported its process group, so it could not be killed on the host")
 	}
 	ks, err := cl.NewSession()
@@ -152,6 +163,27 @@ func (t *SSH) kill(cl *ssh.Client, sess *ssh.Session, pg *pgidWriter) error {
 	}
 	return nil
 }
+
+// heldStdin is the session's stdin: the program, then nothing until eof is called, then EOF. Holding the
+// channel open is what arms the wrapper's dead-man's switch.
+type heldStdin struct {
+	prog    []byte
+	release chan struct{}
+	once    sync.Once
+}
+
+func (r *heldStdin) Read(p []byte) (int, error) {
+	if len(r.prog) > 0 {
+		n := copy(p, r.prog)
+		r.prog = r.prog[n:]
+		return n, nil
+	}
+	<-r.release
+	return 0, io.EOF
+}
+
+// eof lets Read return EOF, which the host sees as the end of stdin.
+func (r *heldStdin) eof() { r.once.Do(func() { close(r.release) }) }
 
 // pgidWriter takes the first stdout line (the wrapper's process group report) and passes the rest on.
 type pgidWriter struct {

@@ -1,6 +1,7 @@
 // Package transport runs one command on one host, over SSH or locally, behind one small interface so the
 // rollout engine never needs to know which it has. A cancelled or timed-out command is killed on the host,
-// not abandoned.
+// not abandoned; a command whose driver dies or loses its connection is killed by the wrapper's dead-man's
+// switch (see innerScript).
 package transport
 
 import (
