@@ -20,7 +20,7 @@ import (
 )
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	inc   int64
 	fleet *sshtest.Fleet
@@ -29,7 +29,9 @@ type fixture struct {
 	dir   string // shared by every "host": they all run on this machine
 }
 
-func newFixture(t *testing.T, n, severity int) *fixture {
+func newFixture(t *testing.T, n, severity int) *fixture { return newFixtureTB(t, n, severity) }
+
+func newFixtureTB(t testing.TB, n, severity int) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
