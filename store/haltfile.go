@@ -26,21 +26,25 @@ type HaltFile struct {
 	path string
 }
 
-func openHaltFile(dbPath string) (*HaltFile, error) {
+// openHaltFile opens (creating when missing) the off-switch file of the database at dbPath; created says
+// it was new.
+func openHaltFile(dbPath string) (h *HaltFile, created bool, err error) {
 	path := dbPath + "-halt"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, Errorf(ErrUnusable, "%s: %v", path, unwrapPathErr(err))
+		return nil, false, Errorf(ErrUnusable, "%s: %v", path, unwrapPathErr(err))
 	}
-	h := &HaltFile{f: f, path: path}
+	h = &HaltFile{f: f, path: path}
 	if st, err := f.Stat(); err == nil && st.Size() < haltFileSize {
-		// New (or cut short): write a released switch whole, so the blocks are there for later.
+		// New (or cut short): write a released switch whole, so the blocks are there for later. Open then
+		// copies the recorded switch into it.
 		if err := h.write(Switch{Name: "halt"}); err != nil {
 			f.Close()
-			return nil, Errorf(ErrUnusable, "%s: %v", path, err)
+			return nil, false, Errorf(ErrUnusable, "%s: %v", path, err)
 		}
+		created = true
 	}
-	return h, nil
+	return h, created, nil
 }
 
 // Path is where the file is.

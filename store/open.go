@@ -87,7 +87,8 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{path: abs, lock: lock}
-	if db.halt, err = openHaltFile(abs); err != nil {
+	newHalt := false
+	if db.halt, newHalt, err = openHaltFile(abs); err != nil {
 		lock.Close()
 		return nil, err
 	}
@@ -109,6 +110,12 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err == nil {
 		db.readers.SetMaxOpenConns(4)
 		err = db.readers.PingContext(ctx)
+	}
+	if err == nil && newHalt { // a database from before the off-switch file: the file starts as recorded
+		var sw Switch
+		if sw, err = getSwitch(ctx, db.readers, "halt"); err == nil && sw.Engaged {
+			err = db.halt.Write(sw)
+		}
 	}
 	if err == nil {
 		err = privatise(abs)

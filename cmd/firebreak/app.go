@@ -63,6 +63,11 @@ func (a *app) store(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	a.db = db
+	// A halt engaged while the database could not be written (a full disk) is recorded by the first
+	// firebreak that can.
+	if _, err := rollout.SyncHalt(ctx, db, nil); err != nil {
+		fmt.Fprintf(a.stderr, "firebreak: warning: %v\n", err)
+	}
 	// A run whose firebreak died shows as interrupted from the first look at the database after it.
 	if reaped, err := rollout.Reap(ctx, db); err == nil && len(reaped) > 0 {
 		for _, id := range reaped {

@@ -51,6 +51,9 @@ func SyncHalt(ctx context.Context, db *store.DB, notify func(store.Event)) ([]in
 	if err != nil {
 		return nil, err
 	}
+	if cur, err := db.Switch(ctx, HaltSwitch); err == nil && cur.Engaged == sw.Engaged {
+		return nil, nil // the record agrees: nothing to write (the common case, checked without a writer)
+	}
 	var events []store.Event
 	var ids []int64
 	err = db.Write(ctx, func(tx *store.Tx) error {
