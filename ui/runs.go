@@ -22,10 +22,10 @@ func newRunsKeys() runsKeys {
 	return runsKeys{
 		Resume: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue (resume) a halted run")),
 		Retry:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "retry its failed hosts")),
-		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Open:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve / details")),
-		Close: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close details")),
+		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve / details")),
+		Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close details")),
 	}
 }
 
