@@ -123,7 +123,7 @@ func (r *runsPane) open() tea.Cmd {
 	}
 	run := r.cp.runs[r.cursor]
 	c := r.cp.c
-	if run.Status == rollout.StatusWaiting && run.WaitingFor == "approval" && rollout.PersonOf(run.StartedBy) != c.person() {
+	if rollout.MayApprove(c.d.Policy, run, c.d.Actor.String()) == nil {
 		// The approver sees what they approve (script, diff from the dry run, next hosts, results so far),
 		// and the approval binds to that plan: if it changed meanwhile, the approval is refused.
 		ctx, cancel := context.WithTimeout(c.ctx, opTimeout)

@@ -29,6 +29,15 @@ func checkApproval(policy Policy, run store.RunRow, a store.Approval) error {
 	return nil
 }
 
+// MayApprove says whether actor may approve run as it stands (nil), or why not: the console asks it before
+// offering the approval, and Approve decides with the same rule.
+func MayApprove(policy Policy, run store.RunRow, actor string) error {
+	if run.Status != StatusWaiting || run.WaitingFor != "approval" {
+		return fmt.Errorf("%s is %s and is not waiting for an approval", RunRef(run.ID), describeStatus(run))
+	}
+	return checkApproval(policy, run, store.Approval{Run: run.ID, Person: PersonOf(actor), Actor: actor, PlanHash: run.PlanHash})
+}
+
 // Approve records person's approval of a run that waits for one, for the plan the approver saw (planHash,
 // from Brief). The person who started the run cannot approve it: "one person shouldn't be able to break
 // production"; an approval of a plan that has changed is refused.
