@@ -115,10 +115,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	sum, err := eng.Run(ctx, spec)
 	if err != nil {
 		var ge *rollout.GuardError
-		if errors.As(err, &ge) {
-			for _, r := range ge.Refusals {
-				fmt.Fprintf(a.stderr, "  refused by %s: %s\n    %s\n", r.Guard, r.Message, r.Fix)
-			}
+		if errors.As(err, &ge) { // one line, as every error: each refusal with its fix
 			return store.Errorf(incident.ErrRefused, "%s", ge.Error())
 		}
 		return err

@@ -201,20 +201,19 @@ func Decide(policy Policy, spec Spec, plan Plan, f Facts) Verdict {
 	}
 
 	// The two-person rule: the stages after the canary need another person. Without a canary (one
-	// overridden, or a single wide stage) every stage is wide, so the approval comes before the first.
+	// overridden, or a single wide stage) every stage is wide, so the approval comes before the first; so
+	// it does for a resume whose canary already came through: everything left is after the canary.
 	sev := f.Severity
+	canaryFirst := first == 1 && (spec.Again == nil || !spec.Again.CanaryDone)
 	switch {
 	case !slices.Contains(policy.TwoPerson, sev):
 		add(Decision{Guard: GuardTwoPerson, Outcome: NotApplicable, Detail: fmt.Sprintf("not required for SEV%d by the policy", sev)})
-	case len(plan.Stages) == 1 && first == 1:
+	case len(plan.Stages) == 1 && canaryFirst:
 		add(Decision{Guard: GuardTwoPerson, Outcome: NotApplicable, Detail: "one host in one stage: nothing after the canary"})
 	default:
-		before := 1
-		if !canary || first > 1 && spec.Again != nil && spec.Again.CanaryDone {
-			before = 0
-		}
-		if len(plan.Stages) == 1 && first > 1 {
-			before = 0
+		before := 0
+		if canaryFirst {
+			before = 1
 		}
 		detail := fmt.Sprintf("SEV%d: stage %d and after wait for another person's approval (firebreak approve RUN-n)", sev, before+1)
 		d := Decision{Guard: GuardTwoPerson, Outcome: Waits, Detail: detail}
@@ -244,7 +243,11 @@ func (e *Engine) facts(ctx context.Context, r reader, spec Spec, plan Plan, shel
 		return Facts{}, err
 	}
 	if !spec.DryRun {
-		if f.DryMissing, err = dryRunMissing(ctx, r, spec.Incident, spec.Script, plan.Stages[0]); err != nil {
+		first := names(plan.Stages[0])
+		if a := spec.Again; a != nil && a.Verb == "resume" && len(a.FirstStage) > 0 {
+			first = a.FirstStage // a resume continues a run that passed this guard on its own first stage
+		}
+		if f.DryMissing, err = dryRunMissing(ctx, r, spec.Incident, spec.Script, first); err != nil {
 			return Facts{}, err
 		}
 	}

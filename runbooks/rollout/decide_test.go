@@ -375,3 +375,41 @@ func TestDecideGuardTable(t *testing.T) {
 	}
 	t.Logf("guard table: %d cases", len(cases))
 }
+
+// TestDecideResume: a resume whose canary came through is all "after the canary": the two-person rule
+// waits before its first stage, even when that stage (or the whole rest) is one host; a resume whose canary
+// never finished starts with a canary again.
+func TestDecideResume(t *testing.T) {
+	hosts := decideHosts(3)
+	for _, c := range []struct {
+		name       string
+		hosts      int
+		stages     []int // each host's stage in the earlier run
+		canaryDone bool
+		want       string
+		before     int
+	}{
+		{"one host left after the canary", 1, []int{2}, true, Waits, 0},
+		{"one host then more after the canary", 3, []int{2, 3, 3}, true, Waits, 0},
+		{"two hosts left in one stage", 2, []int{2, 2}, true, Waits, 0},
+		{"the canary never finished", 3, []int{1, 2, 2}, false, Waits, 1},
+		{"only the unfinished canary left", 1, []int{1}, false, NotApplicable, -1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			spec := Spec{Script: Script{Main: "true"}, Hosts: hosts[:c.hosts],
+				Again: &Again{Run: 1, Verb: "resume", Stages: c.stages, CanaryDone: c.canaryDone}}
+			plan, err := PlanOf(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := Decide(Policy{TwoPerson: []int{1, 2}}, spec, plan, Facts{Severity: 2, Now: time.Now()})
+			d, _ := v.Decision(GuardTwoPerson)
+			if d.Outcome != c.want || v.ApproveBefore != c.before {
+				t.Errorf("two-person %s, approval before stage %d; want %s before %d (%s)", d.Outcome, v.ApproveBefore, c.want, c.before, d.Detail)
+			}
+			if cd, _ := v.Decision(GuardCanary); cd.Outcome != Passed && c.canaryDone {
+				t.Errorf("a resume whose canary came through: canary %s (%s)", cd.Outcome, cd.Detail)
+			}
+		})
+	}
+}

@@ -53,10 +53,10 @@ type Policy struct {
 // DryRunMissing lists the hosts (the first stage's) without a successful dry run of the same script text
 // in the incident: the dry-run-first guard. The console's plan preview asks it too.
 func DryRunMissing(ctx context.Context, db *store.DB, incident int64, script Script, hosts []*inventory.Host) ([]string, error) {
-	return dryRunMissing(ctx, db, incident, script, hosts)
+	return dryRunMissing(ctx, db, incident, script, names(hosts))
 }
 
-func dryRunMissing(ctx context.Context, db reader, incident int64, script Script, hosts []*inventory.Host) ([]string, error) {
+func dryRunMissing(ctx context.Context, db reader, incident int64, script Script, hosts []string) ([]string, error) {
 	dry := true
 	runs, err := db.Runs(ctx, store.RunQuery{Incident: incident, ScriptHash: script.Hash(), DryRun: &dry})
 	if err != nil {
@@ -76,8 +76,8 @@ func dryRunMissing(ctx context.Context, db reader, incident int64, script Script
 	}
 	var missing []string
 	for _, h := range hosts {
-		if !good[h.Name] {
-			missing = append(missing, h.Name)
+		if !good[h] {
+			missing = append(missing, h)
 		}
 	}
 	return missing, nil

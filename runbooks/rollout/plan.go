@@ -42,6 +42,9 @@ type Again struct {
 	Stages []int
 	// CanaryDone says the earlier run's first stage came through: a resume's first stage needs no canary.
 	CanaryDone bool
+	// FirstStage names the earlier run's first stage's hosts: for a resume, dry-run-first asks about them,
+	// as it did when the earlier run started.
+	FirstStage []string
 }
 
 // Overrides are guards an operator set aside, each with the reason that is recorded. Each names exactly

@@ -275,6 +275,11 @@ func (rs Resolver) resolveAgain(ctx context.Context, inc *incident.Incident, req
 	// stage came through. A retry starts a fresh ramp on the hosts that failed.
 	if verb == "resume" {
 		spec.Again.CanaryDone = firstStageGood(hosts)
+		for _, h := range hosts {
+			if h.Stage == 1 {
+				spec.Again.FirstStage = append(spec.Again.FirstStage, h.Host)
+			}
+		}
 	}
 	return spec, nil
 }
