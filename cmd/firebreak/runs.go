@@ -305,6 +305,9 @@ func cmdApprove(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return runErr(err)
 	}
+	if err := rollout.MayApprove(policy, brief.Run, a.actor.String()); err != nil {
+		return store.Errorf(incident.ErrRefused, "%v", err) // before showing a plan this person cannot approve
+	}
 	printBrief(a.stdout, brief)
 	if !*yes {
 		if !isTerminal(a.stdin) {
