@@ -110,3 +110,28 @@ command = ["sh", "-c", `+tomlQuote(`cat > "$0/.$$" && mv "$0/.$$" "$0/$$.json"`)
 		}
 	}
 }
+
+// Events the queue had to drop are recorded as a notify_failed notice, which no hook is told about.
+func TestE2ENotifyDroppedRecorded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	out := filepath.Join(e.root, "hook-out.json")
+	inc := e.declare("a full queue")
+	mustWriteFile(t, filepath.Join(e.work, "firebreak.toml"), []byte(`
+[[notify]]
+events = ["*"]
+command = ["sh", "-c", `+tomlQuote("cat >> "+out)+`]
+`))
+	e.ok("__notify", "--dropped", "7", "1:1")
+	ev := e.waitEvent(inc, "notify_failed", 5*time.Second, nil)
+	var d struct {
+		Dropped int `json:"dropped"`
+	}
+	if err := json.Unmarshal(ev.Data, &d); err != nil || d.Dropped != 7 || !strings.Contains(ev.Text, "7 per-host events") {
+		t.Errorf("notify_failed %q data %s, want the 7 dropped events", ev.Text, ev.Data)
+	}
+	p, ok := readPayload(out)
+	if !ok || p.Event.Kind != "declared" {
+		t.Errorf("the hook read %+v, want only the declared event", p)
+	}
+}
