@@ -22,7 +22,8 @@ type app struct {
 	cfg            *Config
 	actor          incident.Actor
 
-	db *store.DB
+	db     *store.DB
+	notify notifyQueue // the notify hooks' dispatcher (notify.go)
 }
 
 func newApp(args []string, stdin io.Reader, stdout, stderr io.Writer) (*app, []string, error) {
@@ -87,6 +88,7 @@ func (a *app) incidents(ctx context.Context) (*incident.Service, error) {
 }
 
 func (a *app) close() {
+	a.closeNotify()
 	if a.db != nil {
 		a.db.Close()
 	}
