@@ -55,6 +55,7 @@ type planState struct {
 	// new plan (another script version, other hosts) clears them, and every run asks again.
 	overrides rollout.Overrides
 	notice    string // why the overrides were cleared
+	renotice  bool   // keep the notice through the preview asked for right after clearing
 }
 
 // planMsg is a resolved spec with the engine's preview of it.
@@ -107,7 +108,11 @@ func (m *Model) planned(msg planMsg) tea.Cmd {
 		return nil
 	}
 	p := &m.plan
-	p.loading, p.spec, p.err, p.notice = false, msg.spec, msg.err, ""
+	p.loading, p.spec, p.err = false, msg.spec, msg.err
+	if !p.renotice {
+		p.notice = ""
+	}
+	p.renotice = false
 	if msg.preview == nil {
 		return nil
 	}
@@ -115,7 +120,7 @@ func (m *Model) planned(msg planMsg) tea.Cmd {
 	if p.overrides.Any() && p.overrides.Plan != p.verdict.PlanHash {
 		// The plan changed since they were given: they are asked again for this one.
 		p.overrides = rollout.Overrides{}
-		p.notice = "the plan changed: overrides and confirmations given for the earlier plan were cleared"
+		p.notice, p.renotice = "the plan changed: overrides and confirmations given for the earlier plan were cleared", true
 		return m.toPlan()
 	}
 	return nil

@@ -169,3 +169,32 @@ func TestPlanShowsResolveErrors(t *testing.T) {
 	}
 	checkFits(t, m.View(), 80, 24)
 }
+
+// TestPlanOverridesAreForOnePlan: break glass given for script v1 is not carried over to v2 (a new plan):
+// the preview says so and shows the guards again, and the out-of-hours confirmation of one start is never
+// kept for the next.
+func TestPlanOverridesAreForOnePlan(t *testing.T) {
+	e := newEnv(t, incident.SEV1, "")
+	outOfHours(t, e)
+	m := planFor(t, e, "web", true)
+	m.Update(press("g"))
+	typeText(m, "db on fire")
+	_, cmd := m.Update(press("enter"))
+	runSync(m, cmd)
+	if d, _ := m.plan.verdict.Decision(rollout.GuardDryRunFirst); d.Outcome != rollout.Overridden {
+		t.Fatalf("break glass for v1 did not override dry-run-first: %+v", d)
+	}
+	// A new version of the script: a new plan.
+	runSync(m, m.newVersion("echo v2"))
+	runSync(m, m.toPlan())
+	v := ansi.Strip(m.View())
+	if m.plan.overrides.Any() || strings.Contains(v, "BREAK GLASS") || !strings.Contains(v, "the plan changed") {
+		t.Fatalf("break glass given for v1 still applies to v2 (%+v):\n%s", m.plan.overrides, v)
+	}
+	if d, _ := m.plan.verdict.Decision(rollout.GuardDryRunFirst); d.Outcome != rollout.Refused {
+		t.Fatalf("v2 without a dry run: dry-run-first %s", d.Outcome)
+	}
+	if d, _ := m.plan.verdict.Decision(rollout.GuardHours); d.Outcome != rollout.Needs {
+		t.Fatalf("v2 outside working hours: %s (the confirmation is asked again)", d.Outcome)
+	}
+}
