@@ -50,7 +50,7 @@ sleep 300
 	c.keys("s")
 	var groups []int
 	waitFor(t, "every host to start", 30*time.Second, func() bool {
-		groups = pidFiles(pids)
+		groups = sshtest.PidFiles(pids)
 		return len(groups) == 3
 	})
 	time.Sleep(200 * time.Millisecond)
@@ -58,7 +58,7 @@ sleep 300
 	c.waitFor(15*time.Second, "quitting stops it")
 	start := time.Now()
 	c.keys("y")
-	waitFor(t, "the remote commands to be gone", 2*time.Second, func() bool { return len(groupMembers(groups)) == 0 })
+	waitFor(t, "the remote commands to be gone", 2*time.Second, func() bool { return len(sshtest.Live(sshtest.ByGroup, groups)) == 0 })
 	t.Logf("q y to the remote commands gone: %v", time.Since(start).Round(time.Millisecond))
 	waitFor(t, "the console to exit", 15*time.Second, c.dead)
 

@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
 )
 
 // TestE2ESignalsCancelRemoteCommands drives a 20-host run of a long command with the real binary against
@@ -43,13 +44,13 @@ func TestE2ESignalsCancelRemoteCommands(t *testing.T) {
 			}
 			var pids []int
 			waitFor(t, "every host to start", 60*time.Second, func() bool {
-				pids = pidFiles(dir)
+				pids = sshtest.PidFiles(dir)
 				return len(pids) == n
 			})
 			time.Sleep(200 * time.Millisecond) // let the recorder commit the hosts as running
 			start := time.Now()
 			run.Process.Signal(c.sig)
-			waitFor(t, "every remote process group to be gone", 2*time.Second, func() bool { return len(groupMembers(pids)) == 0 })
+			waitFor(t, "every remote process group to be gone", 2*time.Second, func() bool { return len(sshtest.Live(sshtest.ByGroup, pids)) == 0 })
 			t.Logf("%s: remote processes gone %v after the signal", c.sig, time.Since(start).Round(time.Millisecond))
 			run.Wait()
 
@@ -65,43 +66,4 @@ func TestE2ESignalsCancelRemoteCommands(t *testing.T) {
 			}
 		})
 	}
-}
-
-// pidFiles reads the pids the hosts wrote into dir.
-func pidFiles(dir string) []int {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
-	var pids []int
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			pids = append(pids, p)
-		}
-	}
-	return pids
-}
-
-// groupMembers lists the live (not zombie) processes whose process group is one of groups: on a host, a
-// remote command's wrapper leads its group, so the group is the command and all it started.
-func groupMembers(groups []int) []int {
-	ents, _ := os.ReadDir("/proc")
-	var live []int
-	for _, ent := range ents {
-		pid, err := strconv.Atoi(ent.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + ent.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		fs := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fs) < 3 || fs[0] == "Z" {
-			continue
-		}
-		if g, _ := strconv.Atoi(fs[2]); slices.Contains(groups, g) {
-			live = append(live, pid)
-		}
-	}
-	return live
 }

@@ -270,11 +270,7 @@ type Preview struct {
 
 // Preview resolves the spec's plan and asks every guard about it.
 func (e *Engine) Preview(ctx context.Context, spec Spec) (*Preview, error) {
-	plan, err := PlanOf(spec)
-	if err != nil {
-		return nil, err
-	}
-	findings, err := ShellCheckErrors(ctx, spec.Script)
+	plan, findings, err := prepare(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +279,17 @@ func (e *Engine) Preview(ctx context.Context, spec Spec) (*Preview, error) {
 		return nil, err
 	}
 	return &Preview{Spec: spec, Plan: plan, Verdict: Decide(e.Policy, spec, plan, f)}, nil
+}
+
+// prepare is the spec's plan and ShellCheck's findings in its script: what the guards need that no
+// transaction holds.
+func prepare(ctx context.Context, spec Spec) (Plan, []lint.Finding, error) {
+	plan, err := PlanOf(spec)
+	if err != nil {
+		return Plan{}, nil, err
+	}
+	findings, err := ShellCheckErrors(ctx, spec.Script)
+	return plan, findings, err
 }
 
 // reader is what the guards read: the database, or a transaction of it.

@@ -151,11 +151,7 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	if spec.Timeout <= 0 {
 		spec.Timeout = 5 * time.Minute
 	}
-	plan, err := PlanOf(spec)
-	if err != nil {
-		return nil, err
-	}
-	findings, err := ShellCheckErrors(ctx, spec.Script)
+	plan, findings, err := prepare(ctx, spec)
 	if err != nil {
 		return nil, err
 	}

@@ -6,11 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -43,15 +42,15 @@ func BenchmarkHaltFleet(b *testing.B) {
 			}
 			done <- sum
 		}()
-		pids := waitPids(b, dir, n, 2*time.Minute)
+		pids := sshtest.WaitPids(b, dir, n, 2*time.Minute)
 		time.Sleep(100 * time.Millisecond)
 		start := time.Now()
 		if _, err := Halt(context.Background(), other, "root as bob", "bench", nil); err != nil {
 			b.Fatal(err)
 		}
-		for len(groupsAlive(pids)) > 0 {
+		for len(sshtest.Live(sshtest.ByGroup, pids)) > 0 {
 			if time.Since(start) > 30*time.Second {
-				b.Fatalf("still alive after 30s: %v", groupsAlive(pids))
+				b.Fatalf("still alive after 30s: %v", sshtest.Live(sshtest.ByGroup, pids))
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
@@ -69,50 +68,4 @@ func BenchmarkHaltFleet(b *testing.B) {
 	b.ReportMetric(p(0.5), "p50-ms")
 	b.ReportMetric(p(0.99), "p99-ms")
 	b.ReportMetric(0, "ns/op")
-}
-
-func waitPids(tb testing.TB, dir string, n int, limit time.Duration) []int {
-	deadline := time.Now().Add(limit)
-	for {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
-		var pids []int
-		for _, file := range files {
-			data, _ := os.ReadFile(file)
-			if p, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
-				pids = append(pids, p)
-			}
-		}
-		if len(pids) == n {
-			return pids
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("%d of %d hosts started", len(pids), n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// groupsAlive lists the processes (not zombies) whose process group is one of groups.
-func groupsAlive(groups []int) []int {
-	ents, _ := os.ReadDir("/proc")
-	var live []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		fs := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fs) < 3 || fs[0] == "Z" {
-			continue
-		}
-		if g, _ := strconv.Atoi(fs[2]); slices.Contains(groups, g) {
-			live = append(live, pid)
-		}
-	}
-	return live
 }

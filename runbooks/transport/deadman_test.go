@@ -85,19 +85,19 @@ func TestDeadMansSwitchKill(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { c.Process.Kill(); c.Wait() })
-			pids := readPids(t, dir, 3, time.Minute)
+			pids := sshtest.WaitPids(t, dir, 3, time.Minute)
 			time.Sleep(100 * time.Millisecond) // let the wrappers settle into their sleeps
 			start := time.Now()
 			if err := c.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
 			c.Wait()
-			d := waitGone(t, pgrpField, pids, start, 30*time.Second)
+			d := waitGone(t, sshtest.ByGroup, pids, start, 30*time.Second)
 			t.Logf("%s: the commands' process groups were gone %s after kill -9", mode, d)
 			if d > deadManLimit {
 				t.Errorf("%s: the commands outlived their driver by %s (guard 13 says within %s); child output: %s", mode, d, deadManLimit, out.String())
 			}
-			waitGone(t, sessionField, pids, start, 10*time.Second)
+			waitGone(t, sshtest.BySession, pids, start, 10*time.Second)
 		})
 	}
 }
@@ -121,18 +121,18 @@ func TestDeadMansSwitchConnectionDrop(t *testing.T) {
 		res, err := pool.For(h).Run(context.Background(), Command{Script: haltScript(dir)}, nil)
 		done <- ran{res, err}
 	}()
-	pids := readPids(t, dir, 1, time.Minute)
+	pids := sshtest.WaitPids(t, dir, 1, time.Minute)
 	pool.mu.Lock()
 	cl := pool.conns[chainKey(chainOf(h))].client
 	pool.mu.Unlock()
 	start := time.Now()
 	cl.Close()
-	d := waitGone(t, pgrpField, pids, start, 30*time.Second)
+	d := waitGone(t, sshtest.ByGroup, pids, start, 30*time.Second)
 	t.Logf("the command's process group was gone %s after the connection closed", d)
 	if d > deadManLimit {
 		t.Errorf("the command outlived its connection by %s (guard 13 says within %s)", d, deadManLimit)
 	}
-	waitGone(t, sessionField, pids, start, 10*time.Second)
+	waitGone(t, sshtest.BySession, pids, start, 10*time.Second)
 	select {
 	case r := <-done:
 		var ce *ConnectError
@@ -165,7 +165,7 @@ func TestNormalFinishKillsNothing(t *testing.T) {
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			live := liveIn(sessionField, []int{sid})
+			live := sshtest.Live(sshtest.BySession, []int{sid})
 			if slices.Equal(live, []int{child}) {
 				break
 			}

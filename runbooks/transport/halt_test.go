@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,71 +21,12 @@ func haltScript(dir string) string {
 	return fmt.Sprintf(`echo $$ > %s/"${FIREBREAK_SSHTEST_HOST:-local}".pid; sleep 300`, dir)
 }
 
-// readPids waits until n pid files are in dir and returns the pids, or fails after timeout.
-func readPids(tb testing.TB, dir string, n int, timeout time.Duration) []int {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.pid"))
-		var pids []int
-		for _, f := range files {
-			b, _ := os.ReadFile(f)
-			if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-				pids = append(pids, p)
-			}
-		}
-		if len(pids) == n {
-			return pids
-		}
-		if time.Now().After(deadline) {
-			out, _ := exec.Command("ps", "-eo", "pid,ppid,pgid,sid,stat,etime,args").Output()
-			tb.Fatalf("%d of %d commands started within %s (%v)\n%s", len(pids), n, timeout, files, out)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// Which processes of a command waitGone waits for. sshd (and the local transport) start each command in
-// a session of its own whose id is the wrapper's pid, and the wrapper is the leader of the command's
-// process group: the group is the command and everything it started; the session adds the wrapper's
-// watcher (see innerScript), which leaves at most KillGrace after a kill.
-const (
-	pgrpField    = 2
-	sessionField = 3
-)
-
-// liveIn lists the processes on this machine (the sshtest hosts' too) that are not zombies and whose
-// process group (field pgrpField) or session (sessionField) is one of ids.
-func liveIn(field int, ids []int) []int {
-	ents, _ := os.ReadDir("/proc")
-	var live []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp session ...; comm may hold spaces and parentheses.
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(f) < 4 || f[0] == "Z" {
-			continue
-		}
-		if id, _ := strconv.Atoi(f[field]); slices.Contains(ids, id) {
-			live = append(live, pid)
-		}
-	}
-	return live
-}
-
 // waitGone polls until no process of the groups or sessions (field) ids is left and returns how long
 // that took from since, or fails after timeout listing what is left (and kills it).
-func waitGone(tb testing.TB, field int, ids []int, since time.Time, timeout time.Duration) time.Duration {
+func waitGone(tb testing.TB, field sshtest.By, ids []int, since time.Time, timeout time.Duration) time.Duration {
 	tb.Helper()
 	for {
-		live := liveIn(field, ids)
+		live := sshtest.Live(field, ids)
 		if len(live) == 0 {
 			return time.Since(since)
 		}
@@ -138,12 +76,12 @@ func BenchmarkHaltLatency(b *testing.B) {
 				mu.Unlock()
 			}(h)
 		}
-		pids := readPids(b, dir, n, 2*time.Minute)
+		pids := sshtest.WaitPids(b, dir, n, 2*time.Minute)
 		time.Sleep(50 * time.Millisecond) // let every wrapper settle into its sleep
 		start := time.Now()
 		cancel()
-		lat = append(lat, waitGone(b, pgrpField, pids, start, 30*time.Second))
-		all = append(all, waitGone(b, sessionField, pids, start, 30*time.Second))
+		lat = append(lat, waitGone(b, sshtest.ByGroup, pids, start, 30*time.Second))
+		all = append(all, waitGone(b, sshtest.BySession, pids, start, 30*time.Second))
 		wg.Wait()
 		ret = append(ret, last.Sub(start))
 	}
