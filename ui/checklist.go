@@ -163,7 +163,7 @@ func (c *checklistPane) key(k tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		inc := cp.inc
-		return func() tea.Msg { return openRunMsg{inc: inc, target: RunTarget{AdHoc: true}} }
+		return cp.c.handleNow(openRunMsg{inc: inc, target: RunTarget{AdHoc: true}})
 	}
 	s, ok := c.selected()
 	if !ok {
@@ -181,14 +181,14 @@ func (c *checklistPane) key(k tea.KeyMsg) tea.Cmd {
 			return err
 		})
 	case key.Matches(k, c.keys.Skip):
-		return open(newForm(cp.c.st, "Skip "+rb+"/"+step, func(f *form, v []string) tea.Cmd {
+		return cp.c.open(newForm(cp.c.st, "Skip "+rb+"/"+step, func(f *form, v []string) tea.Cmd {
 			return cp.c.act(f, "skipped "+rb+"/"+step, func(ctx context.Context) error {
 				_, _, err := cp.c.d.Incidents.MarkStep(ctx, cp.id, rb, step, incident.Skip, v[0])
 				return err
 			})
 		}, field("Reason", "", "why it is skipped (recorded)")))
 	case key.Matches(k, c.keys.Assign):
-		return open(newForm(cp.c.st, "Assign "+rb+"/"+step, func(f *form, v []string) tea.Cmd {
+		return cp.c.open(newForm(cp.c.st, "Assign "+rb+"/"+step, func(f *form, v []string) tea.Cmd {
 			return cp.c.act(f, "assigned "+rb+"/"+step, func(ctx context.Context) error {
 				_, _, err := cp.c.d.Incidents.MarkStep(ctx, cp.id, rb, step, incident.Assign, v[0])
 				return err
@@ -207,7 +207,7 @@ func (c *checklistPane) key(k tea.KeyMsg) tea.Cmd {
 			}
 		}
 		inc := cp.inc
-		return func() tea.Msg { return openRunMsg{inc: inc, target: RunTarget{Runbook: rb, Step: step}} }
+		return cp.c.handleNow(openRunMsg{inc: inc, target: RunTarget{Runbook: rb, Step: step}})
 	}
 	return nil
 }
@@ -253,7 +253,7 @@ func (c *checklistPane) attach() tea.Cmd {
 		}
 		return itemsMsg{to: p, items: items, err: err}
 	}
-	return tea.Sequence(open(p), load) // the picker must exist before its items arrive
+	return tea.Batch(cp.c.open(p), load) // the picker exists before its items arrive
 }
 
 // markdown is a step's details as Markdown: its text, then its scripts, from the runbook version attached.

@@ -183,19 +183,19 @@ func (cp *cockpit) Update(msg tea.Msg) tea.Cmd {
 			cp.focus = (cp.focus + len(cp.panes) - 1) % len(cp.panes)
 			return nil
 		case key.Matches(msg, cp.keys.Note):
-			return open(cp.noteForm())
+			return cp.c.open(cp.noteForm())
 		case cp.inc == nil:
 		case key.Matches(msg, cp.keys.Status):
-			return open(cp.statusPicker())
+			return cp.c.open(cp.statusPicker())
 		case key.Matches(msg, cp.keys.Severity):
-			return open(cp.severityPicker())
+			return cp.c.open(cp.severityPicker())
 		case key.Matches(msg, cp.keys.Role):
-			return open(cp.roleForm())
+			return cp.c.open(cp.roleForm())
 		case key.Matches(msg, cp.keys.Milestone):
-			return open(cp.milestoneForm())
+			return cp.c.open(cp.milestoneForm())
 		case key.Matches(msg, cp.keys.Retro):
 			inc := cp.inc
-			return func() tea.Msg { return openRetroMsg{inc: inc} }
+			return cp.c.handleNow(openRetroMsg{inc: inc})
 		}
 		if cmd, handled := cp.paneKey(p, msg); handled {
 			return cmd
@@ -257,7 +257,7 @@ func (cp *cockpit) statusPicker() *picker {
 			return err
 		})
 		if _, back := cur.CanMoveTo(to); back || !to.Open() {
-			return open(newConfirm(cp.c.st, fmt.Sprintf("Move %s from %s to %s?", cp.inc.Ref(), cur, to), set))
+			return cp.c.open(newConfirm(cp.c.st, fmt.Sprintf("Move %s from %s to %s?", cp.inc.Ref(), cur, to), set))
 		}
 		return set
 	}

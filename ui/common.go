@@ -22,6 +22,10 @@ type common struct {
 	now          func() time.Time
 	glamourStyle string
 	runScreen    RunScreenFactory
+	// soon are messages a screen asked the root to handle within the Update that is running (open an
+	// overlay, push a screen), before the next message: keys typed right after the one that opened
+	// something go to it, in order, as if typed slowly.
+	soon []tea.Msg
 }
 
 // opTimeout bounds one database read or write started from the console, so a wedged database shows an
@@ -39,10 +43,20 @@ type actionMsg struct {
 // refreshMsg asks the active screen to read again what it shows (after the console's own writes).
 type refreshMsg struct{}
 
-// openMsg opens an overlay (a form, a picker, a confirmation) over the active screen.
+// open opens an overlay (a form, a picker, a confirmation) over the active screen, in the same Update that
+// handles the key that asked for it: no command round trip, so a burst of keys is handled as if typed
+// slowly. It returns nil so callers can return it as their command.
+func (c *common) open(o overlay) tea.Cmd { return c.handleNow(openMsg{o}) }
+
+// openMsg opens an overlay over the active screen.
 type openMsg struct{ o overlay }
 
-func open(o overlay) tea.Cmd { return func() tea.Msg { return openMsg{o} } }
+// handleNow has the root handle msg before the next message arrives (not through a command round trip, which
+// lets keys typed meanwhile reach the screen behind). It returns nil, to be returned as a command.
+func (c *common) handleNow(msg tea.Msg) tea.Cmd {
+	c.soon = append(c.soon, msg)
+	return nil
+}
 
 // act runs a write in the background and reports it as an actionMsg.
 func (c *common) act(from any, info string, f func(ctx context.Context) error) tea.Cmd {

@@ -153,8 +153,32 @@ func (m *Model) runActive() bool {
 	return false
 }
 
-// Update routes a message: global keys first, then the overlay (keys) or overlay and screen (the rest).
+// Update routes a message: global keys first, then the overlay (keys) or overlay and screen (the rest). An
+// overlay a screen opened while handling it is shown before the next message arrives.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	// The terminal reader hands keys typed in one burst over as one message of several runes: split it, so
+	// each key is handled as if typed slowly (":" opens the note form, the rest goes into it). A paste
+	// stays whole.
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		var cmds []tea.Cmd
+		for _, r := range k.Runes {
+			_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt})
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
+	}
+	_, cmd := m.update(msg)
+	cmds := []tea.Cmd{cmd}
+	for len(m.c.soon) > 0 {
+		next := m.c.soon[0]
+		m.c.soon = m.c.soon[1:]
+		_, c := m.update(next)
+		cmds = append(cmds, c)
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height

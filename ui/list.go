@@ -175,10 +175,10 @@ func (l *listScreen) Update(msg tea.Msg) tea.Cmd {
 			l.showAll = !l.showAll
 			return l.load()
 		case key.Matches(msg, l.keys.Declare):
-			return open(l.declareForm())
+			return l.c.open(l.declareForm())
 		case key.Matches(msg, l.keys.Open):
 			if s, ok := l.selected(); ok {
-				return func() tea.Msg { return openIncidentMsg{s.ID} }
+				return l.c.handleNow(openIncidentMsg{s.ID})
 			}
 		}
 	}

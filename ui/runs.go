@@ -110,7 +110,7 @@ func (r *runsPane) Update(msg tea.Msg) tea.Cmd {
 				t = RunTarget{Retry: run.ID}
 			}
 			inc := r.cp.inc
-			return func() tea.Msg { return openRunMsg{inc: inc, target: t} }
+			return r.cp.c.handleNow(openRunMsg{inc: inc, target: t})
 		}
 	}
 	return nil
@@ -137,7 +137,7 @@ func (r *runsPane) open() tea.Cmd {
 			_, err := rollout.Approve(ctx, c.d.DB, c.d.Policy, run.ID, c.d.Actor.String(), brief.PlanHash, c.d.Notify)
 			return err
 		})
-		return open(newBriefConfirm(c.st, brief.Lines(), fmt.Sprintf("Approve %s (%s, started by %s) to go on to stage %d of %d?",
+		return c.open(newBriefConfirm(c.st, brief.Lines(), fmt.Sprintf("Approve %s (%s, started by %s) to go on to stage %d of %d?",
 			rollout.RunRef(run.ID), runWhat(run), run.StartedBy, brief.NextStage, run.Stages), approve))
 	}
 	r.detail, r.hosts, r.err = run.ID, nil, ""
