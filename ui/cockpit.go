@@ -237,19 +237,24 @@ func (cp *cockpit) noteForm() *form {
 func (cp *cockpit) statusPicker() *picker {
 	cur := cp.inc.Status
 	var items []pickItem
+	forward := ""
 	for _, s := range incident.Lifecycle {
 		if s == cur {
 			continue
 		}
-		detail := ""
-		if ok, back := cur.CanMoveTo(s); !ok {
-			detail = "not allowed from " + string(cur)
-		} else if back {
-			detail = "back one step"
+		it := pickItem{id: string(s), label: string(s)}
+		switch ok, back := cur.CanMoveTo(s); {
+		case !ok:
+			it.detail, it.disabled = "not allowed from "+string(cur), true
+		case back:
+			it.detail = "back one step"
+		case forward == "":
+			forward, it.detail = string(s), "next"
 		}
-		items = append(items, pickItem{id: string(s), label: string(s), detail: detail})
+		items = append(items, it)
 	}
 	p := newPicker(cp.c.st, fmt.Sprintf("Status of %s (now %s)", cp.inc.Ref(), cur), items, nil)
+	p.preselect(forward) // the sensible next step, never a step back or one not allowed
 	p.pick = func(p *picker, it pickItem) tea.Cmd {
 		to := incident.Status(it.id)
 		set := cp.c.act(p, "status "+it.id, func(ctx context.Context) error {

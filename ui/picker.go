@@ -22,8 +22,12 @@ func newPickerKeys() pickerKeys {
 	}
 }
 
-// pickItem is one choice: id is what is picked, label what is shown, detail a dimmer second column.
-type pickItem struct{ id, label, detail string }
+// pickItem is one choice: id is what is picked, label what is shown, detail a dimmer second column. A
+// disabled item is shown (with why, in detail) but the cursor never rests on it and it cannot be chosen.
+type pickItem struct {
+	id, label, detail string
+	disabled          bool
+}
 
 // itemsMsg fills a picker whose items load in the background.
 type itemsMsg struct {
@@ -70,6 +74,28 @@ func (p *picker) applyFilter() {
 		}
 	}
 	p.cursor = min(p.cursor, max(0, len(p.shown)-1))
+	p.settle(1)
+}
+
+// settle moves the cursor off a disabled item, in direction dir (1 down, -1 up), else the other way.
+func (p *picker) settle(dir int) {
+	for _, d := range []int{dir, -dir} {
+		for c := p.cursor; c >= 0 && c < len(p.shown); c += d {
+			if !p.items[p.shown[c]].disabled {
+				p.cursor = c
+				return
+			}
+		}
+	}
+}
+
+// preselect puts the cursor on the item with id (when shown and enabled).
+func (p *picker) preselect(id string) {
+	for j, i := range p.shown {
+		if p.items[i].id == id && !p.items[i].disabled {
+			p.cursor = j
+		}
+	}
 }
 
 func (p *picker) Typing() bool { return true }
@@ -101,10 +127,16 @@ func (p *picker) Update(msg tea.Msg) (bool, tea.Cmd) {
 		case p.busy:
 		case key.Matches(msg, p.keys.Up):
 			p.cursor = max(0, p.cursor-1)
+			p.settle(-1)
 		case key.Matches(msg, p.keys.Down):
 			p.cursor = min(max(0, len(p.shown)-1), p.cursor+1)
+			p.settle(1)
 		case key.Matches(msg, p.keys.Pick):
 			if len(p.shown) == 0 {
+				return false, nil
+			}
+			if it := p.items[p.shown[p.cursor]]; it.disabled {
+				p.err = it.label + ": " + it.detail
 				return false, nil
 			}
 			p.busy, p.err = true, ""
@@ -149,7 +181,10 @@ func (p *picker) View(w, h int) string {
 		}
 		it := p.items[p.shown[j]]
 		line := "  " + pad(it.label, labelW) + "  " + p.st.Subtle.Render(it.detail)
-		if j == p.cursor {
+		if it.disabled {
+			line = p.st.Subtle.Render("  " + pad(it.label, labelW) + "  " + it.detail)
+		}
+		if j == p.cursor && !it.disabled {
 			line = p.st.Selected.Render(pad("> "+pad(it.label, labelW)+"  "+it.detail, w))
 		}
 		lines = append(lines, clip(line, w))

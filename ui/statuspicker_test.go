@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"testing"
+
+	"github.com/firebreak/firebreak/incident"
+)
+
+// TestStatusPickerPreselectsTheNextStep: the status picker starts on the next forward status, never on a
+// step back or a status not allowed from here; the cursor never rests on a disallowed one and enter on it
+// cannot choose it.
+func TestStatusPickerPreselectsTheNextStep(t *testing.T) {
+	for _, c := range []struct {
+		from incident.Status
+		want string
+	}{
+		{incident.Identified, "mitigating"},
+		{incident.Mitigating, "monitoring"},
+		{incident.Investigating, "identified"},
+	} {
+		t.Run(string(c.from), func(t *testing.T) {
+			w := newWorld(t)
+			w.fill()
+			if c.from != incident.Identified {
+				if _, _, err := w.as("alice").SetStatus(w.ctx, 1, c.from); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m := w.model(100, 30)
+			start(t, m)
+			_, cmd := m.Update(openIncidentMsg{1})
+			settle(t, m, cmd)
+			press(t, m, "S")
+			p, ok := m.overlay.(*picker)
+			if !ok {
+				t.Fatalf("S opened %T", m.overlay)
+			}
+			if got := p.items[p.shown[p.cursor]].id; got != c.want {
+				t.Fatalf("preselected %q, want %q (%s)", got, c.want, p.title)
+			}
+			for _, k := range []string{"up", "up", "up", "up", "down", "down", "down", "down", "down", "down", "up"} {
+				press(t, m, k)
+				if it := p.items[p.shown[p.cursor]]; it.disabled {
+					t.Fatalf("after %s the cursor rests on %q, which is %s", k, it.id, it.detail)
+				}
+			}
+		})
+	}
+}
