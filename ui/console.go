@@ -324,6 +324,11 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		}
 		return m.askQuit()
 	}
+	if m.help.ShowAll && k.Type == tea.KeyEsc { // esc closes the innermost thing first: the full help
+		m.help.ShowAll = false
+		m.layout()
+		return nil
+	}
 	if !m.typing() {
 		switch {
 		case key.Matches(k, m.keys.Halt):

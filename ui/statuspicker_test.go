@@ -47,3 +47,28 @@ func TestStatusPickerPreselectsTheNextStep(t *testing.T) {
 		})
 	}
 }
+
+// TestEscClosesTheHelpFirst: with the full help open, esc closes it and stays on the screen.
+func TestEscClosesTheHelpFirst(t *testing.T) {
+	w := newWorld(t)
+	w.fill()
+	m := w.model(100, 30)
+	start(t, m)
+	_, cmd := m.Update(openIncidentMsg{1})
+	settle(t, m, cmd)
+	press(t, m, "?")
+	if !m.help.ShowAll {
+		t.Fatal("? did not open the full help")
+	}
+	press(t, m, "esc")
+	if m.help.ShowAll {
+		t.Fatal("esc did not close the full help")
+	}
+	if _, ok := m.active().(*cockpit); !ok {
+		t.Fatalf("esc with the help open left the cockpit for %T", m.active())
+	}
+	press(t, m, "esc")
+	if _, ok := m.active().(*cockpit); ok {
+		t.Fatal("esc without help did not go back")
+	}
+}
