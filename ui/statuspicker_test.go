@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/firebreak/firebreak/incident"
 )
@@ -70,5 +73,40 @@ func TestEscClosesTheHelpFirst(t *testing.T) {
 	press(t, m, "esc")
 	if _, ok := m.active().(*cockpit); ok {
 		t.Fatal("esc without help did not go back")
+	}
+}
+
+// TestEnterOpensATimelineEventWhole: a note longer than the row opens whole with who, when, kind and its
+// data, and esc closes it back to the timeline.
+func TestEnterOpensATimelineEventWhole(t *testing.T) {
+	w := newWorld(t)
+	w.fill()
+	long := "the primary is at 98% disk; " + strings.Repeat("more words about it ", 20) + "END-OF-NOTE"
+	if _, err := w.as("bob").Note(w.ctx, 1, long); err != nil {
+		t.Fatal(err)
+	}
+	m := w.model(90, 30)
+	start(t, m)
+	_, cmd := m.Update(openIncidentMsg{1})
+	settle(t, m, cmd)
+	press(t, m, "tab") // the timeline, following: the newest event (the note) is selected
+	if strings.Contains(ansi.Strip(m.View()), "END-OF-NOTE") {
+		t.Fatal("the row already shows the whole note: the test needs a longer one")
+	}
+	press(t, m, "enter")
+	v, ok := m.overlay.(*textView)
+	if !ok {
+		t.Fatalf("enter opened %T", m.overlay)
+	}
+	view := ansi.Strip(m.View())
+	for _, want := range []string{"END-OF-NOTE", "who    bob", "kind   note", "when   "} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the event view lacks %q:\n%s", want, view)
+		}
+	}
+	_ = v
+	press(t, m, "esc")
+	if m.overlay != nil {
+		t.Fatal("esc did not close the event")
 	}
 }

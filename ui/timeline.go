@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -9,12 +11,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
 )
 
 // timelineKeys are the timeline pane's keys.
 type timelineKeys struct {
-	Up, Down, PageUp, PageDown, Top, Bottom, Star, Filter key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom, Star, Filter, Open key.Binding
 }
 
 func newTimelineKeys() timelineKeys {
@@ -27,6 +30,7 @@ func newTimelineKeys() timelineKeys {
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "newest (follow)")),
 		Star:     key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "star")),
 		Filter:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter kind")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open the event")),
 	}
 }
 
@@ -106,6 +110,7 @@ type timelinePane struct {
 	loaded  bool
 	err     string
 	w, h    int
+	kindW   int // the kind column's width, from the rows on screen
 }
 
 func newTimelinePane(cp *cockpit) *timelinePane {
@@ -315,6 +320,10 @@ func (t *timelinePane) key(k tea.KeyMsg) tea.Cmd {
 		if t.follow {
 			t.cursor = max(0, len(t.view)-1)
 		}
+	case key.Matches(k, t.keys.Open):
+		if ev := t.selected(); ev != nil {
+			return t.cp.c.open(newTextView(t.cp.c.st, fmt.Sprintf("Event %d of %s", ev.Seq, t.cp.inc.Ref()), t.eventText(ev)))
+		}
 	case key.Matches(k, t.keys.Star):
 		seq := t.selectedSeq()
 		if seq == 0 || t.cp.inc == nil {
@@ -377,6 +386,11 @@ func (t *timelinePane) View() string {
 	t.offset = scrollTo(t.offset, t.cursor, rows, len(t.view))
 	seqW := len(fmt.Sprint(t.last()))
 	wide := t.w >= 70
+	t.kindW = 4 // the kind column fits the longest kind on screen (run_interrupted: 15)
+	for r := 0; r < rows && t.offset+r < len(t.view); r++ {
+		t.kindW = max(t.kindW, len(t.win[t.view[t.offset+r]].Kind))
+	}
+	t.kindW = min(t.kindW, 16)
 	for r := 0; r < rows && t.offset+r < len(t.view); r++ {
 		j := t.offset + r
 		ev := &t.win[t.view[j]]
@@ -404,7 +418,7 @@ func (t *timelinePane) row(ev *store.Event, seqW int, wide, selected bool) strin
 	head := fmt.Sprintf("%s%*d %s ", mark, seqW, ev.Seq, clock(ev.At))
 	actor := ""
 	if wide {
-		actor = pad(ev.Actor, 14) + " " + pad(ev.Kind, 10) + " "
+		actor = pad(ev.Actor, 14) + " " + pad(ev.Kind, t.kindW) + " "
 	}
 	if selected {
 		return st.Selected.Render(pad(head+actor+text, t.w))
@@ -424,10 +438,42 @@ func (t *timelinePane) row(ev *store.Event, seqW int, wide, selected bool) strin
 }
 
 func (t *timelinePane) ShortHelp() []key.Binding {
-	return []key.Binding{t.keys.Star, t.keys.Filter}
+	return []key.Binding{t.keys.Open, t.keys.Star, t.keys.Filter}
 }
 
 func (t *timelinePane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{t.keys.Up, t.keys.Down, t.keys.PageUp, t.keys.PageDown, t.keys.Top, t.keys.Bottom},
-		{t.keys.Star, t.keys.Filter}}
+		{t.keys.Open, t.keys.Star, t.keys.Filter}}
+}
+
+// selected is the event under the cursor, or nil.
+func (t *timelinePane) selected() *store.Event {
+	if t.cursor < 0 || t.cursor >= len(t.view) {
+		return nil
+	}
+	return &t.win[t.view[t.cursor]]
+}
+
+// eventText is an event whole: text, who, when, kind, hash and its data, sanitised (the data of events is
+// recorded with secrets masked).
+func (t *timelinePane) eventText(ev *store.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", ev.Text)
+	fmt.Fprintf(&b, "when   %s\nwho    %s\nkind   %s\nhash   %s\n", ev.At.UTC().Format("2006-01-02 15:04:05.000 UTC"), ev.Actor, ev.Kind, ev.Hash)
+	if inc := t.cp.inc; inc != nil {
+		if reason, ok := inc.Hidden[ev.Seq]; ok {
+			fmt.Fprintf(&b, "hidden %s\n", reason)
+		}
+	}
+	if len(ev.Data) > 0 && string(ev.Data) != "null" && string(ev.Data) != "{}" {
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, ev.Data, "", "  ") == nil {
+			fmt.Fprintf(&b, "\ndata\n%s\n", pretty.String())
+		}
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = output.Sanitize([]byte(l))
+	}
+	return strings.Join(lines, "\n")
 }
