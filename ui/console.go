@@ -14,8 +14,10 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/ui/deps"
 	"github.com/firebreak/firebreak/ui/retroview"
@@ -423,10 +425,25 @@ func (m *Model) bannerView() string {
 	if who == "" {
 		who = "someone"
 	}
-	text := fmt.Sprintf(" HALTED by %s at %s: every run is stopped and none starts until a resume (ctrl+r, or firebreak resume) ", who,
-		m.halt.At.UTC().Format("15:04:05 UTC"))
-	return m.c.st.Banner.Render(pad(text, m.w))
+	reason := strings.TrimSpace(m.halt.Reason)
+	if reason == "" {
+		reason = "no reason given"
+	}
+	text := fmt.Sprintf("HALTED by %s at %s: %s. Every run is stopped and none starts until a resume (ctrl+r, or firebreak resume)",
+		who, m.halt.At.UTC().Format("15:04:05 UTC"), reason)
+	// The reason always shows: the banner wraps (at most bannerMax lines) rather than cut it off.
+	lines := strings.Split(ansi.Wrap(output.Sanitize([]byte(text)), max(1, m.w-2), " "), "\n")
+	if len(lines) > bannerMax {
+		lines = append(lines[:bannerMax-1], clip(strings.Join(lines[bannerMax-1:], " "), max(1, m.w-2)))
+	}
+	for i, l := range lines {
+		lines[i] = m.c.st.Banner.Render(pad(" "+l, m.w))
+	}
+	return strings.Join(lines, "\n")
 }
+
+// bannerMax bounds the halt banner's lines, so a long reason cannot push the screen away.
+const bannerMax = 4
 
 // layout gives the active screen what is left of the terminal after the banner, the overlay, the status
 // line and the help.
@@ -442,8 +459,8 @@ func (m *Model) layout() {
 
 func (m *Model) screenHeight() int {
 	used := 1 + lipgloss.Height(m.helpView()) // status line + help
-	if m.halt.Engaged {
-		used++
+	if b := m.bannerView(); b != "" {
+		used += lipgloss.Height(b)
 	}
 	return max(0, m.h-used)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/store"
 )
 
 // TestStatusPickerPreselectsTheNextStep: the status picker starts on the next forward status, never on a
@@ -108,5 +109,22 @@ func TestEnterOpensATimelineEventWhole(t *testing.T) {
 	press(t, m, "esc")
 	if m.overlay != nil {
 		t.Fatal("esc did not close the event")
+	}
+}
+
+// TestHaltBannerShowsTheReason: the halt banner wraps rather than cut the reason, and the frame still
+// fits the terminal.
+func TestHaltBannerShowsTheReason(t *testing.T) {
+	w := newWorld(t)
+	w.fill()
+	m := w.model(60, 20)
+	start(t, m)
+	reason := "wrong cluster: the script targets prod-eu instead of staging-eu, stop everything now"
+	m.Update(switchMsg{sw: store.Switch{Name: "halt", Engaged: true, Actor: "bob", Reason: reason, At: w.clock.now()}})
+	frame := m.View()
+	checkFits(t, frame, 60, 20)
+	flat := strings.Join(strings.Fields(ansi.Strip(frame)), " ")
+	if !strings.Contains(flat, reason) {
+		t.Fatalf("the banner cut the reason:\n%s", ansi.Strip(frame))
 	}
 }
