@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/firebreak/firebreak/incident"
@@ -126,5 +127,29 @@ func TestHaltBannerShowsTheReason(t *testing.T) {
 	flat := strings.Join(strings.Fields(ansi.Strip(frame)), " ")
 	if !strings.Contains(flat, reason) {
 		t.Fatalf("the banner cut the reason:\n%s", ansi.Strip(frame))
+	}
+}
+
+// TestPrefilledFieldIsReplaced: a prefilled value is a suggestion: typing replaces it, backspace clears it,
+// and moving the cursor first keeps it for editing.
+func TestPrefilledFieldIsReplaced(t *testing.T) {
+	typed := func(in *input, keys ...tea.KeyMsg) string {
+		for _, k := range keys {
+			in.Update(k)
+		}
+		return in.Value()
+	}
+	r := func(s string) tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)} }
+	if got := typed(newInput("now"), r("-"), r("1"), r("0"), r("m")); got != "-10m" {
+		t.Errorf("typing over %q gave %q", "now", got)
+	}
+	if got := typed(newInput("n"), r("y")); got != "y" {
+		t.Errorf("typing over %q gave %q", "n", got)
+	}
+	if got := typed(newInput("3"), tea.KeyMsg{Type: tea.KeyBackspace}); got != "" {
+		t.Errorf("backspace on a suggestion left %q", got)
+	}
+	if got := typed(newInput("now"), tea.KeyMsg{Type: tea.KeyEnd}, r("-"), r("5"), r("m")); got != "now-5m" {
+		t.Errorf("editing a suggestion after moving the cursor gave %q", got)
 	}
 }

@@ -138,12 +138,12 @@ func TestUIDeclareForm(t *testing.T) {
 	if _, ok := m.overlay.(*form); !ok {
 		t.Fatalf("n opened %T, want the declare form", m.overlay)
 	}
-	press(t, m, "enter", "enter", "enter") // empty title: refused, the form stays
+	press(t, m, "enter") // enter submits from any field; an empty title is refused and the form stays
 	if m.overlay == nil || !strings.Contains(m.View(), "title is empty") {
 		t.Fatalf("empty title: want the form with the service's error, got:\n%s", m.View())
 	}
-	press(t, m, "tab") // from the last field back to the title (tab wraps)
-	press(t, m, "D", "B", " ", "d", "o", "w", "n", "tab", "backspace", "1", "tab", "backspace", "y", "enter")
+	// Typing into a prefilled field replaces it: "1" over the severity, "y" over the drill's "n".
+	press(t, m, "D", "B", " ", "d", "o", "w", "n", "tab", "1", "tab", "y", "enter")
 	if m.overlay != nil {
 		t.Fatalf("form still open:\n%s", m.View())
 	}

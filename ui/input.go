@@ -15,11 +15,15 @@ type input struct {
 	value  []rune
 	cursor int
 	limit  int
+	// fresh says the text is a prefilled suggestion, shown selected: typing replaces it, backspace clears
+	// it, moving the cursor keeps it for editing.
+	fresh bool
 }
 
 func newInput(value string) *input {
 	in := &input{limit: 10000}
 	in.SetValue(value)
+	in.fresh = value != ""
 	return in
 }
 
@@ -34,6 +38,16 @@ func (in *input) SetValue(s string) {
 
 // Update applies a key and reports whether the text changed.
 func (in *input) Update(k tea.KeyMsg) bool {
+	if in.fresh {
+		in.fresh = false
+		switch k.Type {
+		case tea.KeyRunes, tea.KeySpace: // typing replaces the suggestion
+			in.value, in.cursor = in.value[:0], 0
+		case tea.KeyBackspace, tea.KeyDelete:
+			in.value, in.cursor = in.value[:0], 0
+			return true
+		}
+	}
 	switch k.Type {
 	case tea.KeyRunes, tea.KeySpace:
 		rs := k.Runes
@@ -112,6 +126,9 @@ func (in *input) View(st *styles.Styles, w int, focused bool, placeholder string
 		start++
 	}
 	var b strings.Builder
+	if in.fresh && focused { // a suggestion: shown selected, replaced by what is typed
+		return clip(st.Selected.Render(string(in.value)), w)
+	}
 	b.WriteString(string(in.value[start:in.cursor]))
 	if focused {
 		at := " "

@@ -31,7 +31,7 @@ type formKeys struct {
 
 func newFormKeys() formKeys {
 	return formKeys{
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")),
+		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok (from any field)")),
 		Next:   key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
 		Prev:   key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "previous")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
@@ -90,11 +90,7 @@ func (f *form) Update(msg tea.Msg) (bool, tea.Cmd) {
 		switch {
 		case key.Matches(msg, f.keys.Cancel):
 			return true, nil
-		case key.Matches(msg, f.keys.Submit):
-			if f.focus < len(f.fields)-1 {
-				f.focus++
-				return false, nil
-			}
+		case key.Matches(msg, f.keys.Submit): // from any field: submit checks the values and keeps the form open on an error
 			vals := make([]string, len(f.fields))
 			for i, fl := range f.fields {
 				vals[i] = fl.in.Value()
