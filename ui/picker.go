@@ -141,6 +141,8 @@ func (p *picker) Update(msg tea.Msg) (bool, tea.Cmd) {
 			}
 			p.busy, p.err = true, ""
 			return false, p.pick(p, p.items[p.shown[p.cursor]])
+		case msg.String() == "/" && p.filter.Value() == "":
+			// "/" starts filtering everywhere else; here typing filters already, so it is not a character.
 		default:
 			if p.filter.Update(msg) {
 				p.err = ""
