@@ -624,9 +624,9 @@ func (r *runState) finish(status, reason string) (*Summary, error) {
 		for _, h := range st {
 			res, ok := r.results[h.Name]
 			if !ok { // a stage that never started: its hosts were never touched
-				res = HostResult{State: Cancelled, ExitCode: -1}
-				r.rec.host(store.RunHost{Run: r.row.ID, Host: h.Name, State: string(Cancelled), ExitCode: -1,
-					Error: "not started: the run ended before this stage"})
+				res = HostResult{State: Cancelled, ExitCode: -1, Error: "not started: the run ended before this stage"}
+				r.rec.host(store.RunHost{Run: r.row.ID, Host: h.Name, State: string(Cancelled), ExitCode: -1, Error: res.Error})
+				r.e.watch(Update{Kind: UpdateHostDone, Run: r.row.ID, Stage: r.stageOf(h.Name) + 1, Host: h.Name, Result: res})
 			}
 			counts[res.State]++
 		}

@@ -500,8 +500,9 @@ func (l *liveRun) promptLines(m *Model) []string {
 		}
 		switch s.Status {
 		case rollout.StatusHalted:
-			out = append(out, st.Banner.Render("HALTED: "+text))
-			out = append(out, st.Warn.Render("nothing runs until someone resumes: firebreak resume"))
+			// What the run was; whether the off-switch is still on is the console's banner, which follows it.
+			out = append(out, st.Error.Render(text))
+			out = append(out, st.Subtle.Render("after a resume, c in the cockpit's runs pane continues it on the hosts it did not finish"))
 		case rollout.StatusSucceeded:
 			out = append(out, st.OK.Render(text)+st.Subtle.Render(" · esc: back to the hosts to ramp up"))
 		default:
