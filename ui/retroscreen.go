@@ -14,6 +14,9 @@ type openRetroMsg struct{ inc *incident.Incident }
 type retroScreen struct{ *retroview.Model }
 
 func (r *retroScreen) Update(msg tea.Msg) tea.Cmd {
+	if _, ok := msg.(changedMsg); ok { // another console's or command's write: follow it
+		return r.Model.Changed()
+	}
 	var cmd tea.Cmd
 	r.Model, cmd = r.Model.Update(msg)
 	return cmd

@@ -219,7 +219,19 @@ func (m *Model) loaded(msg loadedMsg) {
 	if m.mode == modePreview {
 		m.prev.key = "" // re-render
 	}
+	// Someone else saved the section being edited: say so now, not only when our save collides with it.
+	if e := m.ed; m.mode == modeEditor && e != nil {
+		if sec, ok := m.retro.Section(e.slug); ok && sec.Version > max(e.loadedVersion, e.savedVersion) && sec.Author != m.actor() {
+			m.setMsg(fmt.Sprintf("%s saved a newer version of this section (v%d): your text is kept, and saving keeps both, marked",
+				sec.Author, sec.Version), true)
+		}
+	}
 }
+
+// Changed tells the screen the database changed (another console or command wrote): it reads the
+// retrospective again, so new versions, conflicts, findings and states show without leaving the screen.
+// The text being edited is never replaced.
+func (m *Model) Changed() tea.Cmd { return m.loadCmd() }
 
 // recheck runs the blameless check over every section, as retro.Check does for the whole document.
 func (m *Model) recheck() {

@@ -378,3 +378,29 @@ func TestEscCloses(t *testing.T) {
 }
 
 func keyRight() tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRight} }
+
+// TestFollowsOtherPeoplesSaves: while alice edits a section, bob saves it from another console; the change
+// feed (Changed) shows alice at once who saved a newer version, her text untouched, and her section list
+// shows bob's version without pressing anything.
+func TestFollowsOtherPeoplesSaves(t *testing.T) {
+	e := newEnv(t)
+	alice := newDriver(t, e, "alice", 100, 30)
+	bob := newDriver(t, e, "bob", 100, 30)
+	alice.open("summary")
+	alice.keys("ctrl+u")
+	alice.typeText("alice's draft", 10*time.Millisecond)
+	bob.open("summary")
+	bob.keys("ctrl+u")
+	bob.typeText("bob's summary", 10*time.Millisecond)
+	bob.advance(3 * time.Second)
+	if s := e.section("summary"); s.Version != 1 {
+		t.Fatalf("bob's save: version %d", s.Version)
+	}
+	alice.run(alice.m.Changed())
+	if v := alice.plain(); !strings.Contains(v, "saved a newer version of this section (v1)") {
+		t.Fatalf("alice is not told of bob's save:\n%s", v)
+	}
+	if got := alice.m.ed.ta.Value(); !strings.Contains(got, "alice's draft") || strings.Contains(got, "bob's summary") {
+		t.Fatalf("alice's text was replaced: %q", got)
+	}
+}
