@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/store"
 )
 
 // Event kinds the run screen records for ad-hoc scripts.
@@ -149,9 +151,75 @@ func (m *Model) applyEdit(which, text string) tea.Cmd {
 	return m.newVersion(text)
 }
 
-// newVersion adds text as the next version, shows it with its diff, and records it on the timeline.
+// versionsMsg carries the incident's ad-hoc script versions, read back from its timeline.
+type versionsMsg struct {
+	versions []version
+	err      error
+}
+
+// loadVersionsCmd reads the versions recorded on the incident's timeline: an ad-hoc script belongs to the
+// incident, so leaving the screen and coming back (or another console) finds it, numbered on.
+func (m *Model) loadVersionsCmd() tea.Cmd {
+	db, id := m.d.DB, m.inc.ID
+	return func() tea.Msg {
+		if db == nil {
+			return versionsMsg{}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		evs, err := db.Events(ctx, store.EventQuery{Incident: id, Kinds: []string{KindScriptSaved}})
+		if err != nil {
+			return versionsMsg{err: err}
+		}
+		var out []version
+		for _, ev := range evs {
+			var d scriptSavedData
+			if json.Unmarshal(ev.Data, &d) != nil || d.Hash == "" {
+				continue
+			}
+			out = append(out, version{n: len(out) + 1, text: d.Text, hash: d.Hash, diff: d.Diff, changed: d.Changed})
+		}
+		return versionsMsg{versions: out}
+	}
+}
+
+// scriptSavedData is the data of a script_saved event.
+type scriptSavedData struct {
+	Version int    `json:"version"`
+	Hash    string `json:"hash"`
+	Text    string `json:"text"`
+	Diff    string `json:"diff"`
+	Changed int    `json:"changed_lines"`
+}
+
+// versionsLoaded takes the recorded versions (unless versions were made here meanwhile), then records the
+// text the screen was opened with when it is not the current version already.
+func (m *Model) versionsLoaded(msg versionsMsg) tea.Cmd {
+	a := m.script
+	if msg.err != nil {
+		m.setMsg("reading the incident's ad-hoc script: "+msg.err.Error(), true)
+	}
+	if a == nil {
+		return nil
+	}
+	if len(a.versions) == 0 && len(msg.versions) > 0 {
+		a.versions, a.shown = msg.versions, len(msg.versions)-1
+		m.setMsg(fmt.Sprintf("the incident's ad-hoc script, v%d: e edits it", len(msg.versions)), false)
+	}
+	if t := m.target.Command; strings.TrimSpace(t) != "" {
+		return m.newVersion(t)
+	}
+	return nil
+}
+
+// newVersion adds text as the next version, shows it with its diff, and records it on the timeline. Text
+// identical to the current version is no new version.
 func (m *Model) newVersion(text string) tea.Cmd {
 	a := m.script
+	if cur := a.current(); cur != nil && cur.hash == hashText(text) {
+		a.shown = len(a.versions) - 1
+		return nil
+	}
 	v := version{n: len(a.versions) + 1, text: text, hash: hashText(text)}
 	prevText, prevHash := "", ""
 	if p := a.current(); p != nil {

@@ -79,3 +79,26 @@ func TestUnifiedDiff(t *testing.T) {
 		t.Errorf("from empty: %q", got)
 	}
 }
+
+// TestAdhocScriptBelongsToTheIncident: leaving the ad-hoc screen and coming back finds the script where it
+// was, numbered on; saving the same text again is no new version.
+func TestAdhocScriptBelongsToTheIncident(t *testing.T) {
+	e := newEnv(t, incident.SEV3, "")
+	m := e.model(Target{AdHoc: true})
+	runSync(m, m.Init())
+	runSync(m, m.newVersion("echo one"))
+	runSync(m, m.newVersion("echo two"))
+	runSync(m, m.newVersion("echo two")) // unchanged: no v3
+	if n := len(m.script.versions); n != 2 {
+		t.Fatalf("%d versions, want 2", n)
+	}
+	again := e.model(Target{AdHoc: true}) // the screen left and opened again
+	runSync(again, again.Init())
+	if v := again.script.current(); v == nil || v.n != 2 || v.text != "echo two" {
+		t.Fatalf("back on the screen: %+v", v)
+	}
+	runSync(again, again.newVersion("echo three"))
+	if v := again.script.current(); v.n != 3 {
+		t.Fatalf("numbering restarted: v%d", v.n)
+	}
+}

@@ -89,8 +89,8 @@ func (m *Model) Init() tea.Cmd {
 		return m.toPlan()
 	}
 	cmds := []tea.Cmd{m.loadCmd()}
-	if m.script != nil && strings.TrimSpace(m.target.Command) != "" {
-		cmds = append(cmds, m.newVersion(m.target.Command))
+	if m.script != nil { // the incident's ad-hoc script so far: leaving the screen loses nothing
+		cmds = append(cmds, m.loadVersionsCmd())
 	}
 	return tea.Batch(cmds...)
 }
@@ -133,6 +133,8 @@ func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 	case loadedMsg:
 		m.pick.loaded(msg, m.target)
 		return m, nil
+	case versionsMsg:
+		return m, m.versionsLoaded(msg)
 	case planMsg:
 		return m, m.planned(msg)
 	case batchMsg:

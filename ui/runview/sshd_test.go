@@ -29,7 +29,7 @@ func TestRealEngineDryRunThenCanary(t *testing.T) {
 	m := e.model(Target{Command: touchScript, AdHoc: true})
 	d := newDriver(t, m)
 	d.exec(m.Init())
-	d.until("the inventory", func() bool { return m.pick.ready }, 10*time.Second)
+	d.until("the inventory and the script", func() bool { return m.pick.ready && m.script.current() != nil }, 10*time.Second)
 
 	// Dry run on one host.
 	d.key("enter")
