@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/runbooks/transport"
@@ -525,7 +526,7 @@ func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
 				env[k] = v
 			}
 			for k, v := range h.Vars {
-				if !strings.HasPrefix(k, "ansible_") && validName(k) {
+				if !strings.HasPrefix(k, "ansible_") && k != inventory.SecretVarsVar && validName(k) {
 					env[k] = v
 				}
 			}

@@ -696,7 +696,7 @@ func hostEnv(spec Spec, h *inventory.Host) map[string]string {
 		env[k] = v
 	}
 	for k, v := range h.Vars {
-		if !strings.HasPrefix(k, "ansible_") && isShellName(k) {
+		if !strings.HasPrefix(k, "ansible_") && k != inventory.SecretVarsVar && isShellName(k) {
 			env[k] = v
 		}
 	}
