@@ -18,6 +18,7 @@ type fileRunbook struct {
 	Symptoms    []string          `toml:"symptoms"`
 	Tags        []string          `toml:"tags"`
 	Vars        map[string]string `toml:"vars"`
+	SecretVars  []string          `toml:"secret_vars"`
 	Steps       []fileStep        `toml:"steps"`
 }
 
@@ -78,7 +79,7 @@ func Check(file string, data []byte) (*Runbook, Problems) {
 	}
 	rb = &Runbook{
 		ID: fr.ID, Title: fr.Title, Description: fr.Description,
-		Symptoms: fr.Symptoms, Tags: fr.Tags, Vars: fr.Vars,
+		Symptoms: fr.Symptoms, Tags: fr.Tags, Vars: fr.Vars, SecretVars: fr.SecretVars,
 		Source: file, Raw: string(data),
 	}
 	c.runbook(rb, len(fr.Steps))
@@ -146,6 +147,11 @@ func (c *checker) runbook(rb *Runbook, steps int) {
 	for name := range rb.Vars {
 		if !varPattern.MatchString(name) {
 			c.add(rb.ID, "", "vars", []any{"vars", name}, "variable %q is not a shell variable name: use letters, digits and _, not starting with a digit", name)
+		}
+	}
+	for i, name := range rb.SecretVars {
+		if !varPattern.MatchString(name) {
+			c.add(rb.ID, "", "secret_vars", []any{"secret_vars", i}, "secret_vars: %q is not a shell variable name: list the names of variables whose values are secret", name)
 		}
 	}
 	if steps == 0 {

@@ -105,6 +105,8 @@ func TestParseMalformed(t *testing.T) {
 			[]string{`f.toml:24:12: max_fail "150%": a percentage must be from 0% to 100%`}},
 		{"negative max_fail", strings.Replace(good, `max_fail = "10%"`, `max_fail = -2`, 1),
 			[]string{`f.toml:24:12: max_fail -2 must not be negative`}},
+		{"bad secret_vars name", strings.Replace(good, "title = \"Demo\"\n", "title = \"Demo\"\nsecret_vars = [\"OK_NAME\", \"not a name\"]\n", 1),
+			[]string{`f.toml:3:27: secret_vars: "not a name" is not a shell variable name`}},
 		{"zero concurrency", strings.Replace(good, `concurrency = 3`, `concurrency = 0`, 1),
 			[]string{`f.toml:26:15: concurrency 0: it must be at least 1`}},
 		{"wrong type", strings.Replace(good, `concurrency = 3`, `concurrency = "3"`, 1),

@@ -13,7 +13,10 @@ type Runbook struct {
 	Symptoms    []string          `json:"symptoms,omitempty"`
 	Tags        []string          `json:"tags,omitempty"`
 	Vars        map[string]string `json:"vars,omitempty"` // defaults; scripts read them as environment variables
-	Steps       []Step            `json:"steps"`
+	// SecretVars names variables whose values are secrets although the name rule does not catch them
+	// (output.IsSecretName): they are masked like API_TOKEN.
+	SecretVars []string `json:"secret_vars,omitempty"`
+	Steps      []Step   `json:"steps"`
 
 	// Source is where the runbook came from: a file path, or "builtin:NAME.toml".
 	Source string `json:"source"`

@@ -227,7 +227,11 @@ func (c *checklistPane) attach() tea.Cmd {
 			if err != nil {
 				return err
 			}
-			cpy := incident.RunbookCopy{ID: rb.ID, Title: rb.Title, Source: rb.Source, Raw: rb.Raw}
+			raw, err := rb.Redacted(cp.c.d.Secrets)
+			if err != nil {
+				return err
+			}
+			cpy := incident.RunbookCopy{ID: rb.ID, Title: rb.Title, Source: rb.Source, Raw: raw}
 			for _, s := range rb.Steps {
 				cpy.Steps = append(cpy.Steps, incident.StepRef{ID: s.ID, Title: s.Title, Script: s.IsScript()})
 			}

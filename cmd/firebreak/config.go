@@ -28,6 +28,9 @@ type Config struct {
 	InventoryNames map[string]string `toml:"inventory_names"`
 	// SSHConfig is the OpenSSH client config for connection details (default ~/.ssh/config).
 	SSHConfig string `toml:"ssh_config"`
+	// SecretVars names variables whose values are secrets although their names do not say so (the name
+	// rule of output.IsSecretName catches API_TOKEN, DB_PASSWORD, GITHUB_PAT...): masked in every run.
+	SecretVars []string `toml:"secret_vars"`
 	// Hours are the working hours; a real run outside them needs a typed confirmation.
 	Hours Hours `toml:"hours"`
 	// Approval is the two-person rule.
@@ -96,6 +99,11 @@ func (r RunDefaults) logLimits() (maxHost, maxRun, minFree int64) {
 		return n
 	}
 	return size(r.LogMaxHost, defaultLogMaxHost), size(r.LogMaxRun, defaultLogMaxRun), size(r.LogMinFree, defaultLogMinFree)
+}
+
+// secrets is the name rule with the configured secret_vars marked.
+func (c *Config) secrets() output.Secrets {
+	return output.NewSecrets(c.SecretVars...)
 }
 
 // logDir returns the root of the run logs for a database at dbPath: runs.log_dir, or logs beside the
@@ -181,6 +189,11 @@ func (c *Config) check(data []byte) tomlcheck.Problems {
 	bad := func(msg string, path ...any) {
 		line, col, _ := tomlcheck.KeyPos(data, path...)
 		ps = append(ps, tomlcheck.Problem{File: c.file, Line: line, Col: col, Msg: msg})
+	}
+	for i, n := range c.SecretVars {
+		if !validName(n) {
+			bad(fmt.Sprintf("secret_vars: %q is not a variable name: list names like CUSTOMER_ID", n), "secret_vars", i)
+		}
 	}
 	if c.Hours.TimeZone != "" {
 		if _, err := time.LoadLocation(c.Hours.TimeZone); err != nil {

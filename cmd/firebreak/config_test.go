@@ -44,6 +44,7 @@ func TestConfigErrorsNameTheLine(t *testing.T) {
 		{"[runs]\nlog_max_run = \"0\"\n", ":2:15: runs.log_max_run must be more than 0"},
 		{"[runs]\nlog_min_free = \"lots\"\n", ":2:16: runs.log_min_free"},
 		{"[runs]\nlog_max_host = 1048576\n", ":2:16:"},
+		{"secret_vars = [\"OK\", \"not-a-name\"]\n", `:1:22: secret_vars: "not-a-name" is not a variable name`},
 	}
 	for _, c := range cases {
 		path := filepath.Join(t.TempDir(), "f.toml")

@@ -168,6 +168,7 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 			return eng, done, nil
 		},
 		Notify:        a.notifyEvent,
+		Secrets:       a.cfg.secrets(),
 		Policy:        policy,
 		RunbookDir:    filepath.Clean(runbookDir),
 		Editor:        editor,

@@ -116,7 +116,9 @@ func cmdRunbookShow(_ context.Context, a *app, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(a, rb)
+		shown := *rb
+		shown.Vars = rb.Secrets(a.cfg.secrets()).MaskVars(rb.Vars)
+		return writeJSON(a, &shown)
 	}
 	showRunbook(a, rb)
 	return nil
@@ -137,8 +139,9 @@ func showRunbook(a *app, rb *runbooks.Runbook) {
 	}
 	if len(rb.Vars) > 0 {
 		fmt.Fprintln(w, "vars:")
-		for _, k := range sortedKeys(rb.Vars) {
-			fmt.Fprintf(w, "  %s = %q\n", k, rb.Vars[k])
+		vars := rb.Secrets(a.cfg.secrets()).MaskVars(rb.Vars)
+		for _, k := range sortedKeys(vars) {
+			fmt.Fprintf(w, "  %s = %q\n", k, vars[k])
 		}
 	}
 	for i, s := range rb.Steps {
@@ -209,7 +212,11 @@ func cmdAttach(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	copy := incident.RunbookCopy{ID: rb.ID, Title: rb.Title, Source: rb.Source, Raw: rb.Raw}
+	raw, err := rb.Redacted(a.cfg.secrets())
+	if err != nil {
+		return store.Errorf(incident.ErrInvalid, "%v", err)
+	}
+	copy := incident.RunbookCopy{ID: rb.ID, Title: rb.Title, Source: rb.Source, Raw: raw}
 	for _, s := range rb.Steps {
 		copy.Steps = append(copy.Steps, incident.StepRef{ID: s.ID, Title: s.Title, Script: s.IsScript()})
 	}

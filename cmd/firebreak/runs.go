@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/runbooks/transport"
@@ -160,6 +161,7 @@ func (a *app) resolver(ctx context.Context) rollout.Resolver {
 		Defaults:  rollout.Defaults{Stages: r.Stages, Concurrency: r.Concurrency, MaxFail: r.MaxFail, Timeout: r.Timeout, Soak: r.SoakTime},
 		DB:        db,
 		Warn:      func(s string) { fmt.Fprintf(a.stderr, "firebreak: warning: %s\n", s) },
+		Secrets:   a.cfg.secrets(),
 	}
 }
 
@@ -511,6 +513,7 @@ func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
 	connect, _ := time.ParseDuration(a.cfg.Runs.ConnectTimeout)
 	pool := transport.NewPool(transport.Config{ConnectTimeout: connect})
 	defer pool.Close()
+	secrets := rb.Secrets(a.cfg.secrets()).With(inv.SecretVars()...)
 	failures, tested := 0, 0
 	for _, st := range rb.Steps {
 		if !st.IsScript() {
@@ -523,7 +526,7 @@ func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
 				env[k] = v
 			}
 			for k, v := range h.Vars {
-				if !strings.HasPrefix(k, "ansible_") && validName(k) {
+				if !strings.HasPrefix(k, "ansible_") && k != inventory.SecretVarsVar && validName(k) {
 					env[k] = v
 				}
 			}
@@ -531,8 +534,10 @@ func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
 				env[k] = v
 			}
 			env["FIREBREAK_INCIDENT"], env["FIREBREAK_RUN"], env["FIREBREAK_HOST"], env["FIREBREAK_STAGE"] = "test", "test", h.Name, "1"
-			out := &lineSink{host: h.Name, verbose: *verbose, w: a.stdout}
+			mask := secrets.Masker(env)
+			out := &lineSink{host: h.Name, verbose: *verbose, w: a.stdout, secrets: secrets.Values(env)}
 			res := rollout.Rehearse(ctx, pool.For(h), rollout.HostJob{Script: script, Env: env, Timeout: timeout, Out: out})
+			res.Error = mask.String(res.Error)
 			tested++
 			mark := "ok"
 			if !res.State.Good() {
@@ -573,6 +578,7 @@ func validName(s string) bool {
 type lineSink struct {
 	host    string
 	verbose bool
+	secrets []string // values masked in every line (output.Secrets.Values)
 	w       io.Writer
 	once    sync.Once
 	capture *output.Capture
@@ -582,7 +588,7 @@ type lineSink struct {
 
 func (s *lineSink) Writer(st output.Stream) io.Writer {
 	s.once.Do(func() {
-		s.capture, _ = output.NewCapture(output.Config{OnLine: func(l output.Line) {
+		s.capture, _ = output.NewCapture(output.Config{Secrets: s.secrets, OnLine: func(l output.Line) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.verbose {

@@ -100,7 +100,7 @@ func (g *group) setVar(k, v string) error {
 		g.priority = p
 		return nil
 	}
-	g.vars[k] = v
+	setVar(g.vars, k, v)
 	return nil
 }
 

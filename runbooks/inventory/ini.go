@@ -164,7 +164,7 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 			h.vars["ansible_port"] = itoa(port)
 		}
 		for _, k := range keys {
-			h.vars[k] = vars[k]
+			setVar(h.vars, k, vars[k])
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package inventory
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 )
@@ -10,14 +11,16 @@ import (
 // tomlInventory is the firebreak TOML inventory format (documented in the README):
 //
 //	[vars]                      # variables for every host (the all group)
+//	secret_vars = [...]         # names whose values are secret (firebreak_secret_vars of the all group)
 //	[[group]]  name, children, vars
 //	[[host]]   name, address, port, user, identity_file, proxy_jump, connection, groups, vars
 //
 // Arrays of tables keep the file's order, which is the inventory order.
 type tomlInventory struct {
-	Vars  map[string]any `toml:"vars"`
-	Group []tomlGroup    `toml:"group"`
-	Host  []tomlHost     `toml:"host"`
+	SecretVars []string       `toml:"secret_vars"`
+	Vars       map[string]any `toml:"vars"`
+	Group      []tomlGroup    `toml:"group"`
+	Host       []tomlHost     `toml:"host"`
 }
 
 type tomlGroup struct {
@@ -52,6 +55,9 @@ func (d *data) parseTOML(file string, src []byte) error {
 	all := d.groups["all"]
 	if err := setVars(file, pos("vars"), f.Vars, all.setVar); err != nil {
 		return err
+	}
+	if len(f.SecretVars) > 0 {
+		setVar(all.vars, SecretVarsVar, strings.Join(f.SecretVars, ","))
 	}
 	for i, g := range f.Group {
 		if g.Name == "" {
@@ -98,7 +104,7 @@ func (d *data) parseTOML(file string, src []byte) error {
 			for _, g := range groups {
 				h = d.addHost(n, g)
 			}
-			if err := setVars(file, pos("host", i, "vars"), th.Vars, func(k, v string) error { h.vars[k] = v; return nil }); err != nil {
+			if err := setVars(file, pos("host", i, "vars"), th.Vars, func(k, v string) error { setVar(h.vars, k, v); return nil }); err != nil {
 				return err
 			}
 			for k, v := range map[string]string{

@@ -174,7 +174,7 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 		}
 		pr = planRecord{Pattern: spec.Pattern, DryRun: spec.DryRun, StageSpec: spec.Stages.String(), Concurrency: spec.Concurrency,
 			MaxFail: spec.MaxFail.String(), Timeout: spec.Timeout.String(), ScriptHash: spec.Script.Hash(), Script: spec.Script,
-			Vars: output.MaskVars(spec.Vars), Guards: verdict.Decisions, StartedBy: e.Actor, PlanHash: verdict.PlanHash,
+			Vars: spec.Secrets.MaskVars(spec.Vars), Guards: verdict.Decisions, StartedBy: e.Actor, PlanHash: verdict.PlanHash,
 			ApproveBefore: verdict.ApproveBefore}
 		if spec.Again != nil {
 			pr.Again, pr.AgainVerb = spec.Again.Run, spec.Again.Verb
@@ -416,8 +416,9 @@ func (r *runState) runHost(ctx context.Context, h *inventory.Host, si int, mode 
 	if r.e.LogDir != "" {
 		logPath = filepath.Join(r.e.LogDir, ref, safeName(h.Name)+".log")
 	}
+	secrets := r.spec.Secrets.Values(env)
 	capture, err := output.NewCapture(output.Config{LogPath: logPath, LogMax: r.e.Logs.MaxHost, Budget: r.logBudget,
-		TailBytes: 8 << 10, Secrets: output.SecretValues(env),
+		TailBytes: 8 << 10, Secrets: secrets,
 		OnLine: func(l output.Line) {
 			r.e.watch(Update{Kind: UpdateLine, Run: r.row.ID, Stage: si + 1, Host: h.Name, Line: l})
 		}})
@@ -433,6 +434,7 @@ func (r *runState) runHost(ctx context.Context, h *inventory.Host, si int, mode 
 			logPath = ""
 		}
 	}
+	res.Error = output.NewMasker(secrets).String(res.Error) // an error may quote the command or its output
 	tail := ""
 	if capture != nil {
 		tail = capture.Tail()
@@ -694,7 +696,7 @@ func hostEnv(spec Spec, h *inventory.Host) map[string]string {
 		env[k] = v
 	}
 	for k, v := range h.Vars {
-		if !strings.HasPrefix(k, "ansible_") && isShellName(k) {
+		if !strings.HasPrefix(k, "ansible_") && k != inventory.SecretVarsVar && isShellName(k) {
 			env[k] = v
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/output"
 )
 
 // Spec is what a person asks to run.
@@ -24,6 +25,10 @@ type Spec struct {
 	Timeout     time.Duration // per command on a host
 	Soak        time.Duration // when set, continue to the next stage by itself after this long
 	Vars        map[string]string
+	// Secrets says which of Vars (and of the hosts' inventory variables) hold secrets: the name rule plus
+	// the names the config, the runbook and the inventory mark. Their values are masked in the plan record,
+	// the output, the logs and the errors.
+	Secrets output.Secrets
 
 	// AutoContinue continues past stage pauses without asking (--yes); approvals are still needed.
 	AutoContinue bool

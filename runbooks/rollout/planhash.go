@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"sort"
-
-	"github.com/firebreak/firebreak/runbooks/output"
 )
 
 // PlanHash identifies what a run will do: its script and companions (check, verify, rollback, dry_run),
@@ -16,7 +14,7 @@ func PlanHash(spec Spec, plan Plan) string {
 	type kv struct{ K, V string }
 	var vars []kv
 	for k, v := range spec.Vars {
-		if output.IsSecretName(k) {
+		if spec.Secrets.IsSecret(k) {
 			sum := sha256.Sum256([]byte(v))
 			v = "sha256:" + hex.EncodeToString(sum[:])
 		}

@@ -61,6 +61,9 @@ type Resolver struct {
 	DB *store.DB
 	// Warn receives warnings (a part of the pattern that matches nothing); nil drops them.
 	Warn func(string)
+	// Secrets are the configured secret names (secret_vars in the config) with the name rule; a spec adds
+	// its runbook's and its inventory's marks.
+	Secrets output.Secrets
 }
 
 // Resolve turns a request for an incident into a spec: what to run, where, and how.
@@ -72,7 +75,7 @@ func (rs Resolver) Resolve(ctx context.Context, inc *incident.Incident, req Requ
 		return rs.resolveAgain(ctx, inc, req)
 	}
 	spec := Spec{Incident: inc.ID, DryRun: req.DryRun, AutoContinue: req.AutoContinue, RollbackOnFailure: req.RollbackOnFailure,
-		Vars: map[string]string{}, Overrides: req.Overrides}
+		Vars: map[string]string{}, Overrides: req.Overrides, Secrets: rs.Secrets}
 	var step runbooks.Step
 	switch {
 	case req.Command != "" && (req.Runbook != "" || req.Step != ""):
@@ -98,6 +101,7 @@ func (rs Resolver) Resolve(ctx context.Context, inc *incident.Incident, req Requ
 		for k, v := range rb.Vars {
 			spec.Vars[k] = v
 		}
+		spec.Secrets = rb.Secrets(spec.Secrets)
 	default:
 		return spec, store.Errorf(incident.ErrInvalid, "say what to run: --runbook R --step S, or --command CMD")
 	}
@@ -108,11 +112,11 @@ func (rs Resolver) Resolve(ctx context.Context, inc *incident.Incident, req Requ
 	if pattern == "" {
 		return spec, store.Errorf(incident.ErrInvalid, "say where to run it: --hosts PATTERN (firebreak hosts PATTERN previews the hosts)")
 	}
-	hosts, err := rs.hosts(req.Inventories, pattern)
+	hosts, marked, err := rs.hosts(req.Inventories, pattern)
 	if err != nil {
 		return spec, err
 	}
-	spec.Hosts, spec.Pattern = hosts, pattern
+	spec.Hosts, spec.Pattern, spec.Secrets = hosts, pattern, spec.Secrets.With(marked...)
 	stages := firstSet(req.Stages, step.Stages.String(), rs.Defaults.Stages)
 	if spec.Stages, err = runbooks.ParseStages(stages); err != nil {
 		return spec, store.Errorf(incident.ErrInvalid, "--stages %q: %v", stages, err)
@@ -213,13 +217,14 @@ func (rs Resolver) resolveAgain(ctx context.Context, inc *incident.Incident, req
 
 	spec := Spec{Incident: inc.ID, Runbook: row.Runbook, Step: row.Step, Title: row.Title, DryRun: pr.DryRun,
 		Pattern: pr.Pattern, Concurrency: pr.Concurrency, AutoContinue: req.AutoContinue, RollbackOnFailure: req.RollbackOnFailure,
-		Vars: map[string]string{}, Overrides: req.Overrides, Again: &Again{Run: id, Verb: verb}}
+		Vars: map[string]string{}, Overrides: req.Overrides, Again: &Again{Run: id, Verb: verb}, Secrets: rs.Secrets}
 	spec.Script = pr.Script
 	if row.Runbook != "" { // the runbook's variables, secrets included (the record keeps them masked)
 		if rb, err := rs.Runbook(row.Runbook); err == nil {
 			for k, v := range rb.Vars {
 				spec.Vars[k] = v
 			}
+			spec.Secrets = rb.Secrets(spec.Secrets)
 		}
 	}
 	for k, v := range req.Vars {
@@ -256,6 +261,7 @@ func (rs Resolver) resolveAgain(ctx context.Context, inc *incident.Incident, req
 	if err != nil {
 		return Spec{}, err
 	}
+	spec.Secrets = spec.Secrets.With(inv.SecretVars()...)
 	var missing []string
 	for _, h := range again {
 		ih, ok := inv.Host(h.Host)
@@ -298,15 +304,17 @@ func firstStageGood(hosts []store.RunHost) bool {
 	return seen
 }
 
-// hosts loads the inventories and selects the pattern's hosts.
-func (rs Resolver) hosts(inventories []string, pattern string) ([]*inventory.Host, error) {
+// hosts loads the inventories and selects the pattern's hosts; marked are the names the inventories mark
+// secret.
+func (rs Resolver) hosts(inventories []string, pattern string) (hosts []*inventory.Host, marked []string, err error) {
 	inv, err := rs.Inventory(inventories)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	marked = inv.SecretVars()
 	sel, err := inv.Select(pattern)
 	if err != nil {
-		return nil, store.Errorf(incident.ErrInvalid, "host pattern %q: %v", pattern, err)
+		return nil, nil, store.Errorf(incident.ErrInvalid, "host pattern %q: %v", pattern, err)
 	}
 	if rs.Warn != nil {
 		for _, u := range sel.Unmatched {
@@ -314,9 +322,9 @@ func (rs Resolver) hosts(inventories []string, pattern string) ([]*inventory.Hos
 		}
 	}
 	if len(sel.Hosts) == 0 {
-		return nil, store.Errorf(incident.ErrInvalid, "pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
+		return nil, nil, store.Errorf(incident.ErrInvalid, "pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
 	}
-	return sel.Hosts, nil
+	return sel.Hosts, marked, nil
 }
 
 // ParseDuration reads a positive duration given for flag.

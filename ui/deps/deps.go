@@ -10,6 +10,7 @@ import (
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 )
@@ -50,4 +51,7 @@ type Deps struct {
 	Editor string
 	// RetroTemplate is the configured retrospective template (nil: the default sections).
 	RetroTemplate retro.Template
+	// Secrets are the configured secret variable names (with the name rule): an attached runbook is stored
+	// with their values masked.
+	Secrets output.Secrets
 }
