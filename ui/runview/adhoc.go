@@ -232,6 +232,11 @@ func (m *Model) newVersion(text string) tea.Cmd {
 	}
 	a.versions = append(a.versions, v)
 	a.shown = len(a.versions) - 1
+	// A new version is a new script: the host picker starts fresh (dry run, no pattern), never carrying
+	// the last version's hosts and mode over.
+	inv, ready, err := m.pick.inv, m.pick.ready, m.pick.err
+	m.pick = newPicker()
+	m.pick.inv, m.pick.ready, m.pick.err = inv, ready, err
 	desc := fmt.Sprintf("ad-hoc script v%d saved (sha256 %s, %d lines)", v.n, v.hash[:12], len(splitLines(text)))
 	if v.n > 1 {
 		desc = fmt.Sprintf("ad-hoc script v%d saved (sha256 %s, %d lines changed from v%d)", v.n, v.hash[:12], v.changed, v.n-1)

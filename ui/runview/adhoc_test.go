@@ -102,3 +102,21 @@ func TestAdhocScriptBelongsToTheIncident(t *testing.T) {
 		t.Fatalf("numbering restarted: v%d", v.n)
 	}
 }
+
+// TestNewVersionStartsThePickerFresh: the host pattern and the real-run mode chosen for v1 do not carry
+// over to v2.
+func TestNewVersionStartsThePickerFresh(t *testing.T) {
+	e := newEnv(t, incident.SEV3, "")
+	m := e.model(Target{Command: "echo v1", AdHoc: true})
+	runSync(m, m.Init())
+	m.Update(press("enter"))
+	typeText(m, "web")
+	m.Update(press("ctrl+d"))
+	if m.pick.dry || m.pick.pattern.Value() != "web" {
+		t.Fatalf("setup: dry %v pattern %q", m.pick.dry, m.pick.pattern.Value())
+	}
+	runSync(m, m.newVersion("echo v2"))
+	if !m.pick.dry || m.pick.pattern.Value() != "" || !m.pick.ready {
+		t.Fatalf("after v2: dry %v pattern %q ready %v", m.pick.dry, m.pick.pattern.Value(), m.pick.ready)
+	}
+}

@@ -184,9 +184,13 @@ func TestPlanOverridesAreForOnePlan(t *testing.T) {
 	if d, _ := m.plan.verdict.Decision(rollout.GuardDryRunFirst); d.Outcome != rollout.Overridden {
 		t.Fatalf("break glass for v1 did not override dry-run-first: %+v", d)
 	}
-	// A new version of the script: a new plan.
+	// A new version of the script: a new plan (the picker starts fresh, so the hosts are chosen again).
 	runSync(m, m.newVersion("echo v2"))
-	runSync(m, m.toPlan())
+	m.phase = phasePick
+	typeText(m, "web")
+	m.Update(press("ctrl+d"))
+	_, cmd = m.Update(press("enter"))
+	runSync(m, cmd)
 	v := ansi.Strip(m.View())
 	if m.plan.overrides.Any() || strings.Contains(v, "BREAK GLASS") || !strings.Contains(v, "the plan changed") {
 		t.Fatalf("break glass given for v1 still applies to v2 (%+v):\n%s", m.plan.overrides, v)
