@@ -79,21 +79,13 @@ func (a *app) closeNotify() {
 	}
 }
 
-// hostDoneData is the part of a host_done event's data that coalescing reads. (rollout writes the data as
-// a map; it has no exported type to decode with.)
-type hostDoneData struct {
-	Run   int64  `json:"run"`
-	Host  string `json:"host"`
-	State string `json:"state"`
-}
-
 // notifyGroup is the coalescing key of an event: a run's host_done events share one; every other event
 // stands alone.
 func notifyGroup(ev store.Event) string {
 	if ev.Kind != rollout.KindHostDone {
 		return ""
 	}
-	var d hostDoneData
+	var d rollout.HostDoneData
 	if json.Unmarshal(ev.Data, &d) != nil {
 		return ""
 	}
@@ -256,18 +248,18 @@ func notifyOne(ctx context.Context, a *app, svc *incident.Service, it notifyItem
 // coalesce summarises the events of a group: those of events with the group key of the first.
 func coalesce(events []store.Event) *hookBatch {
 	key := notifyGroup(events[0])
-	var d hostDoneData
+	var d rollout.HostDoneData
 	json.Unmarshal(events[0].Data, &d)
 	b := &hookBatch{Kind: events[0].Kind, Run: rollout.RunRef(d.Run), ByState: map[string]int{}, From: events[0].At}
 	for _, ev := range events {
 		if notifyGroup(ev) != key {
 			continue
 		}
-		var d hostDoneData
+		var d rollout.HostDoneData
 		json.Unmarshal(ev.Data, &d)
 		b.Count++
-		b.ByState[d.State]++
-		if d.State != string(rollout.OK) && len(b.NotOK) < maxNotOK {
+		b.ByState[string(d.State)]++
+		if d.State != rollout.OK && len(b.NotOK) < maxNotOK {
 			b.NotOK = append(b.NotOK, d.Host)
 		}
 		if b.FirstSeq == 0 {

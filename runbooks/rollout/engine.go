@@ -460,8 +460,8 @@ func (r *runState) hostDoneTail(h *inventory.Host, si int, res HostResult, tail,
 	if res.Error != "" && res.State != OK {
 		text += ": " + output.Sanitize([]byte(res.Error))
 	}
-	r.rec.event(r.spec.Incident, KindHostDone, text, map[string]any{"run": r.row.ID, "host": h.Name, "stage": si + 1,
-		"state": res.State, "exit_code": res.ExitCode, "phase": res.Phase, "duration_ms": res.Duration.Milliseconds()},
+	r.rec.event(r.spec.Incident, KindHostDone, text, HostDoneData{Run: r.row.ID, Host: h.Name, Stage: si + 1,
+		State: res.State, ExitCode: res.ExitCode, Phase: res.Phase, DurationMS: res.Duration.Milliseconds()},
 		func(store.Event) {
 			r.e.watch(Update{Kind: UpdateHostDone, Run: r.row.ID, Stage: si + 1, Host: h.Name, Result: res})
 		})

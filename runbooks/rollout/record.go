@@ -28,6 +28,18 @@ const (
 	KindResume         = "resume"
 )
 
+// HostDoneData is the data of a host_done event: how one host of a run ended. Readers (the console's
+// timeline, notify coalescing, audit) decode it with this type.
+type HostDoneData struct {
+	Run        int64     `json:"run"`
+	Host       string    `json:"host"`
+	Stage      int       `json:"stage"`
+	State      HostState `json:"state"`
+	ExitCode   int       `json:"exit_code"`
+	Phase      string    `json:"phase"`
+	DurationMS int64     `json:"duration_ms"`
+}
+
 // recorder writes a run's records in small batches: one transaction for many host results keeps a fast
 // fan-out from waiting on a disk flush per host, and a record is reported (to the notify hooks and whoever
 // watches) only once it is committed.
