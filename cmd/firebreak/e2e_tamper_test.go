@@ -192,3 +192,34 @@ func TestE2EAuditTamper(t *testing.T) {
 	}
 	t.Logf("tamper case | detected by | audit verify says\n%s", strings.Join(table, "\n"))
 }
+
+// Run, approval and guard events cannot be hidden (exit 2, one line); a note can, and the export lists it
+// as hidden with who hid it and why, and carries the chain head that `audit head` prints.
+func TestE2EHideRefusedAndExportHead(t *testing.T) {
+	e, _ := tamperFixture(t)
+	for _, ev := range e.timeline("INC-1") {
+		switch ev.Kind {
+		case "approved", "host_done", "run_started", "run_finished", "guard_override", "retro_saved", "action_item":
+			stdout, stderr, code := e.fb("hide", "INC-1", fmt.Sprint(ev.Seq), "--reason", "noise")
+			wantError(t, "hide "+ev.Kind, stdout, stderr, code, 2, "cannot be hidden", ev.Kind)
+		}
+	}
+	e.ok("note", "INC-2", "a duplicate")
+	e.ok("--as", "carol", "hide", "INC-2", "5", "--reason", "posted twice")
+	head := strings.Fields(e.ok("audit", "head", "INC-2"))
+	if len(head) != 3 || head[0] != "INC-2" || head[1] != "6" || len(head[2]) != 64 {
+		t.Fatalf("audit head INC-2: %q", head)
+	}
+	md := e.ok("export", "INC-2")
+	for _, want := range []string{"| Chain head | event 6, " + head[2] + " |", "(event 5, note, hidden by carol: posted twice)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("export does not contain %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "a duplicate") {
+		t.Errorf("export shows the hidden event's text:\n%s", md)
+	}
+	if js := e.ok("export", "INC-2", "--format", "json"); !strings.Contains(js, `"hash": "`+head[2]+`"`) || !strings.Contains(js, `"by": "`) {
+		t.Errorf("export --format json lacks the head or the hidden event:\n%s", js)
+	}
+}
