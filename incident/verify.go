@@ -44,12 +44,8 @@ func VerifyProjection(ctx context.Context, db *store.DB, id int64) error {
 	if err != nil {
 		return err
 	}
-	events, err := db.Events(ctx, store.EventQuery{Incident: id})
-	if err != nil {
-		return err
-	}
-	replayed, err := Replay(events)
-	if err != nil {
+	replayed := &Incident{}
+	if err := eachEvent(ctx, db, id, replayed.Apply); err != nil {
 		return &store.Mismatch{Incident: id, Reason: fmt.Sprintf("the timeline does not replay: %v", err)}
 	}
 	stored := &Incident{}
@@ -73,7 +69,7 @@ func VerifyProjection(ctx context.Context, db *store.DB, id int64) error {
 	for _, c := range checks {
 		for _, f := range c.fields {
 			if got, want := f.show(c.got), f.show(replayed); got != want {
-				return &store.Mismatch{Incident: id, Seq: lastSetBy(events, f),
+				return &store.Mismatch{Incident: id, Seq: lastSetBy(ctx, db, id, f),
 					Reason: fmt.Sprintf("the stored %s is %s but the timeline says %s", f.name, got, want)}
 			}
 		}
@@ -82,15 +78,38 @@ func VerifyProjection(ctx context.Context, db *store.DB, id int64) error {
 }
 
 // lastSetBy is the event after which f last changed, replaying again: only done once a mismatch is found.
-func lastSetBy(events []store.Event, f projectedField) int64 {
+func lastSetBy(ctx context.Context, db *store.DB, id int64, f projectedField) int64 {
 	inc, seq, prev := &Incident{}, int64(0), ""
-	for _, ev := range events {
-		if inc.Apply(ev) != nil {
-			break
+	eachEvent(ctx, db, id, func(ev store.Event) error {
+		if err := inc.Apply(ev); err != nil {
+			return err
 		}
 		if cur := f.show(inc); cur != prev {
 			seq, prev = ev.Seq, cur
 		}
-	}
+		return nil
+	})
 	return seq
+}
+
+// eachEvent calls fn with every event of an incident in order, a page at a time, so a 200,000-event
+// timeline never sits in memory whole.
+func eachEvent(ctx context.Context, db *store.DB, id int64, fn func(store.Event) error) error {
+	const page = 5000
+	var after int64
+	for {
+		events, err := db.Events(ctx, store.EventQuery{Incident: id, AfterSeq: after, Limit: page})
+		if err != nil {
+			return err
+		}
+		for _, ev := range events {
+			if err := fn(ev); err != nil {
+				return err
+			}
+			after = ev.Seq
+		}
+		if len(events) < page {
+			return nil
+		}
+	}
 }
