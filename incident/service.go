@@ -295,11 +295,19 @@ func (s *Service) SetMilestone(ctx context.Context, id int64, m Milestone, at ti
 }
 
 // Hide marks event seq as hidden (a mistake, a duplicate) with a reason. Nothing is removed: the event
-// stays on the timeline and in the hash chain, shown as hidden.
+// stays on the timeline and in the hash chain, shown as hidden. The kinds in Unhideable are refused.
 func (s *Service) Hide(ctx context.Context, id, seq int64, reason string) (*Incident, []store.Event, error) {
 	reason, err := cleanText("reason", reason, 1000)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Events never change once written, so the kind can be read before the write transaction.
+	evs, err := s.DB.Events(ctx, store.EventQuery{Incident: id, Seqs: []int64{seq}})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(evs) == 1 && Unhideable[evs[0].Kind] {
+		return nil, nil, store.Errorf(ErrRefused, "%s event %d is %s, which cannot be hidden: it stays on the record", Ref(id), seq, evs[0].Kind)
 	}
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		if seq < 1 || seq > inc.Events {

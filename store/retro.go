@@ -15,6 +15,8 @@ type RetroVersion struct {
 	At       time.Time
 	Base     int
 	Conflict bool
+	// Legacy marks a version saved before retrospectives were on the hash chain: no event records it.
+	Legacy bool
 }
 
 // SaveRetroVersion appends a version of a section; its number is one past the newest.
@@ -95,6 +97,8 @@ type ActionItem struct {
 	Removed  bool
 	Author   string
 	At       time.Time
+	// Legacy marks a version saved before action items were on the hash chain: no event records it.
+	Legacy bool
 }
 
 // SaveActionItem appends a version of an action item; Item 0 makes a new item.
@@ -136,6 +140,50 @@ func actionItems(ctx context.Context, q querier, incident int64) ([]ActionItem, 
 		a := ActionItem{Incident: incident}
 		var at string
 		if err := rows.Scan(&a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at); err != nil {
+			return nil, err
+		}
+		a.At, _ = ParseTime(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// RetroVersions lists every saved version of every section of an incident's retrospective, in section and
+// version order, for audit verify. Legacy versions (saved before the chain covered them) are included.
+func (db *DB) RetroVersions(ctx context.Context, incident int64) ([]RetroVersion, error) {
+	rows, err := db.readers.QueryContext(ctx, `SELECT section, version, text, author, at, base, conflict, legacy FROM retro_versions
+		WHERE incident_id = ? ORDER BY section, version`, incident)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RetroVersion
+	for rows.Next() {
+		v := RetroVersion{Incident: incident}
+		var at string
+		if err := rows.Scan(&v.Section, &v.Version, &v.Text, &v.Author, &at, &v.Base, &v.Conflict, &v.Legacy); err != nil {
+			return nil, err
+		}
+		v.At, _ = ParseTime(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ActionItemVersions lists every version of every action item of an incident, in item and version order,
+// for audit verify.
+func (db *DB) ActionItemVersions(ctx context.Context, incident int64) ([]ActionItem, error) {
+	rows, err := db.readers.QueryContext(ctx, `SELECT item, version, text, owner, ticket, due, kind, done, removed, author, at, legacy
+		FROM retro_actions WHERE incident_id = ? ORDER BY item, version`, incident)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ActionItem
+	for rows.Next() {
+		a := ActionItem{Incident: incident}
+		var at string
+		if err := rows.Scan(&a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at, &a.Legacy); err != nil {
 			return nil, err
 		}
 		a.At, _ = ParseTime(at)

@@ -76,3 +76,55 @@ func (db *DB) IncidentIDs(ctx context.Context) ([]int64, error) {
 	}
 	return ids, rows.Err()
 }
+
+// Mismatch is a record that disagrees with the timeline that should prove it: the incident's stored state,
+// a retrospective version, an action item, an approval or a host's result. Seq is the event that says
+// otherwise (0 when no event does).
+type Mismatch struct {
+	Incident int64
+	Seq      int64
+	Reason   string
+}
+
+func (e *Mismatch) Error() string {
+	if e.Seq > 0 {
+		return fmt.Sprintf("INC-%d: %s (event %d)", e.Incident, e.Reason, e.Seq)
+	}
+	return fmt.Sprintf("INC-%d: %s", e.Incident, e.Reason)
+}
+
+// Head is the newest event of an incident's chain: who holds a copy can later prove that the events up to it
+// are still there and unchanged.
+type Head struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// Head reads an incident's chain head as the incident records it.
+func (db *DB) Head(ctx context.Context, incident int64) (Head, error) {
+	r, err := db.Incident(ctx, incident)
+	if err != nil {
+		return Head{}, err
+	}
+	return Head{Seq: r.LastSeq, Hash: r.LastHash}, nil
+}
+
+// CheckHead compares a head saved earlier (off the machine) with the database: the event at its seq must
+// still be there with the same hash. It returns a *ChainError when it is gone or differs: the tail was
+// deleted, or the chain was recomputed.
+func (db *DB) CheckHead(ctx context.Context, incident int64, h Head) error {
+	if h.Seq == 0 {
+		return nil
+	}
+	evs, err := db.Events(ctx, EventQuery{Incident: incident, Seqs: []int64{h.Seq}})
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(evs) == 0:
+		return &ChainError{incident, h.Seq, "missing, but a head saved earlier names it: the newest events were deleted"}
+	case evs[0].Hash != h.Hash:
+		return &ChainError{incident, h.Seq, fmt.Sprintf("hash %.12s differs from the head saved earlier (%.12s): the chain was rewritten", evs[0].Hash, h.Hash)}
+	}
+	return nil
+}

@@ -18,6 +18,10 @@ type hookPayloadJSON struct {
 	Status   string  `json:"status"`
 	Drill    bool    `json:"drill"`
 	Event    tlEvent `json:"event"`
+	Head     struct {
+		Seq  int64  `json:"seq"`
+		Hash string `json:"hash"`
+	} `json:"head"`
 }
 
 // readPayload reads a hook's output file once it holds a whole JSON payload.
@@ -79,7 +83,8 @@ command = ["sh", "-c", `+tomlQuote("cat > "+out)+`]
 	})
 	t.Logf("hook output after %v", time.Since(start))
 	if p.Incident != "INC-1" || p.Title != "the queue is stuck" || p.Severity != "SEV2" || p.Status != "investigating" ||
-		p.Event.Kind != "declared" || p.Event.Seq != 1 || !strings.Contains(p.Event.Text, "the queue is stuck") || p.Event.Hash == "" {
+		p.Event.Kind != "declared" || p.Event.Seq != 1 || !strings.Contains(p.Event.Text, "the queue is stuck") || p.Event.Hash == "" ||
+		p.Head.Seq != 1 || p.Head.Hash != p.Event.Hash {
 		t.Errorf("hook payload %+v", p)
 	}
 	if _, err := os.Stat(marker); err == nil {

@@ -99,7 +99,7 @@ func init() {
 		{name: "resume", usage: "resume [--reason TEXT]", summary: "allow runs again after a halt", run: cmdResume},
 		{name: "retro", usage: "retro show|set|check|state|action ID ...", summary: "the blameless retrospective (firebreak help retro)", run: cmdRetro},
 		{name: "export", usage: "export ID [--format md|json] [-o FILE]", summary: "the retrospective as Markdown or JSON", run: cmdExport},
-		{name: "audit", usage: "audit verify [ID]", summary: "prove no event was changed or removed", run: cmdAudit},
+		{name: "audit", usage: "audit verify [ID] [--against FILE] | audit head [ID] [--json]", summary: "prove no event was changed or removed; print the chain heads to keep elsewhere", run: cmdAudit},
 		{name: "backup", usage: "backup FILE", summary: "a consistent copy of the database, safe while others write", run: cmdBackup},
 		{name: "restore", usage: "restore FILE", summary: "replace the database with a verified backup (refused while in use)", run: cmdRestore},
 		{name: "help", usage: "help", summary: "this help", run: cmdHelp},

@@ -138,6 +138,9 @@ type hookPayload struct {
 	Drill    bool              `json:"drill"`
 	Event    *store.Event      `json:"event,omitempty"`
 	Batch    *hookBatch        `json:"batch,omitempty"`
+	// Head is the chain head as of the (last) event notified: a copy off the machine that a later
+	// `audit verify --against` can check, so the tail can't be deleted or the chain recomputed unseen.
+	Head store.Head `json:"head"`
 }
 
 // hookBatch is what a hook reads (as "batch", instead of "event") for a run's host_done events coalesced
@@ -229,6 +232,8 @@ func notifyOne(ctx context.Context, a *app, svc *incident.Service, it notifyItem
 		what = fmt.Sprintf("events %d-%d", it.first, it.last)
 		data["last_seq"] = it.last
 	}
+	last := events[len(events)-1]
+	p.Head = store.Head{Seq: last.Seq, Hash: last.Hash}
 	payload, _ := json.Marshal(p)
 	for _, h := range a.cfg.Notify {
 		if !h.Matches(kind) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,13 +52,13 @@ func approvalsIncident(t *testing.T) (*Service, int64, []int64) {
 	approve("root as bob", map[string]any{"run": 7, "stage": 1, "person": "bob", "started_by": "root as alice"})
 	// Data that is not an object: not flagged, and the export still works.
 	approve("root as bob", "garbage")
-	// The starter's own account without --as, the approver on it with --as; a hostile name is escaped. Hidden,
-	// and still flagged.
+	// The starter's own account without --as, the approver on it with --as; a hostile name is escaped. Hiding
+	// it is refused.
 	seq := approve("root as <b>carol</b>", incident.ApprovalData{Run: 8, Stage: 2, Person: "<b>carol</b>",
 		Actor: "root as <b>carol</b>", StartedBy: "root", PlanHash: "sha256:cc"})
 	flagged = append(flagged, seq)
-	if _, _, err := s.Hide(ctx, inc.ID, seq, "test: hidden approvals stay flagged"); err != nil {
-		t.Fatal(err)
+	if _, _, err := s.Hide(ctx, inc.ID, seq, "test: approvals cannot be hidden"); !errors.Is(err, incident.ErrRefused) {
+		t.Fatalf("hiding an approval: %v, want refused", err)
 	}
 	return rs, inc.ID, flagged
 }

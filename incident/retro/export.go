@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/firebreak/firebreak/incident"
 )
 
 // Markdown writes the retrospective as CommonMark, with a GFM table for the timeline and a task list for
@@ -21,6 +23,7 @@ func (r *Retro) Markdown(w io.Writer) error {
 	if c := inc.Commander(); c != "" {
 		fmt.Fprintf(&b, "| Commander | %s |\n", cell(c))
 	}
+	fmt.Fprintf(&b, "| Chain head | event %d, %s |\n", r.Head.Seq, cell(r.Head.Hash))
 	b.WriteString("\n")
 	flagged := false
 	for _, s := range r.Sections {
@@ -36,6 +39,11 @@ func (r *Retro) Markdown(w io.Writer) error {
 		case "impact":
 			writeText(&b, s)
 			writeMetrics(&b, r.Metrics)
+		case "timeline":
+			writeText(&b, s)
+			if s.Version > 0 { // the team's own text: the hidden events are still listed, after it
+				writeHidden(&b, r.Timeline)
+			}
 		case "action-items":
 			writeText(&b, s)
 			writeActions(&b, r.Actions, r.Suggested)
@@ -49,6 +57,17 @@ func (r *Retro) Markdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeHidden lists the hidden events: who hid each and why.
+func writeHidden(b *strings.Builder, rows []Row) {
+	for _, r := range rows {
+		if r.Hidden != nil {
+			fmt.Fprintf(b, "- Event %d (%s, %s) hidden by %s: %s\n", r.Seq, cell(r.Kind), r.At.UTC().Format("2006-01-02 15:04:05"),
+				cell(incident.ParseActor(r.Hidden.By).Person()), cell(r.Hidden.Reason))
+		}
+	}
+	b.WriteString("\n")
 }
 
 func writeText(b *strings.Builder, s SectionText) {

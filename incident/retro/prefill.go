@@ -90,9 +90,12 @@ func gather(ctx context.Context, db *store.DB, inc *incident.Incident) (*facts, 
 	if err != nil {
 		return nil, err
 	}
+	if f.rows, err = hiddenRows(ctx, db, inc); err != nil {
+		return nil, err
+	}
 	for _, ev := range events {
 		if _, hidden := inc.Hidden[ev.Seq]; hidden || (len(inc.Starred) == 0 && !isKey(ev)) {
-			continue
+			continue // hidden ones are listed as hidden, whatever their kind
 		}
 		if len(f.rows) < maxKeyRows || len(inc.Starred) > 0 {
 			f.rows = append(f.rows, Row{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Kind: ev.Kind, Text: ev.Text})
@@ -100,6 +103,7 @@ func gather(ctx context.Context, db *store.DB, inc *incident.Incident) (*facts, 
 			f.moreRows++
 		}
 	}
+	sort.SliceStable(f.rows, func(i, j int) bool { return f.rows[i].Seq < f.rows[j].Seq })
 	if f.flags, err = approvalFlags(ctx, db, inc.ID); err != nil {
 		return nil, err
 	}
@@ -184,6 +188,45 @@ func approvalFlags(ctx context.Context, db *store.DB, id int64) ([]Flag, error) 
 	return out, nil
 }
 
+// hiddenRows lists every hidden event as hidden, with who hid it and why (from the hide event), and not
+// its text.
+func hiddenRows(ctx context.Context, db *store.DB, inc *incident.Incident) ([]Row, error) {
+	if len(inc.Hidden) == 0 {
+		return nil, nil
+	}
+	hides, err := db.Events(ctx, store.EventQuery{Incident: inc.ID, Kinds: []string{incident.KindHide}})
+	if err != nil {
+		return nil, err
+	}
+	by := map[int64]*Hidden{}
+	for _, ev := range hides {
+		var d struct {
+			Seq    int64  `json:"seq"`
+			Reason string `json:"reason"`
+		}
+		if json.Unmarshal(ev.Data, &d) == nil && by[d.Seq] == nil {
+			by[d.Seq] = &Hidden{By: ev.Actor, Reason: d.Reason, Seq: ev.Seq}
+		}
+	}
+	seqs := make([]int64, 0, len(inc.Hidden))
+	for seq := range inc.Hidden {
+		seqs = append(seqs, seq)
+	}
+	events, err := db.Events(ctx, store.EventQuery{Incident: inc.ID, Seqs: seqs})
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]Row, 0, len(events))
+	for _, ev := range events {
+		h := by[ev.Seq]
+		if h == nil {
+			h = &Hidden{Reason: inc.Hidden[ev.Seq]}
+		}
+		rows = append(rows, Row{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Kind: ev.Kind, Hidden: h})
+	}
+	return rows, nil
+}
+
 func isKey(ev store.Event) bool {
 	if !keyKinds[ev.Kind] {
 		return false
@@ -250,7 +293,11 @@ func timelineTable(f *facts) string {
 	var b strings.Builder
 	b.WriteString("| Time (UTC) | Who | What |\n|---|---|---|\n")
 	for _, r := range f.rows {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.At.UTC().Format("2006-01-02 15:04:05"), cell(r.Actor), cell(r.Text))
+		what := cell(r.Text)
+		if r.Hidden != nil {
+			what = fmt.Sprintf("(event %d, %s, hidden by %s: %s)", r.Seq, cell(r.Kind), cell(incident.ParseActor(r.Hidden.By).Person()), cell(r.Hidden.Reason))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.At.UTC().Format("2006-01-02 15:04:05"), cell(r.Actor), what)
 	}
 	if f.moreRows > 0 {
 		fmt.Fprintf(&b, "\n%d more key events are on the full timeline (firebreak timeline).\n", f.moreRows)

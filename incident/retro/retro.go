@@ -2,6 +2,7 @@ package retro
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -36,6 +37,9 @@ type Retro struct {
 	Responders []Responder        `json:"responders"`
 	Timeline   []Row              `json:"timeline"`
 	Flags      []Flag             `json:"flags,omitempty"`
+	// Head is the incident's chain head when the retrospective was read: kept with the export, it lets a
+	// later `audit verify --against` prove the timeline it came from was not cut short or recomputed.
+	Head store.Head `json:"head"`
 }
 
 // FlagSameAccountApproval is the kind of Flag for an approval given from the OS account that started the
@@ -86,11 +90,20 @@ type Responder struct {
 
 // Row is one line of the retrospective's timeline.
 type Row struct {
-	Seq   int64     `json:"seq"`
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor"`
-	Kind  string    `json:"kind"`
-	Text  string    `json:"text"`
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Kind   string    `json:"kind"`
+	Text   string    `json:"text"`
+	Hidden *Hidden   `json:"hidden,omitempty"`
+}
+
+// Hidden says who hid a timeline event and why. A hidden event is listed as hidden, without its text,
+// so that hiding never takes an event out of the record without a trace.
+type Hidden struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+	Seq    int64  `json:"seq"` // the hide event
 }
 
 // Service reads and writes retrospectives as one person.
@@ -117,11 +130,18 @@ func (s *Service) now() time.Time {
 // Load builds the retrospective of an incident: saved sections, prefilled drafts for the rest, action
 // items, suggestions, metrics, responders and the timeline.
 func (s *Service) Load(ctx context.Context, id int64) (*Retro, error) {
+	db := s.Incidents.DB
+	head, err := db.Head(ctx, id) // before the rest, so every event the export shows is under it
+	if errors.Is(err, store.ErrNotFound) {
+		head, err = store.Head{}, nil // Get says so
+	}
+	if err != nil {
+		return nil, err
+	}
 	inc, err := s.Incidents.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	db := s.Incidents.DB
 	facts, err := gather(ctx, db, inc)
 	if err != nil {
 		return nil, err
@@ -135,7 +155,7 @@ func (s *Service) Load(ctx context.Context, id int64) (*Retro, error) {
 		return nil, err
 	}
 	r := &Retro{Incident: inc, Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, State: inc.RetroState,
-		Metrics: facts.metrics, Responders: facts.responders, Timeline: facts.rows, Flags: facts.flags}
+		Metrics: facts.metrics, Responders: facts.responders, Timeline: facts.rows, Flags: facts.flags, Head: head}
 	if r.State == "" {
 		r.State = incident.RetroDraft
 	}
@@ -196,7 +216,7 @@ func (s *Service) Save(ctx context.Context, id int64, slug string, base int, tex
 			return err
 		}
 		res.Version = v.Version
-		return nil
+		return recordVersion(ctx, tx, v)
 	})
 	return res, err
 }
@@ -255,7 +275,10 @@ func (s *Service) SaveAction(ctx context.Context, id int64, a Action, remove boo
 				return store.Errorf(incident.ErrNotFound, "no action item %d in %s", row.Item, incident.Ref(id))
 			}
 		}
-		return tx.SaveActionItem(ctx, &row)
+		if err := tx.SaveActionItem(ctx, &row); err != nil {
+			return err
+		}
+		return recordAction(ctx, tx, row)
 	})
 	return row.Item, err
 }

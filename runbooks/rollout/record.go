@@ -10,22 +10,23 @@ import (
 	"github.com/firebreak/firebreak/store"
 )
 
-// Event kinds a run writes on the incident's timeline.
+// Event kinds a run writes on the incident's timeline, declared in package incident (which owns the rule
+// that none of them may be hidden).
 const (
-	KindRunStarted     = "run_started"
-	KindRunRefused     = "run_refused"
-	KindGuard          = "guard_override"
-	KindBreakGlass     = "break_glass"
-	KindStageStarted   = "stage_started"
-	KindHostDone       = "host_done"
-	KindStageDone      = "stage_done"
-	KindRunWaiting     = "run_waiting"
-	KindRunContinued   = "run_continued"
+	KindRunStarted     = incident.KindRunStarted
+	KindRunRefused     = incident.KindRunRefused
+	KindGuard          = incident.KindGuard
+	KindBreakGlass     = incident.KindBreakGlass
+	KindStageStarted   = incident.KindStageStarted
+	KindHostDone       = incident.KindHostDone
+	KindStageDone      = incident.KindStageDone
+	KindRunWaiting     = incident.KindRunWaiting
+	KindRunContinued   = incident.KindRunContinued
 	KindApproved       = incident.KindApproved // its payload is incident.ApprovalData
-	KindRunFinished    = "run_finished"
-	KindRunInterrupted = "run_interrupted"
-	KindHalt           = "halt"
-	KindResume         = "resume"
+	KindRunFinished    = incident.KindRunFinished
+	KindRunInterrupted = incident.KindRunInterrupted
+	KindHalt           = incident.KindHalt
+	KindResume         = incident.KindResume
 )
 
 // HostDoneData is the data of a host_done event: how one host of a run ended. Readers (the console's
