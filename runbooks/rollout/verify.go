@@ -34,8 +34,8 @@ func VerifyRecords(ctx context.Context, db *store.DB, id int64) error {
 	}
 	type hostDone struct {
 		seq      int64
-		State    string `json:"state"`
-		ExitCode int    `json:"exit_code"`
+		State    string
+		ExitCode int
 	}
 	done := map[hostKey]hostDone{}
 	unknown := map[hostKey]int64{}
@@ -47,16 +47,11 @@ func VerifyRecords(ctx context.Context, db *store.DB, id int64) error {
 	for _, ev := range events {
 		switch ev.Kind {
 		case KindHostDone:
-			var d struct {
-				hostDone
-				Run  int64  `json:"run"`
-				Host string `json:"host"`
-			}
+			var d HostDoneData
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return bad(ev.Seq, "the host_done event is unreadable: %v", err)
 			}
-			d.seq = ev.Seq
-			done[hostKey{d.Run, d.Host}] = d.hostDone
+			done[hostKey{d.Run, d.Host}] = hostDone{seq: ev.Seq, State: string(d.State), ExitCode: d.ExitCode}
 		case KindRunInterrupted:
 			var d struct {
 				Run     int64    `json:"run"`
