@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -151,5 +153,43 @@ func TestPrefilledFieldIsReplaced(t *testing.T) {
 	}
 	if got := typed(newInput("now"), tea.KeyMsg{Type: tea.KeyEnd}, r("-"), r("5"), r("m")); got != "now-5m" {
 		t.Errorf("editing a suggestion after moving the cursor gave %q", got)
+	}
+}
+
+// TestTimelineFoldsRunHosts: a run's per-host events fold into their stage's line; enter on it lists the
+// hosts; the "everything" filter shows every event.
+func TestTimelineFoldsRunHosts(t *testing.T) {
+	w := newWorld(t)
+	w.fill()
+	var drafts []incident.Draft
+	for i, st := range []rollout.HostState{rollout.OK, rollout.OK, rollout.Failed} {
+		host := fmt.Sprintf("web-%02d", i+1)
+		drafts = append(drafts, incident.Draft{Kind: rollout.KindHostDone, Text: "RUN-1 " + host + ": " + string(st),
+			Data: rollout.HostDoneData{Run: 1, Host: host, Stage: 2, State: st, ExitCode: i}})
+	}
+	drafts = append(drafts, incident.Draft{Kind: rollout.KindStageDone, Text: "RUN-1 stage 2/3 done: 2 ok, 1 failed",
+		Data: rollout.StageDoneData{Run: 1, Stage: 2, Counts: map[rollout.HostState]int{rollout.OK: 2, rollout.Failed: 1}}})
+	if _, _, err := w.as("bob").Change(w.ctx, 1, func(*incident.Incident) ([]incident.Draft, error) { return drafts, nil }); err != nil {
+		t.Fatal(err)
+	}
+	m := w.model(100, 30)
+	start(t, m)
+	_, cmd := m.Update(openIncidentMsg{1})
+	settle(t, m, cmd)
+	press(t, m, "tab")
+	view := ansi.Strip(m.View())
+	if strings.Contains(view, "RUN-1 web-01") || !strings.Contains(view, "RUN-1 stage 2/3 done: 2 ok, 1 failed") {
+		t.Fatalf("the default view should fold the hosts into the stage line:\n%s", view)
+	}
+	press(t, m, "enter") // the newest event: the stage line
+	view = ansi.Strip(m.View())
+	for _, want := range []string{"web-01", "web-02", "web-03", "failed"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the expanded stage lacks %q:\n%s", want, view)
+		}
+	}
+	press(t, m, "esc", "f") // the next filter: everything
+	if view = ansi.Strip(m.View()); !strings.Contains(view, "RUN-1 web-03: failed") {
+		t.Fatalf("the everything filter hides hosts:\n%s", view)
 	}
 }

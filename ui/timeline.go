@@ -5,14 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/output"
+	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/ui/runview"
 )
 
 // timelineKeys are the timeline pane's keys.
@@ -78,19 +82,20 @@ func kinds(ks ...string) func(ev *store.Event, _ *incident.Incident) bool {
 	}
 }
 
+// foldedKinds are the per-host events of runs, which the default view folds into their stage's line
+// (stage_done carries the counts; enter on it lists the hosts).
+var foldedKinds = []string{rollout.KindHostDone, rollout.KindStageStarted}
+
 var timelineFilters = []kindFilter{
-	{"all", nil},
+	{"all, runs folded", func(ev *store.Event, _ *incident.Incident) bool { return !slices.Contains(foldedKinds, ev.Kind) }},
+	{"everything", nil},
 	{"notes", kinds(incident.KindNote)},
 	{"changes", kinds(incident.KindDeclared, incident.KindStatus, incident.KindSeverity, incident.KindRole, incident.KindMilestone)},
 	{"checklist", kinds(incident.KindAttached, incident.KindTick, incident.KindUntick, incident.KindSkip, incident.KindAssign)},
-	{"runs", func(ev *store.Event, _ *incident.Incident) bool {
-		switch ev.Kind {
-		case "guard_override", "break_glass", "approved", "halt", "resume":
-			return true
-		}
-		return strings.HasPrefix(ev.Kind, "run_") || strings.HasPrefix(ev.Kind, "stage_") || strings.HasPrefix(ev.Kind, "host_") ||
-			strings.HasPrefix(ev.Kind, "script_") || strings.HasPrefix(ev.Kind, "adhoc")
-	}},
+	{"runs", kinds(rollout.KindRunStarted, rollout.KindRunRefused, rollout.KindGuard, rollout.KindBreakGlass, rollout.KindStageStarted,
+		rollout.KindHostDone, rollout.KindStageDone, rollout.KindRunWaiting, rollout.KindRunContinued, rollout.KindApproved,
+		rollout.KindRunFinished, rollout.KindRunInterrupted, rollout.KindHalt, rollout.KindResume,
+		runview.KindScriptSaved, runview.KindScriptSavedAsRunbook)},
 	{"starred", func(ev *store.Event, inc *incident.Incident) bool { return inc != nil && inc.IsStarred(ev.Seq) }},
 }
 
@@ -321,9 +326,18 @@ func (t *timelinePane) key(k tea.KeyMsg) tea.Cmd {
 			t.cursor = max(0, len(t.view)-1)
 		}
 	case key.Matches(k, t.keys.Open):
-		if ev := t.selected(); ev != nil {
-			return t.cp.c.open(newTextView(t.cp.c.st, fmt.Sprintf("Event %d of %s", ev.Seq, t.cp.inc.Ref()), t.eventText(ev)))
+		ev := t.selected()
+		if ev == nil {
+			return nil
 		}
+		title := fmt.Sprintf("Event %d of %s", ev.Seq, t.cp.inc.Ref())
+		if ev.Kind == rollout.KindStageDone { // a folded stage: its hosts, one line each
+			var d rollout.StageDoneData
+			if json.Unmarshal(ev.Data, &d) == nil && d.Run != 0 {
+				return t.expandStage(title, *ev, d)
+			}
+		}
+		return t.cp.c.open(newTextView(t.cp.c.st, title, t.eventText(ev)))
 	case key.Matches(k, t.keys.Star):
 		seq := t.selectedSeq()
 		if seq == 0 || t.cp.inc == nil {
@@ -444,6 +458,29 @@ func (t *timelinePane) ShortHelp() []key.Binding {
 func (t *timelinePane) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{t.keys.Up, t.keys.Down, t.keys.PageUp, t.keys.PageDown, t.keys.Top, t.keys.Bottom},
 		{t.keys.Open, t.keys.Star, t.keys.Filter}}
+}
+
+// expandStage opens a stage's line with every host of it: their states, exits and phases, read from their
+// host_done events.
+func (t *timelinePane) expandStage(title string, ev store.Event, stage rollout.StageDoneData) tea.Cmd {
+	db, id := t.cp.c.d.DB, t.cp.id
+	ctx, cancel := context.WithTimeout(t.cp.c.ctx, opTimeout)
+	defer cancel()
+	evs, err := db.Events(ctx, store.EventQuery{Incident: id, Kinds: []string{rollout.KindHostDone}})
+	var b strings.Builder
+	b.WriteString(t.eventText(&ev) + "\n\nhosts\n")
+	if err != nil {
+		b.WriteString("reading the hosts: " + err.Error())
+	}
+	for _, h := range evs {
+		var d rollout.HostDoneData
+		if json.Unmarshal(h.Data, &d) != nil || d.Run != stage.Run || d.Stage != stage.Stage {
+			continue
+		}
+		line := fmt.Sprintf("  %-24s %-11s exit %-3d %-8s %s", d.Host, d.State, d.ExitCode, d.Phase, time.Duration(d.DurationMS)*time.Millisecond)
+		b.WriteString(output.Sanitize([]byte(line)) + "\n")
+	}
+	return t.cp.c.open(newTextView(t.cp.c.st, title, strings.TrimRight(b.String(), "\n")))
 }
 
 // selected is the event under the cursor, or nil.

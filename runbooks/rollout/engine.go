@@ -296,7 +296,7 @@ func (r *runState) execute(parent context.Context) (*Summary, error) {
 		counts := r.countStage(stage)
 		exceeded := r.spec.MaxFail.Exceeded(len(failed), len(stage))
 		r.rec.event(r.spec.Incident, KindStageDone, fmt.Sprintf("%s stage %d/%d done: %s", RunRef(r.row.ID), si+1, len(r.plan.Stages), countText(counts)),
-			map[string]any{"run": r.row.ID, "stage": si + 1, "counts": counts, "failed": failed, "max_fail_exceeded": exceeded}, nil)
+			StageDoneData{Run: r.row.ID, Stage: si + 1, Counts: counts, Failed: failed, MaxFailExceeded: exceeded}, nil)
 		if err := r.rec.sync(); err != nil {
 			return nil, fmt.Errorf("recording the run: %w", err)
 		}

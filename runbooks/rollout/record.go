@@ -41,6 +41,15 @@ type HostDoneData struct {
 	DurationMS int64     `json:"duration_ms"`
 }
 
+// StageDoneData is the data of a stage_done event: how a stage of a run ended.
+type StageDoneData struct {
+	Run             int64             `json:"run"`
+	Stage           int               `json:"stage"`
+	Counts          map[HostState]int `json:"counts"`
+	Failed          []string          `json:"failed"`
+	MaxFailExceeded bool              `json:"max_fail_exceeded"`
+}
+
 // recorder writes a run's records in small batches: one transaction for many host results keeps a fast
 // fan-out from waiting on a disk flush per host, and a record is reported (to the notify hooks and whoever
 // watches) only once it is committed.
