@@ -179,10 +179,11 @@ func exitCode(err error) int {
 
 // oneLine renders err as the single line the contract promises. Errors carry their kind (for the exit
 // code) apart from their message, so the message is shown as it is; only further lines are summarised.
+// A message can quote data (a host name, a title), so it passes the same sanitiser as any other text.
 func oneLine(err error) string {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i] + fmt.Sprintf(" (and %d more lines)", strings.Count(msg, "\n"))
 	}
-	return msg
+	return clean(msg)
 }
