@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -276,5 +277,29 @@ func TestExportLargeIncident(t *testing.T) {
 	t.Logf("exported a 200,000-event incident in %v (%d bytes of Markdown)", time.Since(start), b.Len())
 	if r.Incident.Events < 199_000 || !strings.Contains(b.String(), "## Timeline") {
 		t.Fatalf("%d events", r.Incident.Events)
+	}
+}
+
+// TestActionItemFieldsAreOneLine: an owner, ticket or text with a line break would start another item of
+// the action list; it is refused.
+func TestActionItemFieldsAreOneLine(t *testing.T) {
+	ctx := context.Background()
+	rs, s := newRetro(t, "root as alice")
+	inc, err := s.Declare(ctx, "db down", incident.SEV2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []Action{
+		{Text: "add an alert", Owner: "alice\n- [x] forged item"},
+		{Text: "add an alert", Ticket: "OPS-1\n\n# Heading"},
+		{Text: "add an alert\n---"},
+		{Text: "add an alert", Owner: "bob\x1b]52;c;eA==\x07"},
+	} {
+		if _, err := rs.SaveAction(ctx, inc.ID, a, false); !errors.Is(err, incident.ErrInvalid) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("SaveAction(%+v): %v, want a one-line ErrInvalid", a, err)
+		}
+	}
+	if _, err := rs.SaveAction(ctx, inc.ID, Action{Text: "add an alert", Owner: " alice ", Ticket: "OPS-1"}, false); err != nil {
+		t.Fatal(err)
 	}
 }
