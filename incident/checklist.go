@@ -181,12 +181,21 @@ func (s *Service) MarkStep(ctx context.Context, id int64, runbook, step string, 
 	arg = strings.TrimSpace(arg)
 	if action == Skip {
 		var err error
-		if arg, err = cleanText("reason", arg, 1000); err != nil {
+		if arg, err = OneLine("reason", arg, 1000); err == nil && arg == "" {
+			err = store.Errorf(ErrInvalid, "the reason is empty")
+		}
+		if err != nil {
 			return nil, nil, fmt.Errorf("%w (skip needs --reason TEXT)", err)
 		}
 	}
 	if action == Assign && (arg == "-" || strings.EqualFold(arg, "none")) {
 		arg = ""
+	}
+	if action == Assign {
+		var err error
+		if arg, err = OneLine("person", arg, 200); err != nil {
+			return nil, nil, err
+		}
 	}
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		c, ok := inc.Checklist(runbook)

@@ -113,7 +113,10 @@ func (s *Service) notify(inc *Incident, events []store.Event) {
 
 // Declare opens a new incident, investigating, with the detected milestone at now.
 func (s *Service) Declare(ctx context.Context, title string, sev Severity, drill bool) (*Incident, error) {
-	title, err := cleanText("title", title, 200)
+	title, err := OneLine("title", title, 200)
+	if err == nil && title == "" {
+		err = store.Errorf(ErrInvalid, "the title is empty")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -228,8 +231,9 @@ func (s *Service) AssignRole(ctx context.Context, id int64, role Role, person st
 	if person == "-" || strings.EqualFold(person, "none") {
 		person = ""
 	}
-	if strings.ContainsFunc(person, isControl) {
-		return nil, nil, store.Errorf(ErrInvalid, "person %q contains control characters", person)
+	person, err := OneLine("person", person, 200)
+	if err != nil {
+		return nil, nil, err
 	}
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
 		prev := inc.Roles[role]
@@ -277,8 +281,12 @@ func (s *Service) SetMilestone(ctx context.Context, id int64, m Milestone, at ti
 	if at.After(s.now().Add(time.Minute)) {
 		return nil, nil, store.Errorf(ErrInvalid, "%s is in the future", at.Format(time.RFC3339))
 	}
+	reason, err := OneLine("reason", reason, 1000)
+	if err != nil {
+		return nil, nil, err
+	}
 	return s.Change(ctx, id, func(inc *Incident) ([]Draft, error) {
-		d := milestoneData{Milestone: m, At: store.FormatTime(at), Reason: strings.TrimSpace(reason)}
+		d := milestoneData{Milestone: m, At: store.FormatTime(at), Reason: reason}
 		text := fmt.Sprintf("%s at %s", m, at.Format("2006-01-02 15:04:05 UTC"))
 		if prev, ok := inc.Milestones[m]; ok {
 			if prev.Equal(at.Truncate(time.Microsecond)) {
@@ -297,7 +305,10 @@ func (s *Service) SetMilestone(ctx context.Context, id int64, m Milestone, at ti
 // Hide marks event seq as hidden (a mistake, a duplicate) with a reason. Nothing is removed: the event
 // stays on the timeline and in the hash chain, shown as hidden. The kinds in Unhideable are refused.
 func (s *Service) Hide(ctx context.Context, id, seq int64, reason string) (*Incident, []store.Event, error) {
-	reason, err := cleanText("reason", reason, 1000)
+	reason, err := OneLine("reason", reason, 1000)
+	if err == nil && reason == "" {
+		err = store.Errorf(ErrInvalid, "the reason is empty")
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -87,7 +87,7 @@ func cmdHosts(_ context.Context, a *app, args []string) error {
 		return failedf("pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
 	}
 	for _, h := range hosts {
-		fmt.Fprintln(a.stdout, h.Name)
+		fmt.Fprintln(a.stdout, clean(h.Name))
 	}
 	return nil
 }

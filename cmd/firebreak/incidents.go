@@ -70,11 +70,11 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintln(tw, "ID\tSEV\tSTATUS\tCOMMANDER\tAGE\tTITLE")
 	now := time.Now()
 	for _, s := range list {
-		title := s.Title
+		title := clean(s.Title)
 		if s.Drill {
 			title = "[DRILL] " + title
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Ref, s.Severity, s.Status, orDash(s.Commander),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Ref, s.Severity, s.Status, orDash(clean(s.Commander)),
 			age(now.Sub(s.DeclaredAt)), title)
 	}
 	return tw.Flush()
@@ -107,11 +107,11 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 		drill = "  [DRILL]"
 	}
 	fmt.Fprintf(w, "%s  %s  %s%s\n", inc.Ref(), inc.Severity, inc.Status, drill)
-	fmt.Fprintf(w, "%s\n\n", inc.Title)
-	fmt.Fprintf(w, "declared  %s by %s (%s ago)\n", inc.DeclaredAt.Format("2006-01-02 15:04:05 UTC"), inc.DeclaredBy, age(time.Since(inc.DeclaredAt)))
+	fmt.Fprintf(w, "%s\n\n", clean(inc.Title))
+	fmt.Fprintf(w, "declared  %s by %s (%s ago)\n", inc.DeclaredAt.Format("2006-01-02 15:04:05 UTC"), clean(inc.DeclaredBy), age(time.Since(inc.DeclaredAt)))
 	fmt.Fprintln(w, "\nroles")
 	for _, r := range incident.Roles {
-		fmt.Fprintf(w, "  %-15s %s\n", r, orDash(inc.Roles[r]))
+		fmt.Fprintf(w, "  %-15s %s\n", r, orDash(clean(inc.Roles[r])))
 	}
 	fmt.Fprintln(w, "\nmilestones")
 	for _, m := range incident.Milestones {
@@ -123,21 +123,21 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 	}
 	for _, c := range inc.Checklists {
 		done, skipped := c.Done()
-		fmt.Fprintf(w, "\nchecklist %s: %s (%d/%d done, %d skipped; attached by %s)\n", c.Runbook, c.Title, done, len(c.Steps), skipped, c.AttachedBy)
+		fmt.Fprintf(w, "\nchecklist %s: %s (%d/%d done, %d skipped; attached by %s)\n", clean(c.Runbook), clean(c.Title), done, len(c.Steps), skipped, clean(c.AttachedBy))
 		for _, st := range c.Steps {
 			mark := map[incident.StepState]string{incident.StepOpen: "[ ]", incident.StepDone: "[x]", incident.StepSkipped: "[-]"}[st.State]
-			line := fmt.Sprintf("  %s %s: %s", mark, st.ID, st.Title)
+			line := fmt.Sprintf("  %s %s: %s", mark, clean(st.ID), clean(st.Title))
 			if st.Script {
 				line += " (script)"
 			}
 			switch st.State {
 			case incident.StepDone:
-				line += fmt.Sprintf(" — %s at %s", st.By, st.At.Format("15:04 UTC"))
+				line += fmt.Sprintf(" — %s at %s", clean(st.By), st.At.Format("15:04 UTC"))
 			case incident.StepSkipped:
-				line += fmt.Sprintf(" — skipped by %s: %s", st.By, st.Reason)
+				line += fmt.Sprintf(" — skipped by %s: %s", clean(st.By), clean(st.Reason))
 			}
 			if st.Assignee != "" {
-				line += " [assigned to " + st.Assignee + "]"
+				line += " [assigned to " + clean(st.Assignee) + "]"
 			}
 			fmt.Fprintln(w, line)
 		}
@@ -338,11 +338,11 @@ func formatEvent(ev store.Event, inc *incident.Incident) string {
 	if inc.IsStarred(ev.Seq) {
 		mark = "*"
 	}
-	text := strings.ReplaceAll(ev.Text, "\n", " ⏎ ")
+	text := clean(ev.Text)
 	if reason, hidden := inc.Hidden[ev.Seq]; hidden {
-		text = fmt.Sprintf("(hidden: %s) %s", reason, text)
+		text = fmt.Sprintf("(hidden: %s) %s", clean(reason), text)
 	}
-	return fmt.Sprintf("%5d%s %s  %-14s %-10s %s", ev.Seq, mark, ev.At.Format("2006-01-02 15:04:05Z"), ev.Actor, ev.Kind, text)
+	return fmt.Sprintf("%5d%s %s  %-14s %-10s %s", ev.Seq, mark, ev.At.Format("2006-01-02 15:04:05Z"), clean(ev.Actor), clean(ev.Kind), text)
 }
 
 // serviceFor parses an incident id and opens the service.
@@ -365,7 +365,7 @@ func (a *app) report(inc *incident.Incident, events []store.Event, err error) er
 		return nil
 	}
 	for _, ev := range events {
-		fmt.Fprintf(a.stdout, "%s: %s (event %d)\n", inc.Ref(), ev.Text, ev.Seq)
+		fmt.Fprintf(a.stdout, "%s: %s (event %d)\n", inc.Ref(), clean(ev.Text), ev.Seq)
 	}
 	return nil
 }

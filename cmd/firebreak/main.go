@@ -94,6 +94,7 @@ func init() {
 		{name: "hosts", usage: "hosts [PATTERN] [-i INVENTORY]...", summary: "matching host names, one per line, inventory order", run: cmdHosts},
 		{name: "run", usage: "run ID (--runbook R --step S | --command CMD) --hosts PATTERN [--dry-run] ...", summary: "run a script on hosts, stage by stage (firebreak help run)", run: cmdRun},
 		{name: "runs", usage: "runs [ID|RUN]", summary: "runs of an incident, or one run's hosts", run: cmdRuns},
+		{name: "log", usage: "log RUN HOST", summary: "a host's full output from a run (control sequences neutralised)", run: cmdLog},
 		{name: "approve", usage: "approve RUN", summary: "approve the wide stages of someone else's run", run: cmdApprove},
 		{name: "halt", usage: "halt [--reason TEXT]", summary: "the off-switch: stop every run everywhere now", run: cmdHalt},
 		{name: "resume", usage: "resume [--reason TEXT]", summary: "allow runs again after a halt", run: cmdResume},
@@ -179,10 +180,11 @@ func exitCode(err error) int {
 
 // oneLine renders err as the single line the contract promises. Errors carry their kind (for the exit
 // code) apart from their message, so the message is shown as it is; only further lines are summarised.
+// A message can quote data (a host name, a title), so it passes the same sanitiser as any other text.
 func oneLine(err error) string {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i] + fmt.Sprintf(" (and %d more lines)", strings.Count(msg, "\n"))
 	}
-	return msg
+	return clean(msg)
 }

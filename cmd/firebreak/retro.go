@@ -68,21 +68,21 @@ func cmdRetroShow(ctx context.Context, a *app, args []string) error {
 	if *asJSON {
 		return r.JSON(a.stdout)
 	}
-	fmt.Fprintf(a.stdout, "Retrospective of %s: %s (%s)\n", r.Ref, r.Title, r.State)
+	fmt.Fprintf(a.stdout, "Retrospective of %s: %s (%s)\n", r.Ref, clean(r.Title), r.State)
 	for _, s := range r.Sections {
 		origin := "prefilled draft"
 		if s.Version > 0 {
-			origin = fmt.Sprintf("version %d by %s", s.Version, s.Author)
+			origin = fmt.Sprintf("version %d by %s", s.Version, clean(s.Author))
 		}
 		if s.Conflict {
 			origin += ", CONFLICT: merge the two texts"
 		}
-		fmt.Fprintf(a.stdout, "\n== %s [%s] (%s)\n", s.Title, s.Slug, origin)
+		fmt.Fprintf(a.stdout, "\n== %s [%s] (%s)\n", clean(s.Title), clean(s.Slug), origin)
 		if strings.TrimSpace(s.Text) == "" {
-			fmt.Fprintf(a.stdout, "   (%s)\n", s.Prompt)
+			fmt.Fprintf(a.stdout, "   (%s)\n", clean(s.Prompt))
 			continue
 		}
-		fmt.Fprintln(a.stdout, strings.TrimRight(s.Text, "\n"))
+		fmt.Fprintln(a.stdout, strings.Join(cleanLines(s.Text), "\n"))
 	}
 	fmt.Fprintln(a.stdout, "\n== Action items")
 	for _, it := range r.Actions {
@@ -90,10 +90,10 @@ func cmdRetroShow(ctx context.Context, a *app, args []string) error {
 		if it.Done {
 			mark = "x"
 		}
-		fmt.Fprintf(a.stdout, "  %d. [%s] %s (owner %s, ticket %s, due %s, %s)\n", it.Item, mark, it.Text, orDash(it.Owner), orDash(it.Ticket), orDash(it.Due), orDash(it.Kind))
+		fmt.Fprintf(a.stdout, "  %d. [%s] %s (owner %s, ticket %s, due %s, %s)\n", it.Item, mark, clean(it.Text), orDash(clean(it.Owner)), orDash(clean(it.Ticket)), orDash(clean(it.Due)), orDash(clean(it.Kind)))
 	}
 	for _, it := range r.Suggested {
-		fmt.Fprintf(a.stdout, "  suggested: %s\n", it.Text)
+		fmt.Fprintf(a.stdout, "  suggested: %s\n", clean(it.Text))
 	}
 	m := r.Metrics
 	fmt.Fprintf(a.stdout, "\n== Metrics\n  detect %s, acknowledge %s, mitigate %s, resolve %s; %d hosts touched, %d runs (%d dry), %d steps done, %d skipped\n",
@@ -141,12 +141,12 @@ func cmdRetroSet(ctx context.Context, a *app, args []string) error {
 	}
 	if res.Conflict {
 		fmt.Fprintf(a.stdout, "%s %s: saved as version %d, but %s saved it first: both texts are kept in it for a person to merge (firebreak retro show %s)\n",
-			r.Ref, pos[1], res.Version, res.Other, r.Ref)
+			r.Ref, pos[1], res.Version, clean(res.Other), r.Ref)
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "%s %s: saved as version %d\n", r.Ref, pos[1], res.Version)
 	for _, f := range retro.Check(pos[1], text, nil) {
-		fmt.Fprintf(a.stderr, "blameless check: %s\n", f)
+		fmt.Fprintf(a.stderr, "blameless check: %s\n", clean(fmt.Sprint(f)))
 	}
 	return nil
 }
@@ -172,7 +172,7 @@ func cmdRetroCheck(ctx context.Context, a *app, args []string) error {
 		}
 	} else {
 		for _, f := range findings {
-			fmt.Fprintln(a.stdout, f.String())
+			fmt.Fprintln(a.stdout, clean(f.String()))
 		}
 	}
 	if len(findings) > 0 {
@@ -279,7 +279,7 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	var f *os.File
 	if *out != "" {
 		tmp := *out + ".tmp"
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return store.Errorf(incident.ErrInvalid, "cannot write %s: %v", *out, err)
 		}

@@ -99,7 +99,7 @@ func cmdRunbookList(_ context.Context, a *app, args []string) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	for _, rb := range lib.List() {
-		fmt.Fprintf(tw, "%s\t%s\n", rb.ID, rb.Title)
+		fmt.Fprintf(tw, "%s\t%s\n", clean(rb.ID), clean(rb.Title))
 	}
 	return tw.Flush()
 }
@@ -126,22 +126,22 @@ func cmdRunbookShow(_ context.Context, a *app, args []string) error {
 
 func showRunbook(a *app, rb *runbooks.Runbook) {
 	w := a.stdout
-	fmt.Fprintf(w, "%s: %s\n", rb.ID, rb.Title)
-	fmt.Fprintf(w, "source: %s\n", rb.Source)
+	fmt.Fprintf(w, "%s: %s\n", clean(rb.ID), clean(rb.Title))
+	fmt.Fprintf(w, "source: %s\n", clean(rb.Source))
 	if rb.Description != "" {
-		fmt.Fprintf(w, "\n%s\n", rb.Description)
+		fmt.Fprintf(w, "\n%s\n", strings.Join(cleanLines(rb.Description), "\n"))
 	}
 	if len(rb.Symptoms) > 0 {
-		fmt.Fprintf(w, "symptoms: %s\n", strings.Join(rb.Symptoms, "; "))
+		fmt.Fprintf(w, "symptoms: %s\n", strings.Join(cleanAll(rb.Symptoms), "; "))
 	}
 	if len(rb.Tags) > 0 {
-		fmt.Fprintf(w, "tags: %s\n", strings.Join(rb.Tags, ", "))
+		fmt.Fprintf(w, "tags: %s\n", strings.Join(cleanAll(rb.Tags), ", "))
 	}
 	if len(rb.Vars) > 0 {
 		fmt.Fprintln(w, "vars:")
 		vars := rb.Secrets(a.cfg.secrets()).MaskVars(rb.Vars)
 		for _, k := range sortedKeys(vars) {
-			fmt.Fprintf(w, "  %s = %q\n", k, vars[k])
+			fmt.Fprintf(w, "  %s = %q\n", clean(k), vars[k])
 		}
 	}
 	for i, s := range rb.Steps {
@@ -149,15 +149,15 @@ func showRunbook(a *app, rb *runbooks.Runbook) {
 		if s.IsScript() {
 			kind = "script"
 		}
-		fmt.Fprintf(w, "\n%d. [%s] %s: %s\n", i+1, kind, s.ID, s.Title)
+		fmt.Fprintf(w, "\n%d. [%s] %s: %s\n", i+1, kind, clean(s.ID), clean(s.Title))
 		if s.Details != "" {
-			for _, line := range strings.Split(strings.TrimRight(s.Details, "\n"), "\n") {
+			for _, line := range cleanLines(s.Details) {
 				fmt.Fprintf(w, "   %s\n", line)
 			}
 		}
 		for _, f := range s.Fragments() {
-			fmt.Fprintf(w, "   --- %s\n", f.Field)
-			for _, line := range strings.Split(strings.TrimRight(f.Text, "\n"), "\n") {
+			fmt.Fprintf(w, "   --- %s\n", clean(f.Field))
+			for _, line := range cleanLines(f.Text) {
 				fmt.Fprintf(w, "   | %s\n", line)
 			}
 		}
@@ -186,7 +186,7 @@ func cmdRunbookLint(ctx context.Context, a *app, args []string) error {
 		}
 	} else {
 		for _, f := range report.Findings {
-			fmt.Fprintln(a.stdout, f.String())
+			fmt.Fprintln(a.stdout, clean(f.String()))
 		}
 	}
 	if !report.Clean() {

@@ -160,7 +160,7 @@ func (a *app) resolver(ctx context.Context) rollout.Resolver {
 		Inventory: a.inventory,
 		Defaults:  rollout.Defaults{Stages: r.Stages, Concurrency: r.Concurrency, MaxFail: r.MaxFail, Timeout: r.Timeout, Soak: r.SoakTime},
 		DB:        db,
-		Warn:      func(s string) { fmt.Fprintf(a.stderr, "firebreak: warning: %s\n", s) },
+		Warn:      func(s string) { fmt.Fprintf(a.stderr, "firebreak: warning: %s\n", clean(s)) },
 		Secrets:   a.cfg.secrets(),
 	}
 }
@@ -208,22 +208,22 @@ func printUpdate(a *app, u rollout.Update, verbose bool) {
 	w := a.stdout
 	switch u.Kind {
 	case rollout.UpdateStarted:
-		fmt.Fprintf(w, "%s: %s\n", rollout.RunRef(u.Run), u.Text)
+		fmt.Fprintf(w, "%s: %s\n", rollout.RunRef(u.Run), clean(u.Text))
 	case rollout.UpdateStage:
-		fmt.Fprintf(w, "%s %s\n", rollout.RunRef(u.Run), u.Text)
+		fmt.Fprintf(w, "%s %s\n", rollout.RunRef(u.Run), clean(u.Text))
 	case rollout.UpdateLine:
 		if verbose {
-			fmt.Fprintf(w, "  %s | %s\n", u.Host, u.Line.Text)
+			fmt.Fprintf(w, "  %s | %s\n", clean(u.Host), clean(u.Line.Text))
 		}
 	case rollout.UpdateHostDone:
 		r := u.Result
-		fmt.Fprintf(w, "  %-20s %-12s %s exit %d  %s", u.Host, r.State, r.Phase, r.ExitCode, r.Duration.Round(time.Millisecond))
+		fmt.Fprintf(w, "  %-20s %-12s %s exit %d  %s", clean(u.Host), r.State, r.Phase, r.ExitCode, r.Duration.Round(time.Millisecond))
 		if r.Error != "" && !r.State.Good() {
-			fmt.Fprintf(w, "  %s", r.Error)
+			fmt.Fprintf(w, "  %s", clean(r.Error))
 		}
 		fmt.Fprintln(w)
 	case rollout.UpdateWaiting, rollout.UpdateApproved, rollout.UpdateFinished:
-		fmt.Fprintln(w, u.Text)
+		fmt.Fprintln(w, clean(u.Text))
 	}
 }
 
@@ -325,7 +325,7 @@ func cmdApprove(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return runErr(err)
 	}
-	fmt.Fprintln(a.stdout, ev.Text)
+	fmt.Fprintln(a.stdout, clean(ev.Text))
 	return nil
 }
 
@@ -333,7 +333,9 @@ func cmdApprove(ctx context.Context, a *app, args []string) error {
 // next stage's hosts, and the results so far with the end of their output.
 func printBrief(w io.Writer, b *rollout.Brief) {
 	for _, l := range b.Lines() {
-		fmt.Fprintln(w, l)
+		for _, l := range cleanLines(l) {
+			fmt.Fprintln(w, l)
+		}
 	}
 	fmt.Fprintln(w)
 }
@@ -421,15 +423,15 @@ func cmdRuns(ctx context.Context, a *app, args []string) error {
 		if r.DryRun {
 			mode = "dry"
 		}
-		what := r.Title
+		what := clean(r.Title)
 		if r.Runbook != "" {
-			what = r.Runbook + "/" + r.Step
+			what = clean(r.Runbook + "/" + r.Step)
 		}
 		status := r.Status
 		if r.WaitingFor != "" {
-			status += " (" + r.WaitingFor + ")"
+			status += " (" + clean(r.WaitingFor) + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", rollout.RunRef(r.ID), incident.Ref(r.Incident), mode, status, r.Stage, r.Stages, what, r.StartedBy)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\n", rollout.RunRef(r.ID), incident.Ref(r.Incident), mode, status, r.Stage, r.Stages, what, clean(r.StartedBy))
 	}
 	return tw.Flush()
 }
@@ -444,11 +446,11 @@ func showRun(ctx context.Context, a *app, db *store.DB, id int64) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%s  %s  %s  stage %d/%d  started by %s at %s\n", rollout.RunRef(r.ID), incident.Ref(r.Incident), r.Status,
-		r.Stage, r.Stages, r.StartedBy, r.StartedAt.Format("2006-01-02 15:04:05 UTC"))
+		r.Stage, r.Stages, clean(r.StartedBy), r.StartedAt.Format("2006-01-02 15:04:05 UTC"))
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tHOST\tSTATE\tEXIT\tDURATION\tLOG")
 	for _, h := range hosts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", h.Stage, h.Host, h.State, h.ExitCode, h.Duration, orDash(h.LogPath))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", h.Stage, clean(h.Host), h.State, h.ExitCode, h.Duration, orDash(clean(h.LogPath)))
 	}
 	return tw.Flush()
 }
@@ -543,12 +545,12 @@ func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
 			if !res.State.Good() {
 				mark, failures = "FAIL", failures+1
 			}
-			fmt.Fprintf(a.stdout, "%-4s %s/%s on %s: %s (%s, exit %d, %s)\n", mark, rb.ID, st.ID, h.Name, res.State, res.Phase, res.ExitCode,
+			fmt.Fprintf(a.stdout, "%-4s %s/%s on %s: %s (%s, exit %d, %s)\n", mark, clean(rb.ID), clean(st.ID), clean(h.Name), res.State, res.Phase, res.ExitCode,
 				res.Duration.Round(time.Millisecond))
 			if !res.State.Good() {
-				fmt.Fprintf(a.stdout, "     %s\n", res.Error)
+				fmt.Fprintf(a.stdout, "     %s\n", clean(res.Error))
 				for _, l := range out.last() {
-					fmt.Fprintf(a.stdout, "     | %s\n", l)
+					fmt.Fprintf(a.stdout, "     | %s\n", clean(l))
 				}
 			}
 		}
@@ -592,7 +594,7 @@ func (s *lineSink) Writer(st output.Stream) io.Writer {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.verbose {
-				fmt.Fprintf(s.w, "     %s | %s\n", s.host, l.Text)
+				fmt.Fprintf(s.w, "     %s | %s\n", clean(s.host), clean(l.Text))
 			}
 			s.lines = append(s.lines, l.Text)
 			if len(s.lines) > 10 {

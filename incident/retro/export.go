@@ -27,7 +27,7 @@ func (r *Retro) Markdown(w io.Writer) error {
 	b.WriteString("\n")
 	flagged := false
 	for _, s := range r.Sections {
-		fmt.Fprintf(&b, "## %s\n\n", s.Title)
+		fmt.Fprintf(&b, "## %s\n\n", escapeText(s.Title))
 		switch s.Slug {
 		case "resolution":
 			writeText(&b, s)
@@ -82,7 +82,7 @@ func writeText(b *strings.Builder, s SectionText) {
 		b.WriteString("> **Conflict**: two people edited this section at once; both texts are below for a person to merge.\n\n")
 		text = "```\n" + strings.ReplaceAll(text, "```", "` ` `") + "\n```"
 	}
-	b.WriteString(text + "\n\n")
+	b.WriteString(escapeHTML(text) + "\n\n")
 }
 
 // writeFlags lists the flags. They follow the resolution text rather than being part of it, so that no

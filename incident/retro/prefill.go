@@ -268,7 +268,7 @@ func prefill(inc *incident.Incident, f *facts) map[string]string {
 		kind = "a drill (game day), not a real incident"
 	}
 	summary := fmt.Sprintf("%s, %s, was %s, declared %s by %s.", inc.Ref(), inc.Severity, kind,
-		inc.DeclaredAt.UTC().Format("2006-01-02 15:04 UTC"), incident.ParseActor(inc.DeclaredBy).Person())
+		inc.DeclaredAt.UTC().Format("2006-01-02 15:04 UTC"), escapeText(incident.ParseActor(inc.DeclaredBy).Person()))
 	if f.metrics.TimeToResolve > 0 {
 		summary += fmt.Sprintf(" It was resolved %s after the impact started.", f.metrics.TimeToResolve)
 	}
@@ -323,7 +323,7 @@ func resolution(inc *incident.Incident, f *facts) string {
 		}
 		what := escapeText(r.Title)
 		if r.Runbook != "" {
-			what = fmt.Sprintf("`%s/%s` (%s)", r.Runbook, r.Step, escapeText(r.Title))
+			what = fmt.Sprintf("%s (%s)", codeSpan(r.Runbook+"/"+r.Step), escapeText(r.Title))
 		}
 		fmt.Fprintf(&b, "- RUN-%d %s on %d hosts, %s: %s (by %s).\n", r.ID, what, len(f.runHosts[r.ID]), r.Status,
 			strings.Join(parts, ", "), escapeText(incident.ParseActor(r.StartedBy).Person()))
@@ -332,9 +332,9 @@ func resolution(inc *incident.Incident, f *facts) string {
 		for _, s := range c.Steps {
 			switch s.State {
 			case incident.StepDone:
-				fmt.Fprintf(&b, "- Step `%s/%s` %s: done by %s.\n", c.Runbook, s.ID, escapeText(s.Title), escapeText(incident.ParseActor(s.By).Person()))
+				fmt.Fprintf(&b, "- Step %s %s: done by %s.\n", codeSpan(c.Runbook+"/"+s.ID), escapeText(s.Title), escapeText(incident.ParseActor(s.By).Person()))
 			case incident.StepSkipped:
-				fmt.Fprintf(&b, "- Step `%s/%s` %s: skipped (%s).\n", c.Runbook, s.ID, escapeText(s.Title), escapeText(s.Reason))
+				fmt.Fprintf(&b, "- Step %s %s: skipped (%s).\n", codeSpan(c.Runbook+"/"+s.ID), escapeText(s.Title), escapeText(s.Reason))
 			}
 		}
 	}
@@ -398,20 +398,3 @@ func suggest(f *facts, actions []Action) []Action {
 }
 
 // cell makes text safe inside a GFM table cell: one line, pipes escaped, Markdown and HTML neutralised.
-func cell(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return escapeText(s)
-}
-
-// escapeText backslash-escapes the characters that would make plain text into Markdown or HTML.
-func escapeText(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '!', '&':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}

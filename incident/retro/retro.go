@@ -246,6 +246,16 @@ func (s *Service) SaveAction(ctx context.Context, id int64, a Action, remove boo
 	if strings.TrimSpace(a.Text) == "" && !remove {
 		return 0, store.Errorf(incident.ErrInvalid, "an action item needs a text")
 	}
+	// Each is one line of the action list (show, export): a line break would start another item.
+	var err error
+	for _, f := range []struct {
+		what string
+		v    *string
+	}{{"action item text", &a.Text}, {"owner", &a.Owner}, {"ticket", &a.Ticket}} {
+		if *f.v, err = incident.OneLine(f.what, *f.v, 1000); err != nil {
+			return 0, err
+		}
+	}
 	if a.Kind != "" && !contains(ActionKinds, a.Kind) {
 		return 0, store.Errorf(incident.ErrInvalid, "action item kind %q: use prevent, detect, mitigate or process", a.Kind)
 	}
@@ -256,7 +266,7 @@ func (s *Service) SaveAction(ctx context.Context, id int64, a Action, remove boo
 	}
 	row := store.ActionItem{Incident: id, Item: a.Item, Text: strings.TrimSpace(a.Text), Owner: a.Owner, Ticket: a.Ticket, Due: a.Due,
 		Kind: a.Kind, Done: a.Done, Removed: remove, Author: s.Incidents.Actor.String(), At: s.now()}
-	err := s.Incidents.DB.Write(ctx, func(tx *store.Tx) error {
+	err = s.Incidents.DB.Write(ctx, func(tx *store.Tx) error {
 		if row.Item != 0 {
 			items, err := tx.ActionItems(ctx, id)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -132,10 +133,13 @@ func TestMarkdownParsesAsGFM(t *testing.T) {
 			t.Errorf("no heading for section %q in %v", sec.Title, headings)
 		}
 	}
-	// The team's own Markdown (the summary's <em>) passes through as they wrote it; text that came from
-	// data (titles, notes, action items) never becomes HTML.
-	if strings.Join(rawHTML, "") != "<em></em>" {
-		t.Errorf("raw HTML in the export: %q, want only the summary's own <em></em>", rawHTML)
+	// The team's own Markdown passes through as they wrote it, but its raw HTML (the summary's <em>) shows
+	// as text; text that came from data (titles, notes, action items) never becomes HTML either.
+	if len(rawHTML) > 0 {
+		t.Errorf("raw HTML in the export: %q", rawHTML)
+	}
+	if !strings.Contains(b.String(), "layer &lt;em>stalled&lt;/em>;") {
+		t.Error("the summary's <em> is not shown as text")
 	}
 	// Tables: the facts, the metrics, the timeline. The timeline row keeps the note's text in one cell.
 	var timeline *east.Table
@@ -306,5 +310,29 @@ func TestSavesAreOnTheChain(t *testing.T) {
 	}
 	if kinds[incident.KindRetroSaved] != 2 || kinds[incident.KindActionItem] != 3 {
 		t.Errorf("event kinds %v: want 2 retro_saved and 3 action_item", kinds)
+	}
+}
+
+// TestActionItemFieldsAreOneLine: an owner, ticket or text with a line break would start another item of
+// the action list; it is refused.
+func TestActionItemFieldsAreOneLine(t *testing.T) {
+	ctx := context.Background()
+	rs, s := newRetro(t, "root as alice")
+	inc, err := s.Declare(ctx, "db down", incident.SEV2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []Action{
+		{Text: "add an alert", Owner: "alice\n- [x] forged item"},
+		{Text: "add an alert", Ticket: "OPS-1\n\n# Heading"},
+		{Text: "add an alert\n---"},
+		{Text: "add an alert", Owner: "bob\x1b]52;c;eA==\x07"},
+	} {
+		if _, err := rs.SaveAction(ctx, inc.ID, a, false); !errors.Is(err, incident.ErrInvalid) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("SaveAction(%+v): %v, want a one-line ErrInvalid", a, err)
+		}
+	}
+	if _, err := rs.SaveAction(ctx, inc.ID, Action{Text: "add an alert", Owner: " alice ", Ticket: "OPS-1"}, false); err != nil {
+		t.Fatal(err)
 	}
 }

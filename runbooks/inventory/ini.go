@@ -132,6 +132,9 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 	if port == 0 && strings.HasSuffix(strings.TrimSpace(toks[0]), ":") {
 		return parseErr(file, lineno, "host %q ends in ':', which is reserved for a port (name:22)", toks[0])
 	}
+	if err := checkHostName(pattern); err != nil {
+		return parseErr(file, lineno, "%v", err)
+	}
 	names, err := expandRange(pattern)
 	if err != nil {
 		return parseErr(file, lineno, "%v", err)

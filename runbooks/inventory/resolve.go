@@ -69,6 +69,9 @@ func (r *resolver) resolve(e *entry) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkHostName(ep.Addr); err != nil {
+		return nil, fmt.Errorf("%s: address (ansible_host or ssh_config HostName): %w", where, err)
+	}
 	h.Addr, h.Port, h.User, h.KnownHostsFiles = ep.Addr, ep.Port, ep.User, ep.KnownHostsFiles
 	if key := connVar(vars, "ansible_private_key_file", "ansible_ssh_private_key_file"); key != "" {
 		h.IdentityFiles = append(h.IdentityFiles, expandTilde(key, r.opt.Home))

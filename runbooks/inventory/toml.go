@@ -85,6 +85,9 @@ func (d *data) parseTOML(file string, src []byte) error {
 		if th.Name == "" {
 			return parseErr(file, line, "[[host]] needs a name")
 		}
+		if err := checkHostName(th.Name); err != nil {
+			return parseErr(file, pos("host", i, "name"), "%v", err)
+		}
 		names, err := expandRange(th.Name)
 		if err != nil {
 			return parseErr(file, pos("host", i, "name"), "%v", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -25,14 +26,15 @@ type HaltResult struct {
 
 // Halt engages the off-switch: every run in every process stops within a second (in-flight commands are
 // killed, no new host starts) and no run starts until Resume. The switch is the off-switch file, which
-// needs no free disk space; the halt is then recorded on every open incident.
+// needs no free disk space; the halt is then recorded on every open incident. The reason is folded onto one
+// line rather than refused: nothing about its text may stop the off-switch.
 func Halt(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) (HaltResult, error) {
-	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: true, Actor: actor, Reason: reason, At: time.Now()}, notify)
+	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: true, Actor: actor, Reason: incident.FoldLine(reason), At: time.Now()}, notify)
 }
 
 // Resume releases the off-switch.
 func Resume(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) (HaltResult, error) {
-	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: false, Actor: actor, Reason: reason, At: time.Now()}, notify)
+	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: false, Actor: actor, Reason: incident.FoldLine(reason), At: time.Now()}, notify)
 }
 
 func setHalt(ctx context.Context, db *store.DB, sw store.Switch, notify func(store.Event)) (HaltResult, error) {

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/output"
+	"github.com/firebreak/firebreak/runbooks/rollout"
+	"github.com/firebreak/firebreak/store"
+)
+
+// cmdLog prints one host's full output log from a run. The file keeps the bytes the host printed
+// (secrets masked); what reaches the terminal passes the remote-output sanitiser line by line (guard 10),
+// so a host cannot move the cursor, retitle the window or set the clipboard of whoever reads its log.
+func cmdLog(ctx context.Context, a *app, args []string) error {
+	pos, err := parseArgs(newFlags("log"), args, 2, 2, "log RUN HOST")
+	if err != nil {
+		return err
+	}
+	id, err := parseRunRef(pos[0])
+	if err != nil {
+		return err
+	}
+	db, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := db.Run(ctx, id); err != nil {
+		return runErr(err)
+	}
+	hosts, err := db.RunHosts(ctx, id)
+	if err != nil {
+		return err
+	}
+	var h *store.RunHost
+	for i := range hosts {
+		if hosts[i].Host == pos[1] && (h == nil || hosts[i].LogPath != "") {
+			h = &hosts[i]
+		}
+	}
+	ref := rollout.RunRef(id)
+	if h == nil {
+		return store.Errorf(incident.ErrNotFound, "%s has no host %q: firebreak runs %s lists its hosts", ref, pos[1], ref)
+	}
+	if h.LogPath == "" {
+		switch rollout.HostState(h.State) {
+		case rollout.Pending, rollout.Running:
+			fmt.Fprintf(a.stderr, "%s %s: no log yet: the host is %s, and its log is recorded when it finishes\n", ref, clean(h.Host), h.State)
+		default:
+			fmt.Fprintf(a.stderr, "%s %s: no log: the host printed nothing (%s)\n", ref, clean(h.Host), h.State)
+		}
+		return nil
+	}
+	f, err := os.Open(h.LogPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return failedf("%s %s: the log file %s is gone (removed since the run)", ref, h.Host, h.LogPath)
+	}
+	if err != nil {
+		return failedf("%s %s: reading the log: %v", ref, h.Host, err)
+	}
+	defer f.Close()
+	return printSanitised(a.stdout, f)
+}
+
+// printSanitised copies r to w a line at a time, each line through output.Sanitize.
+func printSanitised(w io.Writer, r io.Reader) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	bw := bufio.NewWriter(w)
+	for {
+		line, err := br.ReadSlice('\n')
+		full := err == nil
+		if errors.Is(err, bufio.ErrBufferFull) {
+			err = nil // a long line: sanitised in pieces, so an escape sequence split at 64 KiB loses its tail safely
+		}
+		if len(line) > 0 {
+			if full {
+				line = line[:len(line)-1]
+			}
+			bw.WriteString(output.Sanitize(line))
+			if full || err == io.EOF {
+				bw.WriteByte('\n')
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
