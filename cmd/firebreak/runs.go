@@ -39,6 +39,7 @@ func (v varsFlag) Set(s string) error {
 // runFlags are the flags of `run` that choose what, where and how; they fill a rollout.Request.
 type runFlags struct {
 	hosts, stages, maxFail, timeout, command, runbook, step, soak string
+	title                                                         string
 	breakGlass, noCanary, shellcheckOverride, twoPersonOverride   string
 	resume, retry                                                 string
 	concurrency                                                   int
@@ -53,6 +54,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	fs.StringVar(&f.runbook, "runbook", "", "runbook id")
 	fs.StringVar(&f.step, "step", "", "script step id")
 	fs.StringVar(&f.command, "command", "", "an ad-hoc command instead of a runbook step")
+	fs.StringVar(&f.title, "title", "", "the ad-hoc command's name on the timeline and in runs (default: its first meaningful line)")
 	fs.StringVar(&f.resume, "resume", "", "continue a halted, stopped or interrupted RUN on its remaining hosts, same plan")
 	fs.StringVar(&f.retry, "retry", "", "rerun RUN's plan on its failed, timed-out, unreachable and unknown hosts")
 	fs.StringVar(&f.hosts, "hosts", "", "host pattern (default: the step's targets)")
@@ -129,7 +131,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 
 // request turns the flags into what the run service resolves.
 func (f *runFlags) request() (rollout.Request, error) {
-	req := rollout.Request{Runbook: f.runbook, Step: f.step, Command: f.command, Hosts: f.hosts, Inventories: f.invs,
+	req := rollout.Request{Runbook: f.runbook, Step: f.step, Command: f.command, Title: f.title, Hosts: f.hosts, Inventories: f.invs,
 		DryRun: f.dry, Stages: f.stages, MaxFail: f.maxFail, Timeout: f.timeout, Soak: f.soak, Concurrency: f.concurrency,
 		Vars: f.vars, AutoContinue: f.yes, RollbackOnFailure: f.rollbackOnFailure,
 		Overrides: rollout.Overrides{BreakGlass: f.breakGlass, NoCanary: f.noCanary, ShellCheck: f.shellcheckOverride,

@@ -716,11 +716,23 @@ func describe(spec Spec) string {
 	if spec.Runbook != "" {
 		return fmt.Sprintf("%s/%s", spec.Runbook, spec.Step)
 	}
-	line := strings.SplitN(strings.TrimSpace(spec.Script.Main), "\n", 2)[0]
-	if len(line) > 60 {
-		line = line[:60] + "…"
+	return fmt.Sprintf("ad-hoc %q", firstSet(spec.Title, AdHocName(spec.Script.Main)))
+}
+
+// AdHocName is the default name of an ad-hoc script: its first meaningful line (not blank, not a comment,
+// not a shebang or `set -e`), at most 60 characters. The operator can give another (--title).
+func AdHocName(script string) string {
+	for _, l := range strings.Split(script, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "set -") || strings.HasPrefix(l, "set -o") {
+			continue
+		}
+		if r := []rune(l); len(r) > 60 {
+			l = string(r[:59]) + "…"
+		}
+		return l
 	}
-	return fmt.Sprintf("command %q", line)
+	return "ad-hoc script"
 }
 
 func names(hs []*inventory.Host) []string {

@@ -22,6 +22,7 @@ type Request struct {
 	Command       string // an ad-hoc script,
 	Check         string // with its optional check
 	Rollback      string // and rollback (ad-hoc scripts from the console)
+	Title         string // the ad-hoc script's name (default: its first meaningful line)
 	// Resume continues a halted, stopped or interrupted run on its remaining hosts under the same plan;
 	// Retry reruns a run's plan on its failed, timed-out, unreachable and unknown hosts. Either replaces
 	// Runbook/Step/Command and the host pattern.
@@ -82,7 +83,7 @@ func (rs Resolver) Resolve(ctx context.Context, inc *incident.Incident, req Requ
 		return spec, store.Errorf(incident.ErrInvalid, "use either --command or --runbook with --step, not both")
 	case req.Command != "":
 		spec.Script = Script{Main: req.Command, Check: req.Check, Rollback: req.Rollback, AdHoc: true}
-		spec.Title = "ad-hoc command"
+		spec.Title = firstSet(strings.TrimSpace(req.Title), AdHocName(req.Command))
 	case req.Runbook != "" && req.Step != "":
 		rb, err := rs.Runbook(req.Runbook)
 		if err != nil {

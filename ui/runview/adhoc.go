@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -50,6 +51,18 @@ type adhoc struct {
 	shown           int // the version on screen (index)
 	check, rollback string
 	save            *saveForm
+	name            string // what the operator called it ("": its first meaningful line)
+}
+
+// title is the script's name: the operator's, else its current version's first meaningful line.
+func (a *adhoc) title() string {
+	if a.name != "" {
+		return a.name
+	}
+	if v := a.current(); v != nil {
+		return rollout.AdHocName(v.text)
+	}
+	return ""
 }
 
 func (a *adhoc) current() *version {
@@ -289,6 +302,13 @@ func (m *Model) scriptKey(k tea.KeyMsg) tea.Cmd {
 		m.phase = phasePick
 	case "S":
 		return m.openSave()
+	case "n":
+		m.ask(&prompt{kind: promptReason, question: "Name of this script (shown in runs, on the timeline and in the retrospective):",
+			ok: func(name string) tea.Cmd {
+				a.name = strings.TrimSpace(name)
+				m.setMsg("named "+a.name, false)
+				return nil
+			}})
 	}
 	return nil
 }
@@ -329,6 +349,7 @@ func (m *Model) scriptView() string {
 	}
 	b = append(b, st.Title.Render(fmt.Sprintf("Ad-hoc script v%d of %d", shown.n, len(a.versions)))+
 		st.Subtle.Render(fmt.Sprintf(" · sha256 %s · ", shown.hash[:12]))+state)
+	b = append(b, st.Subtle.Render("name: ")+a.title()+st.Subtle.Render(" (n renames)"))
 	b = append(b, st.Subtle.Render(fmt.Sprintf("check: %s · rollback: %s", fragmentSummary(a.check), fragmentSummary(a.rollback))))
 	room := m.bodyH - len(b) - 1
 	scriptH := room

@@ -4,14 +4,14 @@ import "github.com/charmbracelet/bubbles/key"
 
 // KeyMap is the run screen's keys. Which ones apply depends on the phase; ShortHelp shows only those.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom  key.Binding
-	NextField, PrevField                     key.Binding
-	Toggle, AllHosts, NoHosts, DryReal       key.Binding
-	Plan, Start, BreakGlass, Back            key.Binding
-	Confirm, Cancel                          key.Binding
-	Continue, Stop, Rollback, Follow         key.Binding
-	Edit, EditCheck, EditRollback, Run, Save key.Binding
-	Versions                                 key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom        key.Binding
+	NextField, PrevField                           key.Binding
+	Toggle, AllHosts, NoHosts, DryReal             key.Binding
+	Plan, Start, BreakGlass, Back                  key.Binding
+	Confirm, Cancel                                key.Binding
+	Continue, Stop, Rollback, Follow               key.Binding
+	Edit, EditCheck, EditRollback, Run, Save, Name key.Binding
+	Versions                                       key.Binding
 }
 
 // DefaultKeyMap builds the key map.
@@ -47,6 +47,7 @@ func DefaultKeyMap() KeyMap {
 		EditRollback: b("b", "edit rollback", "b"),
 		Run:          b("enter", "pick hosts and run", "enter"),
 		Save:         b("S", "save as runbook", "S"),
+		Name:         b("n", "name it", "n"),
 		Versions:     b("←/→", "older/newer version", "left", "right"),
 	}
 }

@@ -259,7 +259,7 @@ func (m *Model) request() (rollout.Request, error) {
 			return req, fmt.Errorf("write the script first (e)")
 		}
 		req.Runbook, req.Step, req.Command = "", "", v.text
-		req.Check, req.Rollback = m.script.check, m.script.rollback
+		req.Check, req.Rollback, req.Title = m.script.check, m.script.rollback, m.script.title()
 	}
 	if c := strings.TrimSpace(p.concurrency.Value()); c != "" {
 		n, err := strconv.Atoi(c)

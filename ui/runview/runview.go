@@ -303,7 +303,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Continue, k.Stop, k.Rollback, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Follow},
 	}
 	if m.script != nil {
-		groups = append([][]key.Binding{{k.Edit, k.EditCheck, k.EditRollback, k.Versions, k.Run, k.Save}}, groups...)
+		groups = append([][]key.Binding{{k.Edit, k.EditCheck, k.EditRollback, k.Versions, k.Run, k.Save, k.Name}}, groups...)
 	}
 	return groups
 }
