@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/glamour"
 
 	"github.com/firebreak/firebreak/incident"
@@ -362,14 +363,8 @@ func (c *checklistPane) View() string {
 	return fit(b.String(), c.w, c.h)
 }
 
-// stepRow renders one step: its box, title, who did it and whom it is assigned to.
-func (c *checklistPane) stepRow(s stepAt, selected bool) string {
-	st := c.cp.c.st
-	box := map[incident.StepState]string{incident.StepOpen: "[ ]", incident.StepDone: "[x]", incident.StepSkipped: "[-]"}[s.step.State]
-	title := s.step.Title
-	if s.step.Script {
-		title += " $"
-	}
+// stepRight is what shows right of a step's title: who did it, and whom it is assigned to.
+func stepRight(s stepAt) string {
 	var right []string
 	switch s.step.State {
 	case incident.StepDone:
@@ -380,11 +375,32 @@ func (c *checklistPane) stepRow(s stepAt, selected bool) string {
 	if s.step.Assignee != "" {
 		right = append(right, "→ "+s.step.Assignee)
 	}
-	r := strings.Join(right, " ")
+	return strings.Join(right, " ")
+}
+
+// rightWidth is the width of the who/whom column: its longest entry, at most a third of the pane.
+func (c *checklistPane) rightWidth() int {
+	w := 0
+	for _, s := range c.steps {
+		w = max(w, ansi.StringWidth(stepRight(s)))
+	}
+	return min(w, c.w/3)
+}
+
+// stepRow renders one step: its box, title, who did it and whom it is assigned to.
+func (c *checklistPane) stepRow(s stepAt, selected bool) string {
+	st := c.cp.c.st
+	box := map[incident.StepState]string{incident.StepOpen: "[ ]", incident.StepDone: "[x]", incident.StepSkipped: "[-]"}[s.step.State]
+	title := s.step.Title
+	if s.step.Script {
+		title += " $"
+	}
+	r := stepRight(s)
 	left := " " + box + " " + title
-	if c.w >= 60 && r != "" {
-		leftW := max(20, c.w-len([]rune(r))-2)
-		left = pad(left, leftW)
+	if rw := c.rightWidth(); c.w >= 60 && rw > 0 && r != "" {
+		// One column for who did it and whom it is assigned to, left-aligned, the same on every row.
+		left = pad(left, max(20, c.w-rw-2)) + "  "
+		r = pad(r, rw)
 	} else if r != "" {
 		left += "  "
 	}
