@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/textarea"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/ui/styles"
@@ -365,7 +366,12 @@ func findingsLines(st *styles.Styles, fs []retro.Finding, w, limit int, withSect
 			line = st.Subtle.Render(f.Section+" ") + line
 		}
 		ls := wrapIndent(line, w, 2)
-		if len(out)+len(ls) > limit-1 && i < len(fs)-1 || len(out)+len(ls) > limit {
+		last := i == len(fs)-1
+		if len(out)+len(ls) > limit-1 && !last || len(out)+len(ls) > limit {
+			// Short of room for it whole: one clipped line, so the footer lists findings, not only a count.
+			ls = []string{ansi.Truncate(line, max(w, 1), "…")}
+		}
+		if len(out)+1 > limit-1 && !last || len(out)+1 > limit {
 			return append(out, st.Subtle.Render(fmt.Sprintf("… and %d more", len(fs)-i)))
 		}
 		out = append(out, ls...)

@@ -2,12 +2,15 @@ package retroview
 
 import (
 	"strings"
-
-	tea "github.com/charmbracelet/bubbletea"
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/incident/retro"
+	"github.com/firebreak/firebreak/ui/styles"
 )
 
 // TestAutosaveDebounce: list → editor → typing; the text is in the database 2 s after the last keystroke,
@@ -402,5 +405,26 @@ func TestFollowsOtherPeoplesSaves(t *testing.T) {
 	}
 	if got := alice.m.ed.ta.Value(); !strings.Contains(got, "alice's draft") || strings.Contains(got, "bob's summary") {
 		t.Fatalf("alice's text was replaced: %q", got)
+	}
+}
+
+// TestFindingsFooterListsFindings: with little room the footer still lists findings (clipped to a line
+// each) before "and N more", never a count alone.
+func TestFindingsFooterListsFindings(t *testing.T) {
+	st := styles.New()
+	var fs []retro.Finding
+	for i := 0; i < 4; i++ {
+		fs = append(fs, retro.Finding{Section: "summary", Line: i + 1, Text: "bob should have checked the disk before the deploy, which was careless",
+			Message: "names a person next to a mistake; say what happened instead"})
+	}
+	out := ansi.Strip(strings.Join(findingsLines(st, fs, 40, 4, false), "\n"))
+	lines := strings.Split(out, "\n")
+	if len(lines) > 4 || !strings.Contains(lines[0], "4 blameless findings") || !strings.Contains(out, "and 2 more") {
+		t.Fatalf("footer:\n%s", out)
+	}
+	for _, l := range lines[1:3] {
+		if strings.Contains(l, "more") || strings.TrimSpace(l) == "" {
+			t.Fatalf("the footer lists no finding:\n%s", out)
+		}
 	}
 }
