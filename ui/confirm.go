@@ -11,12 +11,14 @@ import (
 )
 
 // confirmKeys are the keys of a confirmation.
-type confirmKeys struct{ Yes, No key.Binding }
+type confirmKeys struct{ Yes, No, Up, Down key.Binding }
 
 func newConfirmKeys() confirmKeys {
 	return confirmKeys{
-		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
-		No:  key.NewBinding(key.WithKeys("n", "N", "esc", "q"), key.WithHelp("n/esc", "no")),
+		Yes:  key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:   key.NewBinding(key.WithKeys("n", "N", "esc", "q"), key.WithHelp("n/esc", "no")),
+		Up:   key.NewBinding(key.WithKeys("up", "k", "pgup"), key.WithHelp("↑/pgup", "scroll")),
+		Down: key.NewBinding(key.WithKeys("down", "j", "pgdown", " "), key.WithHelp("↓/pgdn", "scroll")),
 	}
 }
 
@@ -26,7 +28,9 @@ type confirm struct {
 	st       *styles.Styles
 	keys     confirmKeys
 	question string
-	body     []string // shown above the question (what is being confirmed), its end kept when short of room
+	body     []string // shown above the question (what is being confirmed), scrolled when short of room
+	offset   int      // the first body line shown
+	room     int      // body lines shown at the last View
 	yes      tea.Cmd
 }
 
@@ -50,6 +54,10 @@ func (c *confirm) Update(msg tea.Msg) (bool, tea.Cmd) {
 			return true, c.yes
 		case key.Matches(k, c.keys.No):
 			return true, nil
+		case len(c.body) > 0 && key.Matches(k, c.keys.Up):
+			c.offset = max(0, c.offset-c.step(k))
+		case len(c.body) > 0 && key.Matches(k, c.keys.Down):
+			c.offset = max(0, min(len(c.body)-c.room, c.offset+c.step(k)))
 		}
 	}
 	return false, nil
@@ -62,15 +70,33 @@ func (c *confirm) View(w, h int) string {
 		c.st.Bold.Render("n") + c.st.Subtle.Render(" no")
 	if room := h - 2; room > 0 && len(c.body) > 0 {
 		body := c.body
-		if len(body) > room { // keep the head (what runs) and the end (the results so far)
-			head := room / 2
-			body = append(append(append([]string{}, body[:head]...), c.st.Subtle.Render(fmt.Sprintf("  … %d lines", len(c.body)-room+1))),
-				body[len(body)-(room-head-1):]...)
+		if len(body) > room { // scrolled: ↑/↓ move through it, the last line says where
+			c.room = room - 1
+			c.offset = max(0, min(c.offset, len(body)-c.room))
+			end := min(len(body), c.offset+c.room)
+			body = append(append([]string{}, body[c.offset:end]...),
+				c.st.Subtle.Render(fmt.Sprintf("  lines %d–%d of %d · ↑/↓ scroll", c.offset+1, end, len(c.body))))
+		} else {
+			c.room = len(body)
 		}
 		ask = strings.Join(body, "\n") + "\n" + ask
 	}
 	return fit(ask, w, h)
 }
 
-func (c *confirm) ShortHelp() []key.Binding  { return []key.Binding{c.keys.Yes, c.keys.No} }
+// step is how far a scroll key moves: a page for pgup/pgdn/space, else a line.
+func (c *confirm) step(k tea.KeyMsg) int {
+	switch k.String() {
+	case "pgup", "pgdown", " ":
+		return max(1, c.room-1)
+	}
+	return 1
+}
+
+func (c *confirm) ShortHelp() []key.Binding {
+	if len(c.body) > c.room {
+		return []key.Binding{c.keys.Yes, c.keys.No, c.keys.Down}
+	}
+	return []key.Binding{c.keys.Yes, c.keys.No}
+}
 func (c *confirm) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }

@@ -11,6 +11,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/ui/styles"
 )
 
 // TestStatusPickerPreselectsTheNextStep: the status picker starts on the next forward status, never on a
@@ -191,5 +192,25 @@ func TestTimelineFoldsRunHosts(t *testing.T) {
 	press(t, m, "esc", "f") // the next filter: everything
 	if view = ansi.Strip(m.View()); !strings.Contains(view, "RUN-1 web-03: failed") {
 		t.Fatalf("the everything filter hides hosts:\n%s", view)
+	}
+}
+
+// TestApproveDialogScrolls: the plan an approver sees scrolls, so nothing of it is out of reach.
+func TestApproveDialogScrolls(t *testing.T) {
+	var body []string
+	for i := 1; i <= 30; i++ {
+		body = append(body, fmt.Sprintf("plan line %02d", i))
+	}
+	c := newBriefConfirm(styles.New(), body, "Approve RUN-3?", nil)
+	view := ansi.Strip(c.View(60, 10))
+	if !strings.Contains(view, "plan line 01") || strings.Contains(view, "plan line 30") || !strings.Contains(view, "of 30") {
+		t.Fatalf("first page:\n%s", view)
+	}
+	for range 40 {
+		c.Update(tea.KeyMsg{Type: tea.KeyDown})
+	}
+	view = ansi.Strip(c.View(60, 10))
+	if !strings.Contains(view, "plan line 30") || !strings.Contains(view, "Approve RUN-3?") {
+		t.Fatalf("scrolled to the end:\n%s", view)
 	}
 }
