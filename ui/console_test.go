@@ -16,10 +16,16 @@ import (
 // final frame with testdata/<test>.golden (go test ./ui -run Golden -update rewrites them).
 func golden(t *testing.T, steps ...func(tm *teatest.TestModel)) {
 	t.Helper()
+	goldenAt(t, 80, 24, steps...)
+}
+
+// goldenAt is golden at another terminal size.
+func goldenAt(t *testing.T, width, height int, steps ...func(tm *teatest.TestModel)) {
+	t.Helper()
 	w := newWorld(t)
 	w.fill()
-	m := w.model(80, 24)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	m := w.model(width, height)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(width, height))
 	waitText(t, tm, "INC-3")
 	for _, s := range steps {
 		s(tm)
@@ -29,7 +35,7 @@ func golden(t *testing.T, steps ...func(tm *teatest.TestModel)) {
 	}
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*Model)
 	frame := final.View()
-	checkFits(t, frame, 80, 24)
+	checkFits(t, frame, width, height)
 	teatest.RequireEqualOutput(t, []byte(frame))
 }
 
@@ -359,4 +365,32 @@ func TestUIResizeSmallAndBack(t *testing.T) {
 			checkFits(t, m.View(), max(s[0], 0), max(s[1], 0))
 		}
 	}
+}
+
+// The changed screens at 60×20 too: nothing wraps mid-value, columns align.
+func TestUIGolden60List(t *testing.T) { goldenAt(t, 60, 20) }
+
+func TestUIGolden60CockpitChecklist(t *testing.T) {
+	goldenAt(t, 60, 20, func(tm *teatest.TestModel) {
+		keys(tm, runes("j"), enter)
+		waitText(t, tm, "Find what is using")
+	})
+}
+
+func TestUIGolden60CockpitTimeline(t *testing.T) {
+	goldenAt(t, 60, 20, func(tm *teatest.TestModel) {
+		keys(tm, runes("j"), enter)
+		waitText(t, tm, "Find what is using")
+		keys(tm, tab)
+		waitText(t, tm, "following")
+	})
+}
+
+func TestUIGolden60StatusPicker(t *testing.T) {
+	goldenAt(t, 60, 20, func(tm *teatest.TestModel) {
+		keys(tm, runes("j"), enter)
+		waitText(t, tm, "Find what is using")
+		keys(tm, runes("S"))
+		waitText(t, tm, "next")
+	})
 }
