@@ -132,7 +132,7 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 	if port == 0 && strings.HasSuffix(strings.TrimSpace(toks[0]), ":") {
 		return parseErr(file, lineno, "host %q ends in ':', which is reserved for a port (name:22)", toks[0])
 	}
-	names, err := expandRange(pattern)
+	names, err := d.expand(pattern)
 	if err != nil {
 		return parseErr(file, lineno, "%v", err)
 	}
@@ -167,5 +167,5 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 			h.vars[k] = vars[k]
 		}
 	}
-	return nil
+	return d.full(file, lineno)
 }

@@ -79,7 +79,7 @@ func (d *data) parseTOML(file string, src []byte) error {
 		if th.Name == "" {
 			return parseErr(file, line, "[[host]] needs a name")
 		}
-		names, err := expandRange(th.Name)
+		names, err := d.expand(th.Name)
 		if err != nil {
 			return parseErr(file, pos("host", i, "name"), "%v", err)
 		}
@@ -115,6 +115,9 @@ func (d *data) parseTOML(file string, src []byte) error {
 			if h.file == "" {
 				h.file, h.line = file, line
 			}
+		}
+		if err := d.full(file, line); err != nil {
+			return err
 		}
 	}
 	return nil
