@@ -177,16 +177,26 @@ func loadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, store.Errorf(errConfig, "%v", err)
 	}
+	cfg, err = decodeConfig(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Limits.MaxFileSize != "" {
+		n, _ := output.ParseSize(cfg.Limits.MaxFileSize)
+		filelimit.SetMaxSize(n)
+	}
+	return cfg, nil
+}
+
+// decodeConfig decodes and checks the text of the config file at path.
+func decodeConfig(path string, data []byte) (*Config, error) {
+	cfg := defaultConfig()
 	cfg.file = path
 	if err := tomlcheck.Decode(path, data, cfg); err != nil {
 		return nil, store.Errorf(errConfig, "%v", err)
 	}
 	if ps := cfg.check(data); len(ps) > 0 {
 		return nil, store.Errorf(errConfig, "%v", ps)
-	}
-	if cfg.Limits.MaxFileSize != "" {
-		n, _ := output.ParseSize(cfg.Limits.MaxFileSize)
-		filelimit.SetMaxSize(n)
 	}
 	return cfg, nil
 }
