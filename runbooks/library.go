@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/firebreak/firebreak/runbooks/filelimit"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 	"github.com/firebreak/firebreak/store"
 )
@@ -113,9 +114,9 @@ func CheckPaths(paths []string) ([]*Runbook, Problems, error) {
 			if filepath.Ext(p) != ".toml" {
 				return nil, nil, fmt.Errorf("%s is not a runbook: runbooks are .toml files", p)
 			}
-			data, err := os.ReadFile(p)
+			data, err := filelimit.Read(p)
 			if err != nil {
-				return nil, nil, fmt.Errorf("cannot read %s: %w", p, err)
+				return nil, nil, readErr(err)
 			}
 			layers = append(layers, []file{{p, data}})
 			continue
@@ -146,14 +147,22 @@ func readTree(dir string) ([]file, error) {
 		if d.IsDir() || !strings.HasSuffix(d.Name(), ".toml") {
 			return nil
 		}
-		data, err := os.ReadFile(path)
+		data, err := filelimit.Read(path)
 		if err != nil {
-			return fmt.Errorf("cannot read runbook: %w", err)
+			return readErr(err)
 		}
 		files = append(files, file{path, data})
 		return nil
 	})
 	return files, err
+}
+
+// readErr says why a runbook file could not be read; a limit's error already names the file and what to do.
+func readErr(err error) error {
+	if errors.Is(err, filelimit.ErrLimit) {
+		return err
+	}
+	return fmt.Errorf("cannot read runbook: %w", err)
 }
 
 // checkLayers checks every file and reports ids that two files of one layer share.

@@ -59,6 +59,9 @@ func Parse(file string, data []byte) (*Runbook, error) {
 // check the scripts of a runbook that has other problems too; everyone else wants Parse.
 func Check(file string, data []byte) (*Runbook, Problems) {
 	c := checker{file: file, data: data}
+	if p := tomlcheck.CheckDepth(file, data); p != nil { // before any decoder sees it
+		return &Runbook{Source: file, Raw: string(data)}, Problems{{Problem: *p}}
+	}
 	var fr fileRunbook
 	if err := tomlcheck.Decode(file, data, &fr); err != nil {
 		var tps tomlcheck.Problems
@@ -95,6 +98,15 @@ type checker struct {
 	file string
 	data []byte
 	ps   Problems
+	ix   *tomlcheck.Index // made on the first question: most files have no problem to place
+}
+
+// keyPos is tomlcheck.KeyPos through the file's index.
+func (c *checker) keyPos(path ...any) (int, int, bool) {
+	if c.ix == nil {
+		c.ix = tomlcheck.NewIndex(c.data)
+	}
+	return c.ix.Pos(path...)
 }
 
 // add records a problem at the value of the key at path, or at the start of the enclosing table when the
@@ -110,7 +122,7 @@ func (c *checker) add(rb, step, field string, path []any, format string, args ..
 // pos finds the key at path, falling back to its parents, then to the top of the file.
 func (c *checker) pos(path []any) (int, int) {
 	for n := len(path); n > 0; n-- {
-		if line, col, ok := tomlcheck.KeyPos(c.data, path[:n]...); ok {
+		if line, col, ok := c.keyPos(path[:n]...); ok {
 			return line, col
 		}
 	}
@@ -121,7 +133,7 @@ func (c *checker) pos(path []any) (int, int) {
 func (c *checker) stepAt(line int, steps []fileStep) string {
 	name := ""
 	for i := 0; line > 0; i++ {
-		l, _, ok := tomlcheck.KeyPos(c.data, "steps", i)
+		l, _, ok := c.keyPos("steps", i)
 		if !ok || l > line {
 			break
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident/notify"
 	"github.com/firebreak/firebreak/incident/retro"
+	"github.com/firebreak/firebreak/runbooks/filelimit"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 	"github.com/firebreak/firebreak/store"
@@ -41,8 +42,19 @@ type Config struct {
 	Notify []notify.Hook `toml:"notify"`
 	// Retro configures the retrospective.
 	Retro RetroConfig `toml:"retro"`
+	// Limits bound what firebreak reads, so a hostile or mistaken file is an error, not a hang.
+	Limits Limits `toml:"limits"`
 
 	file string // where it was read from ("" for the built-in default)
+}
+
+// Limits is the [limits] table.
+type Limits struct {
+	// MaxFileSize is the largest runbook, inventory or ssh_config file read (a size like 4MiB; default
+	// 1MiB). The config file itself is always read with the default.
+	MaxFileSize string `toml:"max_file_size"`
+	// MaxHosts is the most hosts the inventories may hold together (default 1,000,000).
+	MaxHosts int `toml:"max_hosts"`
 }
 
 // RetroConfig is the [retro] table: a custom template replaces the default sections.
@@ -169,10 +181,24 @@ func loadConfig(path string) (*Config, error) {
 	if path == "" {
 		return cfg, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := filelimit.ReadMax(path, filelimit.DefaultMaxSize)
 	if err != nil {
 		return nil, store.Errorf(errConfig, "%v", err)
 	}
+	cfg, err = decodeConfig(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Limits.MaxFileSize != "" {
+		n, _ := output.ParseSize(cfg.Limits.MaxFileSize)
+		filelimit.SetMaxSize(n)
+	}
+	return cfg, nil
+}
+
+// decodeConfig decodes and checks the text of the config file at path.
+func decodeConfig(path string, data []byte) (*Config, error) {
+	cfg := defaultConfig()
 	cfg.file = path
 	if err := tomlcheck.Decode(path, data, cfg); err != nil {
 		return nil, store.Errorf(errConfig, "%v", err)
@@ -266,6 +292,14 @@ func (c *Config) check(data []byte) tomlcheck.Problems {
 			bad("retro.sections: each section needs a unique slug (no spaces) and a title, like { slug = \"summary\", title = \"Summary\", prompt = \"...\" }", "retro", "sections", i)
 		}
 		seenSlug[sec.Slug] = true
+	}
+	if v := c.Limits.MaxFileSize; v != "" {
+		if n, err := output.ParseSize(v); err != nil || n <= 0 {
+			bad(fmt.Sprintf("limits.max_file_size: %q is not a size above 0: use a size like 4MiB", v), "limits", "max_file_size")
+		}
+	}
+	if c.Limits.MaxHosts < 0 {
+		bad("limits.max_hosts must be at least 1 (0 or no key: the default, 1000000)", "limits", "max_hosts")
 	}
 	for name, p := range c.InventoryNames {
 		if p == "" {

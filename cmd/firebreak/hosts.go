@@ -39,7 +39,7 @@ func (a *app) inventory(flags []string) (*inventory.Inventory, error) {
 	for i, p := range paths {
 		paths[i] = expandHome(p)
 	}
-	opt := inventory.Options{}
+	opt := inventory.Options{MaxHosts: a.cfg.Limits.MaxHosts}
 	if a.cfg.SSHConfig != "" {
 		opt.SSHConfig = []string{expandHome(a.cfg.SSHConfig)}
 	}

@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
@@ -38,7 +40,17 @@ func stopOnSignals(parent context.Context) (context.Context, func()) {
 			return
 		}
 		cancel(fmt.Errorf("firebreak received %s", sigName(sig)))
-		if _, ok := <-sigs; ok {
+		grace := time.Duration(signalGrace.Load())
+		timer := time.NewTimer(grace)
+		defer timer.Stop()
+		select {
+		case _, ok := <-sigs:
+			if ok {
+				os.Exit(130)
+			}
+		case <-timer.C:
+			// Work that does not look at ctx (reading a large inventory, say) must not make a signal wait.
+			fmt.Fprintf(os.Stderr, "firebreak: stopped by %s (the command had not finished %v later)\n", sigName(sig), grace)
 			os.Exit(130)
 		}
 	}()
@@ -48,6 +60,15 @@ func stopOnSignals(parent context.Context) (context.Context, func()) {
 		cancel(nil)
 	}
 }
+
+// signalGrace is how long (in nanoseconds) a command has after the first signal to return on its own
+// before the process exits with 130: one second, unless the command drives a run (see allowDrain).
+var signalGrace atomic.Int64
+
+func init() { signalGrace.Store(int64(time.Second)) }
+
+// allowDrain gives a command that cancels and records work in flight (a run) longer to stop after a signal.
+func allowDrain(d time.Duration) { signalGrace.Store(int64(d)) }
 
 func sigName(s os.Signal) string {
 	switch s {

@@ -182,6 +182,8 @@ func (a *app) policy() (rollout.Policy, error) {
 // engine builds the rollout engine for this app: its transports, logs beside the database, the policy from
 // the config, notify hooks, and progress printed to stdout.
 func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) (*rollout.Engine, func(), error) {
+	// A run cancelled by a signal still records its hosts (the second signal exits at once).
+	allowDrain(30 * time.Second)
 	db, err := a.store(ctx)
 	if err != nil {
 		return nil, nil, err

@@ -1,8 +1,10 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // group is an inventory group as Ansible models it: direct hosts, child groups, variables.
@@ -32,10 +34,15 @@ type data struct {
 	groupOrder []*group
 	hosts      map[string]*entry
 	hostOrder  []*entry
+	maxHosts   int // the most hosts all sources together may hold
 }
 
+// DefaultMaxHosts is the most hosts the inventories may hold together unless [limits] max_hosts says
+// otherwise: past it a typo in a range, not a fleet, is the likely cause.
+const DefaultMaxHosts = 1000000
+
 func newData() *data {
-	d := &data{groups: map[string]*group{}, hosts: map[string]*entry{}}
+	d := &data{groups: map[string]*group{}, hosts: map[string]*entry{}, maxHosts: DefaultMaxHosts}
 	all := d.addGroup("all")
 	_ = addChildGroup(all, d.addGroup("ungrouped"))
 	return d
@@ -49,6 +56,28 @@ func (d *data) addGroup(name string) *group {
 	d.groups[name] = g
 	d.groupOrder = append(d.groupOrder, g)
 	return g
+}
+
+// expand expands the host range name (see expandRange), refusing before it expands when the inventory
+// would then hold more than maxHosts hosts.
+func (d *data) expand(name string) ([]string, error) {
+	if !strings.Contains(name, "[") { // one name: it may be a host already there, counted when added
+		return []string{name}, nil
+	}
+	room := d.maxHosts - len(d.hostOrder)
+	names, err := expandRange(name, min(room, maxExpand))
+	if errors.Is(err, errTooMany) && room < maxExpand {
+		return nil, fmt.Errorf("%q would take the inventory past %d hosts in all: check the range, or raise [limits] max_hosts in the config", name, d.maxHosts)
+	}
+	return names, err
+}
+
+// full reports an inventory past maxHosts, at the line that took it there.
+func (d *data) full(file string, line int) error {
+	if len(d.hostOrder) <= d.maxHosts {
+		return nil
+	}
+	return parseErr(file, line, "the inventory holds more than %d hosts in all: split it, or raise [limits] max_hosts in the config", d.maxHosts)
 }
 
 // addHost adds the host if it is new and puts it in g (when g is not nil).
@@ -66,28 +95,15 @@ func (d *data) addHost(name string, g *group) *entry {
 }
 
 func (g *group) addHost(h *entry) {
-	for _, x := range g.hosts {
-		if x == h {
+	// The host's own groups are few where a group's hosts may be a million: look there (the two lists are
+	// kept in step), or loading a large group is quadratic.
+	for _, x := range h.groups {
+		if x == g {
 			return
 		}
 	}
 	g.hosts = append(g.hosts, h)
 	h.groups = append(h.groups, g)
-}
-
-func (g *group) removeHost(h *entry) {
-	for i, x := range g.hosts {
-		if x == h {
-			g.hosts = append(g.hosts[:i:i], g.hosts[i+1:]...)
-			break
-		}
-	}
-	for i, x := range h.groups {
-		if x == g {
-			h.groups = append(h.groups[:i:i], h.groups[i+1:]...)
-			break
-		}
-	}
 }
 
 // setVar sets a group variable; ansible_group_priority sets the priority instead, as in Ansible.
@@ -185,6 +201,7 @@ func (d *data) reconcile() {
 			_ = addChildGroup(all, g)
 		}
 	}
+	leave := map[*entry]bool{}
 	for _, h := range d.hostOrder {
 		inUngrouped, other := false, false
 		for _, g := range h.groups {
@@ -197,9 +214,27 @@ func (d *data) reconcile() {
 			}
 		}
 		if inUngrouped && other {
-			ungrouped.removeHost(h)
+			leave[h] = true
 		} else if !inUngrouped && !other {
 			ungrouped.addHost(h)
+		}
+	}
+	if len(leave) > 0 { // one pass: removing them one by one is quadratic in a large ungrouped
+		kept := ungrouped.hosts[:0]
+		for _, h := range ungrouped.hosts {
+			if !leave[h] {
+				kept = append(kept, h)
+			}
+		}
+		clear(ungrouped.hosts[len(kept):])
+		ungrouped.hosts = kept
+		for h := range leave {
+			for i, x := range h.groups {
+				if x == ungrouped {
+					h.groups = append(h.groups[:i:i], h.groups[i+1:]...)
+					break
+				}
+			}
 		}
 	}
 	for _, g := range d.groupOrder {

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -13,22 +14,32 @@ const asciiLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 // not an out-of-memory.
 const maxExpand = 100000
 
+// errTooMany marks a range that expands to more hosts than allowed.
+var errTooMany = errors.New("too many hosts")
+
 // expandRange expands Ansible host ranges: web[01:20], db-[a:c], x[1:10:2], several per name, exactly as
 // Ansible's expand_hostname_range (zero padding from the begin value, letters from a-zA-Z, inclusive end).
-func expandRange(name string) ([]string, error) {
+// More than max names is an error (errTooMany), found before the names are made.
+func expandRange(name string, max int) ([]string, error) {
 	if !strings.Contains(name, "[") {
+		if max < 1 {
+			return nil, fmt.Errorf("%q: %w", name, errTooMany)
+		}
 		return []string{name}, nil
 	}
 	var out []string
-	if err := expandInto(name, &out); err != nil {
+	if err := expandInto(name, &out, max); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func expandInto(line string, out *[]string) error {
+func expandInto(line string, out *[]string, max int) error {
 	open := strings.IndexByte(line, '[')
 	if open < 0 {
+		if len(*out) >= max {
+			return fmt.Errorf("host range in %q expands to more than %d hosts: %w", line, max, errTooMany)
+		}
 		*out = append(*out, line)
 		return nil
 	}
@@ -81,8 +92,8 @@ func expandInto(line string, out *[]string) error {
 		if err1 != nil || err2 != nil || !digitsOnly(beg) || !digitsOnly(end) {
 			return fmt.Errorf("host range [%s] must be numbers or single letters", nrange)
 		}
-		if (e-b)/step+1 > maxExpand {
-			return fmt.Errorf("host range [%s] expands to more than %d hosts", nrange, maxExpand)
+		if e >= b && (e-b)/step+1 > max-len(*out) {
+			return fmt.Errorf("host range [%s] expands to more than %d hosts: %w", nrange, max, errTooMany)
 		}
 		for i := b; i <= e; i += step {
 			s := strconv.Itoa(i)
@@ -93,11 +104,8 @@ func expandInto(line string, out *[]string) error {
 		}
 	}
 	for _, s := range seq {
-		if err := expandInto(head+s+tail, out); err != nil {
+		if err := expandInto(head+s+tail, out, max); err != nil {
 			return err
-		}
-		if len(*out) > maxExpand {
-			return fmt.Errorf("host range in %q expands to more than %d hosts", line, maxExpand)
 		}
 	}
 	return nil

@@ -135,7 +135,7 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 	if err := checkHostName(pattern); err != nil {
 		return parseErr(file, lineno, "%v", err)
 	}
-	names, err := expandRange(pattern)
+	names, err := d.expand(pattern)
 	if err != nil {
 		return parseErr(file, lineno, "%v", err)
 	}
@@ -170,5 +170,5 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 			setVar(h.vars, k, vars[k])
 		}
 	}
-	return nil
+	return d.full(file, lineno)
 }

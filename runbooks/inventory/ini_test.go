@@ -108,13 +108,13 @@ func TestINIRanges(t *testing.T) {
 		{"x[8:11].example.com", "x8.example.com,x9.example.com,x10.example.com,x11.example.com"},
 	}
 	for _, tt := range tests {
-		got, err := expandRange(tt.in)
+		got, err := expandRange(tt.in, maxExpand)
 		if err != nil || strings.Join(got, ",") != tt.want {
 			t.Errorf("expandRange(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
 		}
 	}
 	for _, bad := range []string{"w[01:2]", "w[1]", "w[1:]", "w[c:a]", "w[1:99999999]", "w[1:x]"} {
-		if _, err := expandRange(bad); err == nil {
+		if _, err := expandRange(bad, maxExpand); err == nil {
 			t.Errorf("expandRange(%q) succeeded, want an error", bad)
 		}
 	}

@@ -1,11 +1,14 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strings"
+
+	"github.com/firebreak/firebreak/runbooks/filelimit"
 )
 
 // Options say where connection details come from when loading inventories.
@@ -17,6 +20,9 @@ type Options struct {
 	Home string
 	// LocalUser is the default remote user (default: the current user's name).
 	LocalUser string
+	// MaxHosts bounds the hosts of all the inventories together (default DefaultMaxHosts), checked
+	// before a range is expanded.
+	MaxHosts int
 }
 
 // Load reads the inventories in order and merges them as `ansible -i A -i B` does: hosts and groups
@@ -38,8 +44,14 @@ func Load(paths []string, opt Options) (*Inventory, error) {
 		}
 	}
 	d := newData()
+	if opt.MaxHosts > 0 {
+		d.maxHosts = opt.MaxHosts
+	}
 	for _, p := range paths {
-		src, err := os.ReadFile(p)
+		src, err := filelimit.Read(p)
+		if errors.Is(err, filelimit.ErrLimit) {
+			return nil, err
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading inventory: %w", err)
 		}

@@ -18,6 +18,57 @@ type resolver struct {
 	opt   Options
 	all   *group
 	hosts map[string]*entry
+
+	// What a million hosts share is worked out once: the default keys (a stat each), and the sorted group
+	// names and merged group variables of hosts that sit in one group only.
+	defaultKeys []string
+	keysKnown   bool
+	byGroup     map[*group]groupView
+}
+
+// groupView is what a host in exactly one group gets from its groups.
+type groupView struct {
+	names []string
+	vars  map[string]string
+}
+
+// groups returns the host's group names (all excluded, sorted) and its effective variables.
+func (r *resolver) groups(e *entry) ([]string, map[string]string) {
+	if len(e.groups) == 1 {
+		if v, ok := r.byGroup[e.groups[0]]; ok {
+			vars := make(map[string]string, len(v.vars)+len(e.vars))
+			for k, x := range v.vars {
+				vars[k] = x
+			}
+			for k, x := range e.vars {
+				vars[k] = x
+			}
+			return v.names, vars
+		}
+	}
+	var names []string
+	for _, g := range e.hostGroups() {
+		if g != r.all {
+			names = append(names, g.name)
+		}
+	}
+	sort.Strings(names)
+	names = names[:len(names):len(names)] // shared between hosts: an append must copy
+	if len(e.groups) == 1 {
+		if r.byGroup == nil {
+			r.byGroup = map[*group]groupView{}
+		}
+		r.byGroup[e.groups[0]] = groupView{names, (&entry{groups: e.groups}).effectiveVars(r.all)}
+	}
+	return names, e.effectiveVars(r.all)
+}
+
+// defaultIdentityFiles is DefaultIdentityFiles for the resolver's home, looked up once.
+func (r *resolver) defaultIdentityFiles() []string {
+	if !r.keysKnown {
+		r.defaultKeys, r.keysKnown = DefaultIdentityFiles(r.opt.Home), true
+	}
+	return r.defaultKeys[:len(r.defaultKeys):len(r.defaultKeys)]
 }
 
 // connVar returns the value of the last of names that is set: Ansible's config manager walks an option's
@@ -33,18 +84,12 @@ func connVar(vars map[string]string, names ...string) string {
 }
 
 func (r *resolver) resolve(e *entry) (*Host, error) {
-	vars := e.effectiveVars(r.all)
+	names, vars := r.groups(e)
 	where := e.name
 	if e.file != "" {
 		where = fmt.Sprintf("%s:%d: host %s", e.file, e.line, e.name)
 	}
-	h := &Host{Name: e.name, Vars: vars}
-	for _, g := range e.hostGroups() {
-		if g != r.all {
-			h.Groups = append(h.Groups, g.name)
-		}
-	}
-	sort.Strings(h.Groups)
+	h := &Host{Name: e.name, Vars: vars, Groups: names}
 	addr := connVar(vars, "ansible_host", "ansible_ssh_host")
 	portVar := connVar(vars, "ansible_port", "ansible_ssh_port")
 	conn := connVar(vars, "ansible_connection")
@@ -78,7 +123,7 @@ func (r *resolver) resolve(e *entry) (*Host, error) {
 	}
 	h.IdentityFiles = append(h.IdentityFiles, ep.IdentityFiles...)
 	if len(h.IdentityFiles) == 0 {
-		h.IdentityFiles = DefaultIdentityFiles(r.opt.Home)
+		h.IdentityFiles = r.defaultIdentityFiles()
 	}
 	argJump, opts := sshArgs(connVar(vars, "ansible_ssh_common_args") + " " + connVar(vars, "ansible_ssh_extra_args"))
 	if kh, ok := opts["userknownhostsfile"]; ok {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/firebreak/firebreak/runbooks/filelimit"
 )
 
 // SSHConfig is a parsed ssh_config (with its Include files), evaluated the way OpenSSH evaluates it: for
@@ -48,34 +50,76 @@ type sshEntry struct {
 	line int
 }
 
+// The bounds of an ssh_config Include tree. OpenSSH stops at 16 levels; the count of files keeps a tree
+// whose every file includes every other (each level multiplying the work) from running for hours.
+const (
+	maxIncludeDepth = 16
+	maxIncludeFiles = 256
+)
+
 // ParseSSHConfig reads ssh_config files in order (OpenSSH reads ~/.ssh/config, then /etc/ssh/ssh_config);
 // a file that does not exist is skipped. home is used for ~ and for relative Include paths of user files.
+// Every file goes through filelimit; an Include tree is at most 16 levels deep and 256 files in all (a
+// file included twice counts twice), and its text in all at most four times the file size limit.
 func ParseSSHConfig(home string, files ...string) (*SSHConfig, error) {
 	c := &SSHConfig{}
+	ld := &sshLoader{c: c, home: home, read: map[string][]string{}, budget: 4 * filelimit.MaxSize()}
 	for _, f := range files {
-		src, err := os.ReadFile(f)
+		lines, err := ld.lines(f)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		if errors.Is(err, filelimit.ErrLimit) {
+			return nil, err
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading ssh config: %w", err)
 		}
-		base := filepath.Join(home, ".ssh")
+		ld.base = filepath.Join(home, ".ssh")
 		if strings.HasPrefix(f, "/etc/") {
-			base = "/etc/ssh"
+			ld.base = "/etc/ssh"
 		}
-		if err := c.parse(f, src, home, base, nil, 0); err != nil {
+		ld.files = 1
+		if err := ld.parse(f, lines, nil, 0); err != nil {
 			return nil, err
 		}
 	}
 	return c, nil
 }
 
-func (c *SSHConfig) parse(file string, src []byte, home, base string, cond *sshCond, depth int) error {
-	if depth > 16 {
-		return parseErr(file, 0, "Include nested too deeply (more than 16 levels): look for a file that includes itself")
+// sshLoader reads one ssh_config and its Include tree: each file is read from disk once (an Include of a
+// file already read uses its lines again), and the tree is bounded.
+type sshLoader struct {
+	c          *SSHConfig
+	home, base string
+	read       map[string][]string
+	files      int   // files parsed in this tree, the top one included
+	budget     int64 // bytes of text that may still be parsed
+}
+
+// lines returns the lines of file, reading it on first use.
+func (ld *sshLoader) lines(file string) ([]string, error) {
+	if ls, ok := ld.read[file]; ok {
+		return ls, nil
 	}
-	for i, raw := range strings.Split(string(src), "\n") {
+	src, err := filelimit.Read(file)
+	if err != nil {
+		return nil, err
+	}
+	ls := strings.Split(string(src), "\n")
+	ld.read[file] = ls
+	return ls, nil
+}
+
+func (ld *sshLoader) parse(file string, lines []string, cond *sshCond, depth int) error {
+	c := ld.c
+	for _, l := range lines {
+		ld.budget -= int64(len(l)) + 1
+	}
+	if ld.budget < 0 {
+		return parseErr(file, 1, "the ssh_config and the files it includes hold more than %d bytes of text in all: include fewer files or raise [limits] max_file_size", 4*filelimit.MaxSize())
+	}
+	for i, raw := range lines {
 		lineno := i + 1
 		key, args, err := sshSplitLine(raw)
 		if err != nil {
@@ -99,20 +143,29 @@ func (c *SSHConfig) parse(file string, src []byte, home, base string, cond *sshC
 			cond = mc
 		case "include":
 			for _, pat := range args {
-				pat = expandTilde(pat, home)
+				pat = expandTilde(pat, ld.home)
 				if !filepath.IsAbs(pat) {
-					pat = filepath.Join(base, pat)
+					pat = filepath.Join(ld.base, pat)
 				}
 				matches, err := filepath.Glob(pat)
 				if err != nil {
 					return parseErr(file, lineno, "bad Include pattern %q: %v", pat, err)
 				}
 				for _, m := range matches {
-					sub, err := os.ReadFile(m)
+					if depth+1 > maxIncludeDepth {
+						return parseErr(file, lineno, "Include nested too deeply (more than %d levels): look for a file that includes itself", maxIncludeDepth)
+					}
+					if ld.files++; ld.files > maxIncludeFiles {
+						return parseErr(file, lineno, "Include reads more than %d files in all (a file included twice counts twice): include fewer files, or look for files that include each other", maxIncludeFiles)
+					}
+					sub, err := ld.lines(m)
+					if errors.Is(err, filelimit.ErrLimit) {
+						return parseErr(file, lineno, "Include %v", err)
+					}
 					if err != nil {
 						return parseErr(file, lineno, "Include %s: %v", m, err)
 					}
-					if err := c.parse(m, sub, home, base, cond, depth+1); err != nil {
+					if err := ld.parse(m, sub, cond, depth+1); err != nil {
 						return err
 					}
 				}

@@ -88,7 +88,7 @@ func (d *data) parseTOML(file string, src []byte) error {
 		if err := checkHostName(th.Name); err != nil {
 			return parseErr(file, pos("host", i, "name"), "%v", err)
 		}
-		names, err := expandRange(th.Name)
+		names, err := d.expand(th.Name)
 		if err != nil {
 			return parseErr(file, pos("host", i, "name"), "%v", err)
 		}
@@ -124,6 +124,9 @@ func (d *data) parseTOML(file string, src []byte) error {
 			if h.file == "" {
 				h.file, h.line = file, line
 			}
+		}
+		if err := d.full(file, line); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -73,15 +73,23 @@ func Runbooks(ctx context.Context, books []*runbooks.Runbook, ps runbooks.Proble
 // runbook's file, ready for Scripts.
 func Fragments(rb *runbooks.Runbook) []Script {
 	raw := []byte(rb.Raw)
+	ix := tomlcheck.NewIndex(raw) // one scan for every fragment: a large runbook is not read once per step
+	lines := lineStarts(raw)
+	offset := func(_ []byte, line, col int) int {
+		if line < 1 || line > len(lines) {
+			return len(raw)
+		}
+		return min(lines[line-1]+col-1, len(raw))
+	}
 	var out []Script
 	for i, st := range rb.Steps {
 		for _, f := range st.Fragments() {
-			line, col := textStart(raw, "steps", i, f.Field)
+			line, col := textStart(raw, ix, offset, "steps", i, f.Field)
 			s := Script{
 				Text: f.Text, File: rb.Source, Line: line, Col: col,
 				Runbook: rb.ID, Step: st.ID, Fragment: f.Field,
 			}
-			if vl, vc, ok := tomlcheck.KeyPos(raw, "steps", i, f.Field); ok {
+			if vl, vc, ok := ix.Pos("steps", i, f.Field); ok {
 				if rest := raw[offset(raw, vl, vc):]; bytes.HasPrefix(rest, []byte(`"`)) {
 					s.positions = basicStringMap(rest, vl, vc)
 				}
@@ -94,8 +102,8 @@ func Fragments(rb *runbooks.Runbook) []Script {
 
 // textStart is the line and column of the first character of a string value's text: after its opening
 // quotes, and on the next line when a multi-line string's quotes end their line (TOML drops that newline).
-func textStart(raw []byte, path ...any) (int, int) {
-	line, col, ok := tomlcheck.KeyPos(raw, path...)
+func textStart(raw []byte, ix *tomlcheck.Index, offset func([]byte, int, int) int, path ...any) (int, int) {
+	line, col, ok := ix.Pos(path...)
 	if !ok {
 		return 1, 1
 	}
@@ -112,6 +120,17 @@ func textStart(raw []byte, path ...any) (int, int) {
 		return line, col + 1
 	}
 	return line, col
+}
+
+// lineStarts is the offset of every line's first byte.
+func lineStarts(raw []byte) []int {
+	starts := []int{0}
+	for i, c := range raw {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
 }
 
 // offset converts a 1-based line and byte column to an offset into raw.

@@ -16,6 +16,9 @@ import (
 // v has no field for (each with a suggestion when it looks like a typo). It returns nil when the file is
 // clean, else Problems.
 func Decode(file string, data []byte, v any) error {
+	if p := CheckDepth(file, data); p != nil {
+		return Problems{*p}
+	}
 	md, err := toml.Decode(string(data), v)
 	if err != nil {
 		return Problems{decodeProblem(file, data, err)}
@@ -30,17 +33,20 @@ func Decode(file string, data []byte, v any) error {
 	}
 	var ps Problems
 	seen := map[[2]int]bool{}
-	for _, e := range scan(data) {
+	scan(data, func(e *entry) bool {
+		if e.element {
+			return true
+		}
 		names := namesOf(e.path)
-		if e.element || !unknown[join(names)] || (len(names) > 1 && unknown[join(names[:len(names)-1])]) {
-			continue
+		if !unknown[join(names)] || (len(names) > 1 && unknown[join(names[:len(names)-1])]) {
+			return true
 		}
-		if seen[[2]int{e.line, e.col}] {
-			continue
+		if !seen[[2]int{e.line, e.col}] {
+			seen[[2]int{e.line, e.col}] = true
+			ps = append(ps, Problem{File: file, Line: e.line, Col: e.col, Msg: unknownMsg(reflect.TypeOf(v), names)})
 		}
-		seen[[2]int{e.line, e.col}] = true
-		ps = append(ps, Problem{File: file, Line: e.line, Col: e.col, Msg: unknownMsg(reflect.TypeOf(v), names)})
-	}
+		return true
+	})
 	if len(ps) == 0 { // the scanner could not place them: still never ignore them
 		for _, k := range undecoded {
 			ps = append(ps, Problem{File: file, Msg: fmt.Sprintf("unknown key %q", k.String())})
@@ -50,15 +56,30 @@ func Decode(file string, data []byte, v any) error {
 }
 
 // KeyPos returns the line and column where the value of the key at path starts, or for a table the position
-// of its header. Integers in path index arrays of tables: KeyPos(data, "steps", 2, "script").
+// of its header. Integers in path index arrays of tables: KeyPos(data, "steps", 2, "script"). Each call
+// reads data again: for many lookups in one file use an Index.
 func KeyPos(data []byte, path ...any) (line, col int, ok bool) {
-	want := fmt.Sprint(path...)
-	for _, e := range scan(data) {
-		if len(e.path) == len(path) && fmt.Sprint(e.path...) == want {
-			return e.vline, e.vcol, true
+	scan(data, func(e *entry) bool {
+		if samePath(e.path, path) {
+			line, col, ok = e.vline, e.vcol, true
+			return false
+		}
+		return true
+	})
+	return line, col, ok
+}
+
+// samePath compares paths as fmt.Sprint would show them: an int in one matches the same int in the other.
+func samePath(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && fmt.Sprint(a[i]) != fmt.Sprint(b[i]) {
+			return false
 		}
 	}
-	return 0, 0, false
+	return true
 }
 
 var typeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*)"\): (.*)$`)
@@ -75,12 +96,13 @@ func decodeProblem(file string, data []byte, err error) Problem {
 	if m := typeErr.FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		col := 1
-		for _, e := range scan(data) {
+		scan(data, func(e *entry) bool {
 			if e.line == line && strings.Join(namesOf(e.path), ".") == m[2] {
 				col = e.vcol
-				break
+				return false
 			}
-		}
+			return true
+		})
 		return Problem{File: file, Line: line, Col: col, Msg: fmt.Sprintf("%s: %s", m[2], m[3])}
 	}
 	return Problem{File: file, Msg: strings.TrimPrefix(err.Error(), "toml: ")}

@@ -1,7 +1,7 @@
 package tomlcheck
 
 import (
-	"fmt"
+	"errors"
 	"unicode/utf8"
 )
 
@@ -15,21 +15,60 @@ type entry struct {
 }
 
 // scanner walks TOML source just far enough to know where every key is. It never decides whether the file is
-// valid (the toml package does that); on text it does not understand it stops quietly.
+// valid (the toml package does that); on text it does not understand it stops quietly. It keeps nothing per
+// entry: each is handed to visit, whose path is valid only during the call, so memory stays bounded by the
+// nesting, not by the number of elements (a file of half a million array elements once took gigabytes).
 type scanner struct {
 	src       []byte
 	i         int
 	line, col int
-	table     []any          // the current table's path
-	arrays    map[string]int // elements seen so far per array-of-tables path
-	entries   []entry
+	depth     int
+	table     []any // the current table's path
+	visit     func(e *entry) bool
+	// Table paths are interned so that finding the current element of an array of tables costs one map
+	// lookup per key name, whatever the length of the path.
+	ids    map[nodeKey]int32
+	arrays map[int32]int // elements seen so far per array-of-tables path
 }
 
-func scan(src []byte) []entry {
-	s := &scanner{src: src, line: 1, col: 1, arrays: map[string]int{}}
+// nodeKey names one step of a path: a key name below parent, or (name "") an array index.
+type nodeKey struct {
+	parent int32
+	name   string
+	idx    int
+}
+
+// Bounds that keep a file the decoder would refuse anyway from costing more than a linear scan.
+const (
+	maxScanDepth = 2 * MaxDepth // brackets and braces
+	maxPath      = 256          // names and indexes in one path
+)
+
+// errStop ends a scan early: the visitor has what it wants, or the text is past understanding.
+var errStop = errors.New("stop")
+
+// scan calls visit with every key, table header and array element of src, in file order, until visit
+// returns false.
+func scan(src []byte, visit func(e *entry) bool) {
+	s := &scanner{src: src, line: 1, col: 1, visit: visit, ids: map[nodeKey]int32{}, arrays: map[int32]int{}}
 	defer func() { _ = recover() }() // a half-written file must not take its reader down
 	s.document()
-	return s.entries
+}
+
+func (s *scanner) emit(e entry) {
+	if len(e.path) > maxPath || !s.visit(&e) {
+		panic(errStop)
+	}
+}
+
+func (s *scanner) intern(parent int32, name string, idx int) int32 {
+	k := nodeKey{parent, name, idx}
+	id, ok := s.ids[k]
+	if !ok {
+		id = int32(len(s.ids) + 1)
+		s.ids[k] = id
+	}
+	return id
 }
 
 func (s *scanner) eof() bool { return s.i >= len(s.src) }
@@ -113,32 +152,38 @@ func (s *scanner) header() {
 	if array {
 		s.next()
 	}
-	path := s.resolve(names[:len(names)-1])
-	path = append(path, names[len(names)-1])
+	if len(names) == 0 || len(names) > maxPath {
+		panic(errStop)
+	}
+	path, id := s.resolve(names[:len(names)-1])
+	last := names[len(names)-1]
+	path, id = append(path, last), s.intern(id, last, -1)
 	if array {
-		k := fmt.Sprint(path...)
-		idx := s.arrays[k]
-		s.arrays[k] = idx + 1
+		idx := s.arrays[id]
+		s.arrays[id] = idx + 1
 		path = append(path, idx)
-	} else {
-		path = s.resolve(names)
+	} else if c, ok := s.arrays[id]; ok {
+		path = append(path, c-1)
 	}
 	s.table = path
-	s.entries = append(s.entries, entry{path: path, line: line, col: col, vline: line, vcol: col})
+	s.emit(entry{path: path, line: line, col: col, vline: line, vcol: col})
 }
 
 // resolve turns key names into a path, adding the current index of every array of tables it passes through.
-func (s *scanner) resolve(names []string) []any {
+func (s *scanner) resolve(names []string) ([]any, int32) {
 	var path []any
+	var id int32
 	for _, n := range names {
-		path = append(path, n)
-		if c, ok := s.arrays[fmt.Sprint(path...)]; ok {
-			path = append(path, c-1)
+		path, id = append(path, n), s.intern(id, n, -1)
+		if c, ok := s.arrays[id]; ok {
+			path, id = append(path, c-1), s.intern(id, "", c-1)
 		}
 	}
-	return path
+	return path, id
 }
 
+// keyValue reads key = value. The key's path is prefix extended in place: prefix's own elements are never
+// changed, and nothing keeps a path past the visit.
 func (s *scanner) keyValue(prefix []any) {
 	line, col := s.line, s.col
 	names := s.key()
@@ -151,8 +196,11 @@ func (s *scanner) keyValue(prefix []any) {
 	}
 	s.next()
 	s.skipSpace()
-	path := append(append([]any{}, prefix...), toAny(names)...)
-	s.entries = append(s.entries, entry{path: path, line: line, col: col, vline: s.line, vcol: s.col})
+	path := prefix
+	for _, n := range names {
+		path = append(path, n)
+	}
+	s.emit(entry{path: path, line: line, col: col, vline: s.line, vcol: s.col})
 	s.value(path)
 }
 
@@ -218,14 +266,15 @@ func (s *scanner) value(path []any) {
 		}
 	case '[':
 		s.next()
+		s.nest()
 		for idx := 0; ; idx++ {
 			s.skipBlank()
 			if s.eof() || s.peek(0) == ']' {
 				break
 			}
 			start := s.i
-			elem := append(append([]any{}, path...), idx)
-			s.entries = append(s.entries, entry{path: elem, line: s.line, col: s.col, vline: s.line, vcol: s.col, element: true})
+			elem := append(path, idx)
+			s.emit(entry{path: elem, line: s.line, col: s.col, vline: s.line, vcol: s.col, element: true})
 			s.value(elem)
 			s.skipBlank()
 			if s.peek(0) == ',' {
@@ -234,9 +283,11 @@ func (s *scanner) value(path []any) {
 				return
 			}
 		}
+		s.depth--
 		s.next()
 	case '{':
 		s.next()
+		s.nest()
 		for {
 			s.skipSpace()
 			if s.eof() || s.peek(0) == '}' || s.peek(0) == '\n' {
@@ -251,6 +302,7 @@ func (s *scanner) value(path []any) {
 				return
 			}
 		}
+		s.depth--
 		s.next()
 	default: // numbers, booleans, dates: up to the next delimiter
 		for !s.eof() {
@@ -260,6 +312,13 @@ func (s *scanner) value(path []any) {
 			}
 			s.next()
 		}
+	}
+}
+
+// nest counts one more level of brackets or braces, giving up past any depth the decoder accepts.
+func (s *scanner) nest() {
+	if s.depth++; s.depth > maxScanDepth {
+		panic(errStop)
 	}
 }
 

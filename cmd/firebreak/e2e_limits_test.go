@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// tenRanges is ten ranges of 100,000 hosts: a million, exactly the default [limits] max_hosts.
+func tenRanges(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%c[1:100000]\n", 'a'+i)
+	}
+	return b.String()
+}
+
+// TestE2EHostileFiles: files that once hung firebreak or took gigabytes end quickly with a FILE:LINE error
+// (or work), each within a few seconds.
+func TestE2EHostileFiles(t *testing.T) {
+	t.Parallel()
+	deep := "id = \"deep\"\nx = " + strings.Repeat("[", 200000) + strings.Repeat("]", 200000) + "\n" // 400 KB
+	weird := "id = \"weird\"\ntitle = \"w\"\nx = " + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "\n"
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, e *fbEnv)
+		args  []string
+		code  int
+		want  []string
+	}{
+		{"lint of deeply nested arrays", func(t *testing.T, e *fbEnv) {
+			mustWriteFile(t, filepath.Join(e.work, "deep.toml"), []byte(deep))
+		}, []string{"runbook", "lint", "deep.toml"}, 1, nil},
+		{"a 20 KB weird runbook in ./runbooks", func(t *testing.T, e *fbEnv) {
+			mustWriteFile(t, filepath.Join(e.work, "runbooks", "weird.toml"), []byte(weird))
+		}, []string{"runbook", "list"}, 0, nil},
+		{"a 28 KB nested config", func(t *testing.T, e *fbEnv) {
+			mustWriteFile(t, filepath.Join(e.work, "firebreak.toml"), []byte("x = "+strings.Repeat("[", 14000)+strings.Repeat("]", 14000)+"\n"))
+		}, []string{"list"}, 2, []string{"firebreak.toml:1:69: ", "nest more than 64"}},
+		{"a runbook linked to /dev/zero", func(t *testing.T, e *fbEnv) {
+			if err := os.Symlink("/dev/zero", filepath.Join(e.work, "runbooks", "zero.toml")); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"runbook", "list"}, 2, []string{"zero.toml:1: ", "device"}},
+		{"a FIFO named *.toml", func(t *testing.T, e *fbEnv) {
+			if err := syscall.Mkfifo(filepath.Join(e.work, "runbooks", "fifo.toml"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"runbook", "list"}, 2, []string{"fifo.toml:1: ", "FIFO"}},
+		{"a runbook over the size limit", func(t *testing.T, e *fbEnv) {
+			mustWriteFile(t, filepath.Join(e.work, "runbooks", "big.toml"), []byte("# "+strings.Repeat("x", 2<<20)+"\n"))
+		}, []string{"runbook", "list"}, 2, []string{"big.toml:1: ", "max_file_size"}},
+		{"eleven ranges: past max_hosts before expanding", func(t *testing.T, e *fbEnv) {
+			mustWriteFile(t, filepath.Join(e.work, "hosts.ini"), []byte(tenRanges(11)))
+		}, []string{"hosts", "all", "-i", "hosts.ini"}, 2, []string{"hosts.ini:11: ", "max_hosts"}},
+		{"an 80-file ssh_config Include tree", func(t *testing.T, e *fbEnv) {
+			dir := filepath.Join(e.root, "home", ".ssh")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			// 80 files that each include four more: 400 files read, past the 256 allowed. (Files that include
+			// each other stop at 16 levels instead.)
+			for i := 0; i < 76; i++ {
+				mustWriteFile(t, filepath.Join(dir, fmt.Sprintf("c%02d.conf", i)), []byte("Include d*.conf\nHost x\n  User u\n"))
+			}
+			for i := 0; i < 4; i++ {
+				mustWriteFile(t, filepath.Join(dir, fmt.Sprintf("d%02d.conf", i)), []byte("Host y\n  Port 2222\n"))
+			}
+			mustWriteFile(t, filepath.Join(dir, "config"), []byte("Include c*.conf\n"))
+			mustWriteFile(t, filepath.Join(e.work, "hosts.ini"), []byte("h1\n"))
+		}, []string{"hosts", "all", "-i", "hosts.ini"}, 2, []string{"config:1: ", "256 files"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if err := os.MkdirAll(filepath.Join(e.work, "runbooks"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			c.setup(t, e)
+			start := time.Now()
+			out, stderr, code := e.fb(c.args...)
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v", d)
+			}
+			if c.code == 2 {
+				wantError(t, c.name, out, stderr, code, 2, c.want...)
+			} else if code != c.code || strings.Contains(stderr, "panic") {
+				t.Errorf("exit %d, want %d; stderr %.300q", code, c.code, stderr)
+			}
+		})
+	}
+}
+
+// TestE2EMillionHosts: ten ranges of 100,000 are at the limit and list every host.
+func TestE2EMillionHosts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	mustWriteFile(t, filepath.Join(e.work, "hosts.ini"), []byte(tenRanges(10)))
+	out, stderr, code := e.fb("hosts", "all", "-i", "hosts.ini")
+	if code != 0 || strings.Count(out, "\n") != 1000000 {
+		t.Fatalf("exit %d, %d lines, stderr %q", code, strings.Count(out, "\n"), stderr)
+	}
+}
+
+// TestE2ESignalDuringLoading: SIGTERM while a million hosts load ends the command within a second.
+func TestE2ESignalDuringLoading(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	mustWriteFile(t, filepath.Join(e.work, "hosts.ini"), []byte(tenRanges(10)))
+	cmd := e.command(t.Context(), "hosts", "all", "-i", "hosts.ini")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // loading, not yet printing
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	took := time.Since(start)
+	if took > 1500*time.Millisecond {
+		t.Errorf("SIGTERM: exited %v later, want within 1s", took)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 && code != 0 {
+		t.Errorf("exit %d (%v), want 130; stderr %q", code, err, stderr.String())
+	}
+	t.Logf("exited %v after SIGTERM: %s", took.Round(time.Millisecond), strings.TrimSpace(stderr.String()))
+}
