@@ -300,7 +300,7 @@ func (m *Model) scriptKey(k tea.KeyMsg) tea.Cmd {
 		}
 		m.msg = ""
 		m.phase = phasePick
-	case "S":
+	case "W":
 		return m.openSave()
 	case "n":
 		m.ask(&prompt{kind: promptReason, question: "Name of this script (shown in runs, on the timeline and in the retrospective):",
@@ -339,7 +339,7 @@ func (m *Model) scriptView() string {
 		b = append(b, st.Title.Render("Ad-hoc script for "+m.inc.Ref()))
 		b = append(b, "", "No script yet. e opens $EDITOR ("+orDefault(m.d.Editor, "vi")+") on a new one.",
 			st.Subtle.Render("Every saved version is hashed, recorded on the timeline with its diff, and runs like a runbook step:"),
-			st.Subtle.Render("a dry run on one host first, then a careful ramp. When it worked, S saves it as a runbook."))
+			st.Subtle.Render("a dry run on one host first, then a careful ramp. When it worked, W writes it as a runbook."))
 		return strings.Join(b, "\n")
 	}
 	shown := a.versions[a.shown]

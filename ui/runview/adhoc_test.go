@@ -55,7 +55,7 @@ func TestAdhocVersionsAreHashedDiffedAndRecorded(t *testing.T) {
 		t.Errorf("event data %s", evs[1].Data)
 	}
 	// Saving needs a successful run first.
-	m.Update(press("S"))
+	m.Update(press("W"))
 	if m.script.save != nil || !strings.Contains(m.msg, "save it when it worked") {
 		t.Errorf("saved before it worked: %q", m.msg)
 	}

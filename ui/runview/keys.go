@@ -46,7 +46,7 @@ func DefaultKeyMap() KeyMap {
 		EditCheck:    b("k", "edit check", "k"),
 		EditRollback: b("b", "edit rollback", "b"),
 		Run:          b("enter", "pick hosts and run", "enter"),
-		Save:         b("S", "save as runbook", "S"),
+		Save:         b("W", "write it as a runbook", "W"),
 		Name:         b("n", "name it", "n"),
 		Versions:     b("←/→", "older/newer version", "left", "right"),
 	}

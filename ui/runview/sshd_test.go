@@ -87,7 +87,7 @@ func TestRealEngineDryRunThenCanary(t *testing.T) {
 	if m.phase != phaseScript {
 		t.Fatalf("phase %d, want the script", m.phase)
 	}
-	d.key("S")
+	d.key("W")
 	if m.script.save == nil {
 		t.Fatalf("no save form: %s", m.msg)
 	}
