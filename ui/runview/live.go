@@ -31,6 +31,7 @@ type hostRow struct {
 
 // liveRun is a run as the screen shows it.
 type liveRun struct {
+	wrap   bool // long output lines wrap (else they are cut at the width)
 	gen    int
 	br     *bridge
 	spec   rollout.Spec
@@ -262,6 +263,9 @@ func (m *Model) liveKey(k tea.KeyMsg) tea.Cmd {
 		l.refresh(true)
 	case s == "f":
 		l.manual = false
+	case s == "w": // long output lines: wrapped whole, or cut to the width
+		l.wrap = !l.wrap
+		l.refresh(true)
 	case keyMatches(k, km.PageUp):
 		l.vp.HalfViewUp()
 	case keyMatches(k, km.PageDown):
@@ -303,7 +307,11 @@ func (l *liveRun) refresh(force bool) {
 			s = strings.ReplaceAll(s, "\t", "    ")
 		}
 		if len(s) > w { // bytes ≥ cells, so shorter lines never need the (slower) width check
-			s = ansi.Truncate(s, w, "…")
+			if l.wrap {
+				s = ansi.Hardwrap(s, w, true)
+			} else {
+				s = ansi.Truncate(s, w, "…")
+			}
 		}
 		b.WriteString(s)
 	})
@@ -389,6 +397,11 @@ func (m *Model) liveView() string {
 	}
 	if l.manual {
 		title += " · f follows the running host"
+	}
+	if l.wrap {
+		title += " · w cuts long lines"
+	} else {
+		title += " · w wraps long lines"
 	}
 	b = append(b, rule(m, title, w))
 	if l.vp.Width != w || l.vp.Height != outH {

@@ -225,3 +225,18 @@ func TestRingKeepsTheTail(t *testing.T) {
 		t.Errorf("ring: %v last %q total %d", got, r.last(), r.total)
 	}
 }
+
+// TestLiveOutputWraps: w wraps a long output line whole instead of cutting it at the width.
+func TestLiveOutputWraps(t *testing.T) {
+	e := newEnv(t, incident.SEV3, "")
+	m := syntheticRun(t, e)
+	long := "BEGIN " + strings.Repeat("x", 150) + " END"
+	m.Update(batch(m, rollout.Update{Kind: rollout.UpdateLine, Run: 7, Stage: 1, Host: "web1", Line: output.Line{Text: long}}))
+	if strings.Contains(ansi.Strip(m.View()), " END") {
+		t.Fatal("the long line shows whole before w: the test needs a longer one")
+	}
+	m.Update(press("w"))
+	if v := ansi.Strip(m.View()); !strings.Contains(v, " END") || !strings.Contains(v, "BEGIN") {
+		t.Fatalf("w did not wrap the line:\n%s", v)
+	}
+}
