@@ -214,3 +214,23 @@ func TestApproveDialogScrolls(t *testing.T) {
 		t.Fatalf("scrolled to the end:\n%s", view)
 	}
 }
+
+// TestEscLeavesFromEveryPane: esc leaves the incident from the timeline and runs panes too (it did
+// nothing there).
+func TestEscLeavesFromEveryPane(t *testing.T) {
+	for _, tabs := range []int{0, 1, 2} {
+		w := newWorld(t)
+		w.fill()
+		m := w.model(100, 30)
+		start(t, m)
+		_, cmd := m.Update(openIncidentMsg{1})
+		settle(t, m, cmd)
+		for range tabs {
+			press(t, m, "tab")
+		}
+		press(t, m, "esc")
+		if _, ok := m.active().(*cockpit); ok {
+			t.Errorf("esc in pane %d did not leave the incident", tabs)
+		}
+	}
+}
