@@ -126,7 +126,7 @@ func (t *timelinePane) Title() string { return "Timeline" }
 
 // consumesBack: the timeline has nothing of its own for esc to close, so esc leaves the incident.
 func (t *timelinePane) consumesBack() bool { return false }
-func (t *timelinePane) Typing() bool  { return false }
+func (t *timelinePane) Typing() bool       { return false }
 
 func (t *timelinePane) SetSize(w, h int) { t.w, t.h = w, h }
 
