@@ -237,17 +237,25 @@ func wrapIndent(s string, w, indent int) []string {
 	if ansi.StringWidth(s) <= w || w < 12 {
 		return []string{s}
 	}
-	lines := strings.Split(ansi.Wrap(s, w, " ,"), "\n")
+	// The wrapper breaks at hyphens too, which splits values (RUN-7, dry-run-first, host names): hold them
+	// together with a non-breaking hyphen while wrapping.
+	wrap := func(t string, w int) []string {
+		t = strings.ReplaceAll(ansi.Wrap(strings.ReplaceAll(t, "-", nbHyphen), w, " ,"), nbHyphen, "-")
+		return strings.Split(t, "\n")
+	}
+	lines := wrap(s, w)
 	if len(lines) == 1 || indent == 0 {
 		return lines
 	}
-	rest := ansi.Wrap(strings.Join(lines[1:], " "), w-indent, " ,")
 	out := []string{lines[0]}
-	for _, l := range strings.Split(rest, "\n") {
+	for _, l := range wrap(strings.Join(lines[1:], " "), w-indent) {
 		out = append(out, strings.Repeat(" ", indent)+strings.TrimLeft(l, " "))
 	}
 	return out
 }
+
+// nbHyphen stands in for "-" while wrapping (U+2011, as wide as a hyphen).
+const nbHyphen = "\u2011"
 
 func (m *Model) guardView(d rollout.Decision) []string {
 	st := m.st
