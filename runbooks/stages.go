@@ -20,12 +20,14 @@ func (s Stage) String() string {
 	return strconv.Itoa(s.N)
 }
 
-// size is the stage's host count for a host set of total hosts: a percentage floors, with a minimum of one.
+// size is the stage's host count for a host set of total hosts: a percentage floors, with a minimum of one,
+// computed in floating point exactly as Ansible's pct_to_int does (int(p / 100.0 * n)): 29% of 100 hosts is
+// 28 there, because 0.29 * 100 is 28.999999999999996.
 func (s Stage) size(total int) int {
 	if !s.Percent {
 		return s.N
 	}
-	return max(s.N*total/100, 1)
+	return max(int(float64(s.N)/100.0*float64(total)), 1)
 }
 
 // Stages is a ramp of stages with Ansible's `serial` list semantics, e.g. "1,5,25%,100%".
