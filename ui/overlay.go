@@ -132,14 +132,14 @@ func (f *form) View(w, h int) string {
 		label := f.st.Prompt.Render(pad(fl.label, labelW) + ": ")
 		avail := w - labelW - 2
 		hint := ""
-		if i == f.focus && fl.hint != "" && len(fl.in.value) == 0 {
+		if i == f.focus && fl.hint != "" && fl.in.Value() == "" {
 			hint = fl.hint
 		}
 		lines = append(lines, label+fl.in.View(f.st, avail, i == f.focus, hint))
 	}
 	if f.err != "" {
 		lines = append(lines, f.st.Error.Render(f.err))
-	} else if hint := f.fields[f.focus].hint; hint != "" && len(f.fields[f.focus].in.value) > 0 {
+	} else if hint := f.fields[f.focus].hint; hint != "" && f.fields[f.focus].in.Value() != "" {
 		lines = append(lines, f.st.Subtle.Render(hint))
 	} else {
 		lines = append(lines, "")

@@ -238,10 +238,10 @@ func (m *Model) newVersion(text string) tea.Cmd {
 	if p := a.current(); p != nil {
 		prevText, prevHash = p.text, p.hash
 	}
-	ops := lineDiff(prevText, text)
-	v.changed = changedLines(ops)
+	diff, changed := scriptDiff(fmt.Sprintf("v%d", v.n-1), fmt.Sprintf("v%d", v.n), prevText, text)
+	v.changed = changed
 	if prevHash != "" {
-		v.diff = unifiedDiff(fmt.Sprintf("v%d", v.n-1), fmt.Sprintf("v%d", v.n), ops)
+		v.diff = diff
 	}
 	a.versions = append(a.versions, v)
 	a.shown = len(a.versions) - 1

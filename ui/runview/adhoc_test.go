@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/firebreak/firebreak/incident"
@@ -64,19 +65,32 @@ func TestAdhocVersionsAreHashedDiffedAndRecorded(t *testing.T) {
 	checkFits(t, m.View(), 40, 10)
 }
 
-func TestUnifiedDiff(t *testing.T) {
+func TestScriptDiff(t *testing.T) {
 	a := "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
 	b := "1\n2\nthree\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n"
-	got := unifiedDiff("a", "b", lineDiff(a, b))
+	got, n := scriptDiff("a", "b", a, b)
 	want := "--- a\n+++ b\n@@ -1,6 +1,6 @@\n 1\n 2\n-3\n+three\n 4\n 5\n 6\n@@ -10,3 +10,4 @@\n 10\n 11\n 12\n+13\n"
-	if got != want {
-		t.Errorf("diff:\n%s\nwant:\n%s", got, want)
+	if got != want || n != 3 {
+		t.Errorf("diff (%d changed):\n%s\nwant (3 changed):\n%s", n, got, want)
 	}
-	if unifiedDiff("a", "b", lineDiff(a, a)) != "" {
-		t.Error("identical texts differ")
+	if got, n := scriptDiff("a", "b", a, a); got != "" || n != 0 {
+		t.Errorf("identical texts differ: %d %q", n, got)
 	}
-	if got := unifiedDiff("a", "b", lineDiff("", "x\n")); got != "--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n" {
-		t.Errorf("from empty: %q", got)
+	if got, n := scriptDiff("a", "b", "", "x\n"); got != "--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n" || n != 1 {
+		t.Errorf("from empty: %d %q", n, got)
+	}
+	// A missing last newline is no changed line.
+	if got, n := scriptDiff("a", "b", "echo one", "echo one\necho two"); got != "--- a\n+++ b\n@@ -1 +1,2 @@\n echo one\n+echo two\n" || n != 1 {
+		t.Errorf("without the last newline: %d %q", n, got)
+	}
+	if _, n := scriptDiff("a", "b", "x\ny\n", "x\ny"); n != 0 {
+		t.Errorf("only the last newline differs: %d changed", n)
+	}
+	// The line edits turn the one text into the other, whatever the lines.
+	for _, p := range [][2]string{{"a\nb\nc\n", "c\nb\na\n"}, {"é\nß\n", "ß\né\nö\n"}, {"x\n", ""}, {"a\na\na\n", "a\n"}} {
+		if got, err := udiff.Apply(p[0], lineEdits(p[0], p[1])); err != nil || got != p[1] {
+			t.Errorf("%q to %q gave %q, %v", p[0], p[1], got, err)
+		}
 	}
 }
 

@@ -1,185 +1,83 @@
 package runview
 
 import (
-	"fmt"
 	"strings"
+
+	udiff "github.com/aymanbagabas/go-udiff"
+	"github.com/aymanbagabas/go-udiff/lcs"
 )
 
-// diffOp is one line of a line diff.
-type diffOp struct {
-	kind byte // ' ', '-', '+'
-	text string
-}
-
-// lineDiff compares two texts line by line with a longest common subsequence, which is exact and, for
-// scripts of a few hundred lines, quick. Very large inputs fall back to "all removed, all added".
-func lineDiff(a, b string) []diffOp {
-	al, bl := splitLines(a), splitLines(b)
-	// Trim the common head and tail first: most edits touch a few lines.
-	pre := 0
-	for pre < len(al) && pre < len(bl) && al[pre] == bl[pre] {
-		pre++
+// scriptDiff compares two versions of a script line by line (go-udiff): the unified diff with 3 lines of
+// context headed by the two names, and the count of lines removed plus lines added. Identical texts give
+// "" and 0.
+func scriptDiff(from, to, a, b string) (diff string, changed int) {
+	// A missing last newline is no change of lines here; left alone, udiff would mark the last line changed
+	// and note "\ No newline at end of file".
+	a, b = endLine(a), endLine(b)
+	u, err := udiff.ToUnifiedDiff(from, to, a, lineEdits(a, b), udiff.DefaultContextLines)
+	if err != nil { // cannot happen: lineEdits gives ordered edits within a
+		return "", 0
 	}
-	suf := 0
-	for suf < len(al)-pre && suf < len(bl)-pre && al[len(al)-1-suf] == bl[len(bl)-1-suf] {
-		suf++
-	}
-	var ops []diffOp
-	for _, l := range al[:pre] {
-		ops = append(ops, diffOp{' ', l})
-	}
-	am, bm := al[pre:len(al)-suf], bl[pre:len(bl)-suf]
-	if len(am)*len(bm) > 4_000_000 {
-		for _, l := range am {
-			ops = append(ops, diffOp{'-', l})
-		}
-		for _, l := range bm {
-			ops = append(ops, diffOp{'+', l})
-		}
-	} else {
-		ops = append(ops, lcsDiff(am, bm)...)
-	}
-	for _, l := range al[len(al)-suf:] {
-		ops = append(ops, diffOp{' ', l})
-	}
-	return ops
-}
-
-func lcsDiff(a, b []string) []diffOp {
-	n, m := len(a), len(b)
-	// lcs[i][j] is the LCS length of a[i:] and b[j:].
-	lcs := make([][]int32, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int32, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+	for _, h := range u.Hunks {
+		for _, l := range h.Lines {
+			if l.Kind != udiff.Equal {
+				changed++
 			}
 		}
 	}
-	var ops []diffOp
-	i, j := 0, 0
-	for i < n && j < m {
-		switch {
-		case a[i] == b[j]:
-			ops = append(ops, diffOp{' ', a[i]})
-			i, j = i+1, j+1
-		case lcs[i+1][j] >= lcs[i][j+1]:
-			ops = append(ops, diffOp{'-', a[i]})
-			i++
-		default:
-			ops = append(ops, diffOp{'+', b[j]})
-			j++
-		}
-	}
-	for ; i < n; i++ {
-		ops = append(ops, diffOp{'-', a[i]})
-	}
-	for ; j < m; j++ {
-		ops = append(ops, diffOp{'+', b[j]})
-	}
-	return ops
+	return u.String(), changed
 }
 
+// lineEdits diffs a and b as sequences of whole lines, for udiff.ToUnifiedDiff: each distinct line becomes
+// one rune for go-udiff's lcs.DiffRunes, and each of its diffs an edit at line boundaries. (udiff.Strings
+// diffs characters: a line added at the end shows the line before it as removed and added again.) Like
+// udiff's own, the search is bounded, so texts that differ a lot may get a longer diff than the least.
+func lineEdits(a, b string) []udiff.Edit {
+	if a == b {
+		return nil
+	}
+	al, bl := lines(a), lines(b)
+	ids := map[string]rune{}
+	seq := func(ls []string) []rune {
+		rs := make([]rune, len(ls))
+		for i, l := range ls {
+			if _, ok := ids[l]; !ok {
+				ids[l] = rune(len(ids))
+			}
+			rs[i] = ids[l]
+		}
+		return rs
+	}
+	ar, br := seq(al), seq(bl)
+	at := make([]int, len(al)+1) // at[i] is the byte offset of line i of a
+	for i, l := range al {
+		at[i+1] = at[i] + len(l)
+	}
+	var edits []udiff.Edit
+	for _, d := range lcs.DiffRunes(ar, br) {
+		edits = append(edits, udiff.Edit{Start: at[d.Start], End: at[d.End], New: strings.Join(bl[d.ReplStart:d.ReplEnd], "")})
+	}
+	return edits
+}
+
+// lines splits s, which ends in a newline (endLine), after each newline.
+func lines(s string) []string {
+	ls := strings.SplitAfter(s, "\n")
+	return ls[:len(ls)-1]
+}
+
+// endLine gives s its last newline if it lacks one.
+func endLine(s string) string {
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		return s + "\n"
+	}
+	return s
+}
+
+// splitLines splits s into its lines, without their newlines.
 func splitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
-// changedLines counts the lines removed plus the lines added.
-func changedLines(ops []diffOp) int {
-	n := 0
-	for _, o := range ops {
-		if o.kind != ' ' {
-			n++
-		}
-	}
-	return n
-}
-
-// unifiedDiff renders ops as a unified diff with 3 lines of context, headed by the two names.
-// Identical texts give "".
-func unifiedDiff(from, to string, ops []diffOp) string {
-	if changedLines(ops) == 0 {
-		return ""
-	}
-	const ctx = 3
-	var b strings.Builder
-	fmt.Fprintf(&b, "--- %s\n+++ %s\n", from, to)
-	// Positions (1-based line numbers) of each op in a and b.
-	type pos struct{ a, b int }
-	at := make([]pos, len(ops)+1)
-	pa, pb := 1, 1
-	for i, o := range ops {
-		at[i] = pos{pa, pb}
-		if o.kind != '+' {
-			pa++
-		}
-		if o.kind != '-' {
-			pb++
-		}
-	}
-	at[len(ops)] = pos{pa, pb}
-	i := 0
-	for i < len(ops) {
-		if ops[i].kind == ' ' {
-			i++
-			continue
-		}
-		// A hunk: from ctx lines before the change to ctx lines after the last change within 2*ctx.
-		start := max(0, i-ctx)
-		end := i
-		for end < len(ops) {
-			if ops[end].kind != ' ' {
-				end++
-				continue
-			}
-			run := end
-			for run < len(ops) && ops[run].kind == ' ' {
-				run++
-			}
-			if run == len(ops) || run-end > 2*ctx {
-				end = min(end+ctx, len(ops))
-				break
-			}
-			end = run
-		}
-		na, nb := 0, 0
-		for _, o := range ops[start:end] {
-			if o.kind != '+' {
-				na++
-			}
-			if o.kind != '-' {
-				nb++
-			}
-		}
-		sa, sb := at[start].a, at[start].b
-		if na == 0 {
-			sa--
-		}
-		if nb == 0 {
-			sb--
-		}
-		fmt.Fprintf(&b, "@@ -%s +%s @@\n", hunkRange(sa, na), hunkRange(sb, nb))
-		for _, o := range ops[start:end] {
-			b.WriteByte(o.kind)
-			b.WriteString(o.text)
-			b.WriteByte('\n')
-		}
-		i = end
-	}
-	return b.String()
-}
-
-func hunkRange(start, n int) string {
-	if n == 1 {
-		return fmt.Sprint(start)
-	}
-	return fmt.Sprintf("%d,%d", start, n)
 }
