@@ -187,9 +187,14 @@ func (g *group) descendants() []*group {
 
 // allHosts lists the hosts of g and its descendants, without duplicates: Ansible's Group.get_hosts.
 func (d *data) allHosts(g *group) []int32 {
-	var out []int32
+	groups := g.descendants()
+	n := 0
+	for _, k := range groups {
+		n += len(k.hosts)
+	}
+	out := make([]int32, 0, min(n, int(d.count))) // one allocation, not a million-host slice grown by copies
 	seen := newBitset(d.count)
-	for _, k := range g.descendants() {
+	for _, k := range groups {
 		for _, h := range k.hosts {
 			if !seen.has(h) {
 				seen.add(h)

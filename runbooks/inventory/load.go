@@ -96,7 +96,7 @@ func build(d *data, cfg *SSHConfig, opt Options) (*Inventory, error) {
 	var buf []byte
 	for id := int32(0); id < d.count; id++ {
 		buf = d.appendName(buf[:0], id)
-		if _, err := r.check(string(buf), d.entry(id)); err != nil {
+		if err := r.check(string(buf), d.entry(id)); err != nil {
 			return nil, err
 		}
 		if inv.implicit == d.count && localNames[string(buf)] {

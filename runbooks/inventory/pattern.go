@@ -98,6 +98,10 @@ func (inv *Inventory) selectIDs(pattern string) ([]int32, []string, error) {
 		if len(that) == 0 && !named {
 			sel.Unmatched = append(sel.Unmatched, body)
 		}
+		if p[0] != '!' && p[0] != '&' && len(hosts) == 0 {
+			hosts = that // the first part: nothing to merge with (duplicates go below)
+			continue
+		}
 		set := inv.newSet()
 		for _, h := range that {
 			set.add(h)
@@ -121,7 +125,7 @@ func (inv *Inventory) selectIDs(pattern string) ([]int32, []string, error) {
 		}
 	}
 	seen := inv.newSet()
-	out := hosts[:0:0]
+	out := hosts[:0] // in place: hosts is this call's own
 	for _, e := range hosts {
 		if !seen.has(e) {
 			seen.add(e)

@@ -94,14 +94,15 @@ func (r *resolver) resolve(name string, e *entry) (*Host, error) {
 
 // check resolves the host to learn whether it can be, sharing what it can with other hosts: the Host is
 // for reading only.
-func (r *resolver) check(name string, e *entry) (*Host, error) {
-	return r.resolveHost(name, e, true)
+func (r *resolver) check(name string, e *entry) error {
+	_, err := r.resolveHost(name, e, true)
+	return err
 }
 
 func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error) {
 	names, vars := r.groups(e, shared)
 	where := place{e.file, e.line, name}
-	h := &Host{Name: name, Vars: vars, Groups: names}
+	h := Host{Name: name, Vars: vars, Groups: names} // a value: checking a million hosts makes none
 	addr := connVar(vars, "ansible_host", "ansible_ssh_host")
 	portVar := connVar(vars, "ansible_port", "ansible_ssh_port")
 	conn := connVar(vars, "ansible_connection")
@@ -116,7 +117,7 @@ func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error
 	}
 	if h.Local {
 		h.Addr, h.User = "localhost", r.opt.LocalUser
-		return h, nil
+		return r.made(h, shared), nil
 	}
 	target := addr
 	if target == "" {
@@ -170,7 +171,17 @@ func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error
 			h.ProxyJump = append(h.ProxyJump, hop)
 		}
 	}
-	return h, nil
+	return r.made(h, shared), nil
+}
+
+// made is the *Host of a resolved host, or nil when it was only checked.
+func (r *resolver) made(h Host, checked bool) *Host {
+	if checked {
+		return nil
+	}
+	out := new(Host) // not &h, which would put every checked host on the heap too
+	*out = h
+	return out
 }
 
 // place names a host in errors: FILE:LINE: host NAME, or NAME for a host from no file. A value, formatted
@@ -190,9 +201,9 @@ func (p place) String() string {
 
 // endpoint resolves one ssh destination through ssh_config; user and port, when given, win. Without
 // paths it leaves out the key and known_hosts files, which cannot fail: enough to check a host.
-func (r *resolver) endpoint(target, user, port string, where place, paths bool) (*Host, error) {
+func (r *resolver) endpoint(target, user, port string, where place, paths bool) (Host, error) {
 	s := r.cfg.Lookup(target, r.opt.LocalUser)
-	h := &Host{Name: target, Addr: target, Port: 22, User: r.opt.LocalUser}
+	h := Host{Name: target, Addr: target, Port: 22, User: r.opt.LocalUser}
 	if s.HostName != "" {
 		h.Addr = s.HostName
 	}
@@ -202,7 +213,7 @@ func (r *resolver) endpoint(target, user, port string, where place, paths bool) 
 	if port != "" {
 		p, err := strconv.Atoi(port)
 		if err != nil || p < 1 || p > 65535 {
-			return nil, fmt.Errorf("%s: port %q is not a port number (1-65535)", where, port)
+			return Host{}, fmt.Errorf("%s: port %q is not a port number (1-65535)", where, port)
 		}
 		h.Port = p
 	}
@@ -282,13 +293,16 @@ func (r *resolver) jumpHost(spec string, where place, paths bool) (*Host, error)
 	if err != nil {
 		return nil, err
 	}
+	if !paths {
+		return nil, nil
+	}
 	if key != "" {
 		hop.IdentityFiles = append([]string{key}, hop.IdentityFiles...)
 	}
-	if len(hop.IdentityFiles) == 0 && paths {
+	if len(hop.IdentityFiles) == 0 {
 		hop.IdentityFiles = DefaultIdentityFiles(r.opt.Home)
 	}
-	return hop, nil
+	return &hop, nil
 }
 
 // sshArgs reads the OpenSSH options Ansible passes through ansible_ssh_common_args and
