@@ -1,12 +1,10 @@
 package runbooks
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
 
-	"github.com/BurntSushi/toml"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 )
 
@@ -63,24 +61,21 @@ func Check(file string, data []byte) (*Runbook, Problems) {
 		return &Runbook{Source: file, Raw: string(data)}, Problems{{Problem: *p}}
 	}
 	var fr fileRunbook
-	if err := tomlcheck.Decode(file, data, &fr); err != nil {
-		var tps tomlcheck.Problems
-		if !errors.As(err, &tps) {
-			tps = tomlcheck.Problems{{File: file, Msg: err.Error()}}
-		}
+	tps, decoded := tomlcheck.DecodeAll(file, data, &fr)
+	if len(tps) > 0 {
 		for _, p := range tps {
+			if c.full(p) {
+				continue
+			}
 			c.ps = append(c.ps, Problem{Problem: p, Runbook: fr.ID, Step: c.stepAt(p.Line, fr.Steps)})
 		}
 	}
-	rb := &Runbook{Source: file, Raw: string(data)}
-	if len(c.ps) > 0 {
+	if !decoded {
 		// Unknown keys leave the rest decoded; a syntax error or a type mismatch stops the decoder half
 		// way, and checking what it left would only report noise.
-		if _, err := toml.Decode(string(data), new(fileRunbook)); err != nil {
-			return rb, c.ps
-		}
+		return &Runbook{Source: file, Raw: string(data)}, c.problems()
 	}
-	rb = &Runbook{
+	rb := &Runbook{
 		ID: fr.ID, Title: fr.Title, Description: fr.Description,
 		Symptoms: fr.Symptoms, Tags: fr.Tags, Vars: fr.Vars, SecretVars: fr.SecretVars,
 		Source: file, Raw: string(data),
@@ -90,7 +85,7 @@ func Check(file string, data []byte) (*Runbook, Problems) {
 	for i, fs := range fr.Steps {
 		rb.Steps = append(rb.Steps, c.step(rb.ID, i, fs, seen))
 	}
-	return rb, c.ps
+	return rb, c.problems()
 }
 
 // checker collects the problems of one file with their positions.
@@ -98,7 +93,30 @@ type checker struct {
 	file string
 	data []byte
 	ps   Problems
+	more int              // problems past tomlcheck.MaxProblems, counted, not kept
 	ix   *tomlcheck.Index // made on the first question: most files have no problem to place
+}
+
+// full reports whether p is not to be kept: the file has tomlcheck.MaxProblems problems already (p is
+// counted), or p counts problems left out already.
+func (c *checker) full(p tomlcheck.Problem) bool {
+	switch {
+	case p.More > 0:
+		c.more += p.More
+	case len(c.ps) >= tomlcheck.MaxProblems:
+		c.more++
+	default:
+		return false
+	}
+	return true
+}
+
+// problems is what Check found: at most tomlcheck.MaxProblems, then the count of the rest.
+func (c *checker) problems() Problems {
+	if c.more > 0 {
+		return append(c.ps, Problem{Problem: tomlcheck.MoreProblems(c.file, c.more)})
+	}
+	return c.ps
 }
 
 // keyPos is tomlcheck.KeyPos through the file's index.
@@ -112,6 +130,9 @@ func (c *checker) keyPos(path ...any) (int, int, bool) {
 // add records a problem at the value of the key at path, or at the start of the enclosing table when the
 // key is not in the file.
 func (c *checker) add(rb, step, field string, path []any, format string, args ...any) {
+	if c.full(tomlcheck.Problem{}) {
+		return
+	}
 	line, col := c.pos(path)
 	c.ps = append(c.ps, Problem{
 		Problem: tomlcheck.Problem{File: c.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)},

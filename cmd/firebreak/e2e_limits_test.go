@@ -1,13 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 )
 
 // tenRanges is ten ranges of 100,000 hosts: a million, exactly the default [limits] max_hosts.
@@ -96,14 +103,98 @@ func TestE2EHostileFiles(t *testing.T) {
 	}
 }
 
-// TestE2EMillionHosts: ten ranges of 100,000 are at the limit and list every host.
+// maxLoadingRSS is the most memory loading any input under the limits may take (tracker issue 11).
+const maxLoadingRSS = 100 << 20
+
+// peakRSS runs `firebreak args...` and also returns the most memory it held (its peak resident set).
+func (e *fbEnv) peakRSS(args ...string) (stdout, stderr string, code int, peak int64) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := e.command(ctx, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ctx.Err() != nil) {
+		e.t.Fatalf("firebreak %q: %v (stderr: %s)", args, err, errb.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		e.t.Skip("no rusage on this system")
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode(), ru.Maxrss << 10 // KiB on Linux
+}
+
+// TestE2EMillionHosts: ten ranges of 100,000 are at the limit and list every host, within
+// maxLoadingRSS.
 func TestE2EMillionHosts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	mustWriteFile(t, filepath.Join(e.work, "hosts.ini"), []byte(tenRanges(10)))
-	out, stderr, code := e.fb("hosts", "all", "-i", "hosts.ini")
+	out, stderr, code, peak := e.peakRSS("hosts", "all", "-i", "hosts.ini")
 	if code != 0 || strings.Count(out, "\n") != 1000000 {
 		t.Fatalf("exit %d, %d lines, stderr %q", code, strings.Count(out, "\n"), stderr)
+	}
+	if !strings.HasPrefix(out, "a1\na2\n") || !strings.HasSuffix(out, "\nj100000\n") {
+		t.Errorf("hosts out of order: %.20q ... %.20q", out, out[len(out)-20:])
+	}
+	t.Logf("peak RSS %d MB", peak>>20)
+	if peak > maxLoadingRSS {
+		t.Errorf("hosts all on a million hosts took %d MB at its peak, want under %d MB", peak>>20, maxLoadingRSS>>20)
+	}
+}
+
+// TestE2ELintManyProblems: a 1 MiB runbook of 95,000 unknown keys lists the first
+// tomlcheck.MaxProblems problems and counts the rest, in text and JSON, within maxLoadingRSS.
+func TestE2ELintManyProblems(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("id = \"keys\"\ntitle = \"k\"\n")
+	keys := 0
+	for ; b.Len() < 1<<20-20; keys++ {
+		fmt.Fprintf(&b, "k%05d = 1\n", keys)
+	}
+	mustWriteFile(t, filepath.Join(e.work, "keys.toml"), []byte(b.String()))
+	more := keys + 1 - tomlcheck.MaxProblems // the unknown keys and the missing steps, less those listed
+
+	out, stderr, code, peak := e.peakRSS("runbook", "lint", "keys.toml")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 1 || len(lines) != tomlcheck.MaxProblems+1 {
+		t.Fatalf("exit %d, %d lines; want 1 and %d (stderr %q)", code, len(lines), tomlcheck.MaxProblems+1, stderr)
+	}
+	if !strings.HasPrefix(lines[0], "keys.toml:3:1: error: unknown key \"k00000\"") {
+		t.Errorf("first line %q", lines[0])
+	}
+	if want := fmt.Sprintf("... and %d more problems in keys.toml", more); lines[len(lines)-1] != want {
+		t.Errorf("last line %q, want %q", lines[len(lines)-1], want)
+	}
+	if !strings.Contains(stderr, fmt.Sprintf("lint: %d findings", keys+1)) {
+		t.Errorf("stderr %q, want every finding counted", stderr)
+	}
+	t.Logf("text: peak RSS %d MB", peak>>20)
+	if peak > maxLoadingRSS {
+		t.Errorf("lint took %d MB at its peak, want under %d MB", peak>>20, maxLoadingRSS>>20)
+	}
+
+	out, _, code, peak = e.peakRSS("runbook", "lint", "--json", "keys.toml")
+	var r struct {
+		Findings []struct{ File string }
+		Omitted  []struct {
+			File  string
+			Count int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 1 {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	if len(r.Findings) != tomlcheck.MaxProblems || len(r.Omitted) != 1 || r.Omitted[0].File != "keys.toml" || r.Omitted[0].Count != more {
+		t.Errorf("--json: %d findings, omitted %+v; want %d and {keys.toml %d}", len(r.Findings), r.Omitted, tomlcheck.MaxProblems, more)
+	}
+	t.Logf("json: peak RSS %d MB", peak>>20)
+	if peak > maxLoadingRSS {
+		t.Errorf("lint --json took %d MB at its peak, want under %d MB", peak>>20, maxLoadingRSS>>20)
 	}
 }
 

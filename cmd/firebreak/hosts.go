@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"strings"
@@ -56,10 +57,15 @@ func (a *app) selectHosts(inv *inventory.Inventory, pattern string) ([]*inventor
 	if err != nil {
 		return nil, store.Errorf(incident.ErrInvalid, "host pattern %q: %v", pattern, err)
 	}
-	for _, u := range sel.Unmatched {
+	a.warnUnmatched(sel.Unmatched)
+	return sel.Hosts, nil
+}
+
+// warnUnmatched warns about the parts of a host pattern that matched nothing, as Ansible does.
+func (a *app) warnUnmatched(parts []string) {
+	for _, u := range parts {
 		fmt.Fprintf(a.stderr, "firebreak: warning: %q in the pattern matches no host or group\n", u)
 	}
-	return sel.Hosts, nil
 }
 
 func cmdHosts(_ context.Context, a *app, args []string) error {
@@ -79,15 +85,20 @@ func cmdHosts(_ context.Context, a *app, args []string) error {
 	if len(pos) == 1 {
 		pattern = pos[0]
 	}
-	hosts, err := a.selectHosts(inv, pattern)
+	// Names, not Select: listing needs no connection details, and a million of them do not fit in memory.
+	names, unmatched, err := inv.Names(pattern)
 	if err != nil {
-		return err
+		return store.Errorf(incident.ErrInvalid, "host pattern %q: %v", pattern, err)
 	}
-	if len(hosts) == 0 {
+	a.warnUnmatched(unmatched)
+	w := bufio.NewWriter(a.stdout)
+	n := 0
+	for name := range names {
+		n++
+		fmt.Fprintln(w, clean(name))
+	}
+	if n == 0 {
 		return failedf("pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
 	}
-	for _, h := range hosts {
-		fmt.Fprintln(a.stdout, clean(h.Name))
-	}
-	return nil
+	return w.Flush()
 }

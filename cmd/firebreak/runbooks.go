@@ -185,15 +185,37 @@ func cmdRunbookLint(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	} else {
-		for _, f := range report.Findings {
-			fmt.Fprintln(a.stdout, clean(f.String()))
-		}
+		printFindings(a, report)
 	}
 	if !report.Clean() {
-		return failedf("lint: %d findings in %d runbooks (%d files, %d script fragments)", len(report.Findings), report.Runbooks, report.Files, report.Fragments)
+		return failedf("lint: %d findings in %d runbooks (%d files, %d script fragments)", report.Total(), report.Runbooks, report.Files, report.Fragments)
 	}
 	fmt.Fprintf(a.stderr, "lint: clean: %d runbooks, %d script fragments checked with ShellCheck\n", report.Runbooks, report.Fragments)
 	return nil
+}
+
+// printFindings prints one finding a line, and after the findings of a file cut short at
+// tomlcheck.MaxProblems the line "... and N more problems in FILE".
+func printFindings(a *app, report *lint.Report) {
+	omitted := map[string]lint.Omitted{}
+	for _, o := range report.Omitted {
+		omitted[o.File] = o
+	}
+	flush := func(file string) {
+		if o, ok := omitted[file]; ok {
+			fmt.Fprintln(a.stdout, clean(o.String()))
+			delete(omitted, file)
+		}
+	}
+	for i, f := range report.Findings {
+		fmt.Fprintln(a.stdout, clean(f.String()))
+		if i+1 == len(report.Findings) || report.Findings[i+1].File != f.File {
+			flush(f.File)
+		}
+	}
+	for _, o := range report.Omitted { // files with none shown
+		flush(o.File)
+	}
 }
 
 func cmdAttach(ctx context.Context, a *app, args []string) error {

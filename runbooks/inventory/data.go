@@ -3,6 +3,7 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strings"
 )
@@ -10,7 +11,7 @@ import (
 // group is an inventory group as Ansible models it: direct hosts, child groups, variables.
 type group struct {
 	name     string
-	hosts    []*entry
+	hosts    []int32
 	children []*group
 	parents  []*group
 	vars     map[string]string
@@ -20,10 +21,10 @@ type group struct {
 
 // entry is a host before connection details are resolved.
 type entry struct {
-	name   string
-	vars   map[string]string
-	groups []*group // direct groups, in the order the host joined them
-	file   string   // where the host was first defined, for errors
+	name   string            // empty for a range line's shared entry
+	vars   map[string]string // nil until a variable is set
+	groups []*group          // direct groups, in the order the host joined them
+	file   string            // where the host was first defined, for errors
 	line   int
 }
 
@@ -32,9 +33,13 @@ type entry struct {
 type data struct {
 	groups     map[string]*group
 	groupOrder []*group
-	hosts      map[string]*entry
-	hostOrder  []*entry
-	maxHosts   int // the most hosts all sources together may hold
+	blocks     []block          // the hosts, numbered 0 to count-1 in definition order (see hoststore.go)
+	count      int32            // how many hosts
+	owned      map[int32]*entry // range hosts changed since their line, with their own entry
+	index      []int32          // name index: host number + 1, 0 for an empty slot
+	indexed    int              // hosts in index
+	seed       maphash.Seed     // of the name index
+	maxHosts   int              // the most hosts all sources together may hold
 }
 
 // DefaultMaxHosts is the most hosts the inventories may hold together unless [limits] max_hosts says
@@ -42,7 +47,7 @@ type data struct {
 const DefaultMaxHosts = 1000000
 
 func newData() *data {
-	d := &data{groups: map[string]*group{}, hosts: map[string]*entry{}, maxHosts: DefaultMaxHosts}
+	d := &data{groups: map[string]*group{}, seed: maphash.MakeSeed(), maxHosts: DefaultMaxHosts}
 	all := d.addGroup("all")
 	_ = addChildGroup(all, d.addGroup("ungrouped"))
 	return d
@@ -64,7 +69,7 @@ func (d *data) expand(name string) ([]string, error) {
 	if !strings.Contains(name, "[") { // one name: it may be a host already there, counted when added
 		return []string{name}, nil
 	}
-	room := d.maxHosts - len(d.hostOrder)
+	room := d.maxHosts - int(d.count)
 	names, err := expandRange(name, min(room, maxExpand))
 	if errors.Is(err, errTooMany) && room < maxExpand {
 		return nil, fmt.Errorf("%q would take the inventory past %d hosts in all: check the range, or raise [limits] max_hosts in the config", name, d.maxHosts)
@@ -74,36 +79,39 @@ func (d *data) expand(name string) ([]string, error) {
 
 // full reports an inventory past maxHosts, at the line that took it there.
 func (d *data) full(file string, line int) error {
-	if len(d.hostOrder) <= d.maxHosts {
+	if int(d.count) <= d.maxHosts {
 		return nil
 	}
 	return parseErr(file, line, "the inventory holds more than %d hosts in all: split it, or raise [limits] max_hosts in the config", d.maxHosts)
 }
 
-// addHost adds the host if it is new and puts it in g (when g is not nil).
-func (d *data) addHost(name string, g *group) *entry {
-	h, ok := d.hosts[name]
+// addHost adds the host if it is new, defined at file:line, and puts it in g (when g is not nil).
+func (d *data) addHost(name string, g *group, file string, line int) int32 {
+	id, ok := d.lookup(name)
 	if !ok {
-		h = &entry{name: name, vars: map[string]string{}}
-		d.hosts[name] = h
-		d.hostOrder = append(d.hostOrder, h)
+		id = d.count
+		d.blocks = append(d.blocks, block{first: id, n: 1, e: &entry{name: name, file: file, line: line}})
+		d.count++
+		d.insert(id)
 	}
 	if g != nil {
-		g.addHost(h)
+		d.join(id, g)
 	}
-	return h
+	return id
 }
 
-func (g *group) addHost(h *entry) {
+// join puts host id in g.
+func (d *data) join(id int32, g *group) {
 	// The host's own groups are few where a group's hosts may be a million: look there (the two lists are
 	// kept in step), or loading a large group is quadratic.
-	for _, x := range h.groups {
+	for _, x := range d.entry(id).groups {
 		if x == g {
 			return
 		}
 	}
-	g.hosts = append(g.hosts, h)
-	h.groups = append(h.groups, g)
+	g.hosts = append(g.hosts, id)
+	e := d.own(id)
+	e.groups = append(e.groups, g)
 }
 
 // setVar sets a group variable; ansible_group_priority sets the priority instead, as in Ansible.
@@ -178,13 +186,18 @@ func (g *group) descendants() []*group {
 }
 
 // allHosts lists the hosts of g and its descendants, without duplicates: Ansible's Group.get_hosts.
-func (g *group) allHosts() []*entry {
-	var out []*entry
-	seen := map[*entry]bool{}
-	for _, k := range g.descendants() {
+func (d *data) allHosts(g *group) []int32 {
+	groups := g.descendants()
+	n := 0
+	for _, k := range groups {
+		n += len(k.hosts)
+	}
+	out := make([]int32, 0, min(n, int(d.count))) // one allocation, not a million-host slice grown by copies
+	seen := newBitset(d.count)
+	for _, k := range groups {
 		for _, h := range k.hosts {
-			if !seen[h] {
-				seen[h] = true
+			if !seen.has(h) {
+				seen.add(h)
 				out = append(out, h)
 			}
 		}
@@ -201,10 +214,15 @@ func (d *data) reconcile() {
 			_ = addChildGroup(all, g)
 		}
 	}
-	leave := map[*entry]bool{}
-	for _, h := range d.hostOrder {
+	// A range line's hosts share an entry: decide once for it, and for each of them that has its own.
+	const (
+		stay = iota
+		leave
+		join
+	)
+	decide := func(e *entry) int {
 		inUngrouped, other := false, false
-		for _, g := range h.groups {
+		for _, g := range e.groups {
 			switch g {
 			case ungrouped:
 				inUngrouped = true
@@ -214,26 +232,54 @@ func (d *data) reconcile() {
 			}
 		}
 		if inUngrouped && other {
-			leave[h] = true
+			return leave
 		} else if !inUngrouped && !other {
-			ungrouped.addHost(h)
+			return join
+		}
+		return stay
+	}
+	var leaving bitset
+	changed := map[*entry]int{}
+	for bi := range d.blocks {
+		b := &d.blocks[bi]
+		shared := decide(b.e)
+		for id := b.first; id < b.first+b.n; id++ {
+			e, what := b.e, shared
+			if o, ok := d.owned[id]; ok && b.r != nil {
+				e, what = o, decide(o)
+			}
+			switch what {
+			case leave:
+				if leaving == nil {
+					leaving = newBitset(d.count)
+				}
+				leaving.add(id)
+			case join:
+				ungrouped.hosts = append(ungrouped.hosts, id)
+			}
+			if what != stay {
+				changed[e] = what
+			}
 		}
 	}
-	if len(leave) > 0 { // one pass: removing them one by one is quadratic in a large ungrouped
+	if leaving != nil { // one pass: removing them one by one is quadratic in a large ungrouped
 		kept := ungrouped.hosts[:0]
 		for _, h := range ungrouped.hosts {
-			if !leave[h] {
+			if !leaving.has(h) {
 				kept = append(kept, h)
 			}
 		}
-		clear(ungrouped.hosts[len(kept):])
 		ungrouped.hosts = kept
-		for h := range leave {
-			for i, x := range h.groups {
-				if x == ungrouped {
-					h.groups = append(h.groups[:i:i], h.groups[i+1:]...)
-					break
-				}
+	}
+	for e, what := range changed {
+		if what == join {
+			e.groups = append(e.groups, ungrouped)
+			continue
+		}
+		for i, x := range e.groups {
+			if x == ungrouped {
+				e.groups = append(e.groups[:i:i], e.groups[i+1:]...)
+				break
 			}
 		}
 	}

@@ -135,9 +135,12 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 	if err := checkHostName(pattern); err != nil {
 		return parseErr(file, lineno, "%v", err)
 	}
-	names, err := d.expand(pattern)
-	if err != nil {
-		return parseErr(file, lineno, "%v", err)
+	r, isRange := parseRange(pattern, min(d.maxHosts-int(d.count), maxExpand))
+	var names []string
+	if !isRange {
+		if names, err = d.expand(pattern); err != nil {
+			return parseErr(file, lineno, "%v", err)
+		}
 	}
 	vars := map[string]string{}
 	var keys []string
@@ -152,6 +155,25 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 		vars[k] = iniValue(v)
 	}
 	g := d.groups[groupname]
+	if isRange {
+		// The line's hosts share one entry: the variables each of them would get.
+		shared := map[string]string{}
+		if port != 0 {
+			shared["ansible_port"] = itoa(port)
+		}
+		for _, k := range keys {
+			setVar(shared, k, vars[k])
+		}
+		if len(shared) == 0 {
+			shared = nil
+		}
+		if d.addRange(r, []*group{g}, shared, file, lineno) {
+			return d.full(file, lineno)
+		}
+		if names, err = d.expand(pattern); err != nil {
+			return parseErr(file, lineno, "%v", err)
+		}
+	}
 	for _, n := range names {
 		if strings.TrimSpace(n) == "---" {
 			return parseErr(file, lineno, "host %q: '---' is a sign this is a YAML file, which firebreak does not read; use INI or TOML", n)
@@ -159,10 +181,11 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 		if n == "" {
 			return parseErr(file, lineno, "empty host name")
 		}
-		h := d.addHost(n, g)
-		if h.file == "" {
-			h.file, h.line = file, lineno
+		id := d.addHost(n, g, file, lineno)
+		if port == 0 && len(keys) == 0 {
+			continue
 		}
+		h := d.own(id)
 		if port != 0 {
 			h.vars["ansible_port"] = itoa(port)
 		}

@@ -87,33 +87,29 @@ func ParseINI(file string, src []byte) (*Inventory, error) {
 	return build(d, nil, Options{Home: "/nonexistent", LocalUser: "root"})
 }
 
-// build reconciles the groups, resolves every host and creates the implicit localhost.
+// build reconciles the groups, checks that every host resolves, and creates the implicit localhost.
+// Hosts are resolved again, one by one, when they are asked for (see Inventory).
 func build(d *data, cfg *SSHConfig, opt Options) (*Inventory, error) {
 	d.reconcile()
-	inv := &Inventory{data: d, byName: map[string]*Host{}}
-	r := resolver{cfg: cfg, opt: opt, all: d.groups["all"], hosts: d.hosts}
-	for _, e := range d.hostOrder {
-		h, err := r.resolve(e)
-		if err != nil {
+	r := &resolver{cfg: cfg, opt: opt, all: d.groups["all"], data: d}
+	inv := &Inventory{data: d, res: r, byID: map[int32]*Host{}, implicit: d.count}
+	var buf []byte
+	for id := int32(0); id < d.count; id++ {
+		buf = d.appendName(buf[:0], id)
+		if err := r.check(string(buf), d.entry(id)); err != nil {
 			return nil, err
 		}
-		inv.byName[e.name] = h
-		if inv.implicit == nil && localNames[e.name] {
-			inv.implicit = e
+		if inv.implicit == d.count && localNames[string(buf)] {
+			inv.implicit = id
 		}
 	}
-	for _, e := range d.groups["all"].allHosts() {
-		inv.hosts = append(inv.hosts, inv.byName[e.name])
-	}
-	if inv.implicit == nil {
-		e := &entry{name: "localhost", vars: map[string]string{}}
-		inv.implicit = e
-		h, err := r.resolve(e)
+	if inv.implicit == d.count {
+		h, err := r.resolve("localhost", &entry{name: "localhost"})
 		if err != nil {
 			return nil, err
 		}
 		h.Implicit = true
-		inv.byName["localhost"] = h
+		inv.local = h
 	}
 	return inv, nil
 }

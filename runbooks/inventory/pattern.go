@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"iter"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -35,7 +36,36 @@ func (inv *Inventory) Match(pattern string) ([]*Host, error) {
 
 // Select is Match with the parts of the pattern that matched nothing.
 func (inv *Inventory) Select(pattern string) (Selection, error) {
-	var sel Selection
+	ids, unmatched, err := inv.selectIDs(pattern)
+	if err != nil {
+		return Selection{}, err
+	}
+	sel := Selection{Unmatched: unmatched}
+	for _, id := range ids {
+		sel.Hosts = append(sel.Hosts, inv.host(id))
+	}
+	return sel, nil
+}
+
+// Names is Select for listing: the selected names in inventory order, without connection details, so
+// that listing a million hosts costs their names only. Unmatched is as in Select.
+func (inv *Inventory) Names(pattern string) (names iter.Seq[string], unmatched []string, err error) {
+	ids, unmatched, err := inv.selectIDs(pattern)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(yield func(string) bool) {
+		for _, id := range ids {
+			if !yield(inv.hostName(id)) {
+				return
+			}
+		}
+	}, unmatched, nil
+}
+
+// selectIDs is Select's work, on host numbers.
+func (inv *Inventory) selectIDs(pattern string) ([]int32, []string, error) {
+	var sel struct{ Unmatched []string }
 	parts := SplitPattern(pattern)
 	var regular, inter, excl []string
 	for _, p := range parts {
@@ -51,57 +81,65 @@ func (inv *Inventory) Select(pattern string) (Selection, error) {
 	if len(regular) == 0 {
 		regular = []string{"all"}
 	}
-	var hosts []*entry
+	var hosts []int32
 	for _, p := range append(append(regular, inter...), excl...) {
-		if h, ok := inv.data.hosts[p]; ok {
+		if h, ok := inv.data.lookup(p); ok {
 			hosts = append(hosts, h)
 			continue
 		}
 		body := strings.TrimLeft(p[:1], "&!") + p[1:]
 		if body == "" {
-			return sel, fmt.Errorf("host pattern %q: %q needs a name, group or pattern after it", pattern, p)
+			return nil, nil, fmt.Errorf("host pattern %q: %q needs a name, group or pattern after it", pattern, p)
 		}
 		that, named, err := inv.matchOne(body)
 		if err != nil {
-			return sel, err
+			return nil, nil, err
 		}
 		if len(that) == 0 && !named {
 			sel.Unmatched = append(sel.Unmatched, body)
 		}
-		set := map[*entry]bool{}
+		if p[0] != '!' && p[0] != '&' && len(hosts) == 0 {
+			hosts = that // the first part: nothing to merge with (duplicates go below)
+			continue
+		}
+		set := inv.newSet()
 		for _, h := range that {
-			set[h] = true
+			set.add(h)
 		}
 		switch p[0] {
 		case '!':
-			hosts = filter(hosts, func(h *entry) bool { return !set[h] })
+			hosts = filter(hosts, func(h int32) bool { return !set.has(h) })
 		case '&':
-			hosts = filter(hosts, func(h *entry) bool { return set[h] })
+			hosts = filter(hosts, func(h int32) bool { return set.has(h) })
 		default:
-			seen := map[*entry]bool{}
+			seen := inv.newSet()
 			for _, h := range hosts {
-				seen[h] = true
+				seen.add(h)
 			}
 			for _, h := range that {
-				if !seen[h] {
-					seen[h] = true
+				if !seen.has(h) {
+					seen.add(h)
 					hosts = append(hosts, h)
 				}
 			}
 		}
 	}
-	seen := map[*entry]bool{}
+	seen := inv.newSet()
+	out := hosts[:0] // in place: hosts is this call's own
 	for _, e := range hosts {
-		if !seen[e] {
-			seen[e] = true
-			sel.Hosts = append(sel.Hosts, inv.byName[e.name])
+		if !seen.has(e) {
+			seen.add(e)
+			out = append(out, e)
 		}
 	}
-	return sel, nil
+	return out, sel.Unmatched, nil
 }
 
-func filter(hs []*entry, keep func(*entry) bool) []*entry {
-	var out []*entry
+// newSet is an empty set of host numbers, the implicit localhost's included.
+func (inv *Inventory) newSet() bitset { return newBitset(inv.data.count + 1) }
+
+func filter(hs []int32, keep func(int32) bool) []int32 {
+	var out []int32
 	for _, h := range hs {
 		if keep(h) {
 			out = append(out, h)
@@ -117,7 +155,7 @@ var localNames = map[string]bool{"localhost": true, "127.0.0.1": true, "::1": tr
 // all their hosts, and host names are tried when no group matched or the pattern is a regex or a glob.
 // It also reports whether a group matched (an empty group is not worth a warning) and gives the implicit
 // localhost for localhost, 127.0.0.1 or ::1 when nothing else matched.
-func (inv *Inventory) matchOne(pattern string) ([]*entry, bool, error) {
+func (inv *Inventory) matchOne(pattern string) ([]int32, bool, error) {
 	expr, sub, err := splitSubscript(pattern)
 	if err != nil {
 		return nil, false, err
@@ -126,23 +164,25 @@ func (inv *Inventory) matchOne(pattern string) ([]*entry, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var out []*entry
+	var out []int32
 	groupMatched := false
 	for _, g := range inv.data.groupOrder {
 		if re.MatchString(g.name) {
 			groupMatched = true
-			out = append(out, g.allHosts()...)
+			out = append(out, inv.data.allHosts(g)...)
 		}
 	}
 	if !groupMatched || expr[0] == '~' || strings.ContainsAny(expr, ".?*[") {
-		for _, h := range inv.data.hostOrder {
-			if re.MatchString(h.name) {
-				out = append(out, h)
+		var buf []byte
+		for id := int32(0); id < inv.data.count; id++ {
+			buf = inv.data.appendName(buf[:0], id)
+			if re.Match(buf) {
+				out = append(out, id)
 			}
 		}
 	}
-	if len(out) == 0 && localNames[expr] && inv.implicit != nil {
-		out = []*entry{inv.implicit}
+	if len(out) == 0 && localNames[expr] {
+		out = []int32{inv.implicit}
 	}
 	if sub != nil && len(out) > 0 {
 		out, err = sub.apply(out)
@@ -208,7 +248,7 @@ func splitSubscript(p string) (string, *subscript, error) {
 
 // apply is Ansible's _apply_subscript with Python's indexing: [i] must exist (negative counts from the end);
 // [a:b] includes b and is cut to the hosts there are.
-func (s *subscript) apply(hs []*entry) ([]*entry, error) {
+func (s *subscript) apply(hs []int32) ([]int32, error) {
 	n := len(hs)
 	if s.single {
 		i := s.start

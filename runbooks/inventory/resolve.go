@@ -14,10 +14,10 @@ import (
 // OpenSSH would: Ansible passes ansible_host as the host argument and ansible_port/ansible_user/the key as
 // command-line options, which beat ssh_config; ssh_config fills in the rest, matched on that host argument.
 type resolver struct {
-	cfg   *SSHConfig
-	opt   Options
-	all   *group
-	hosts map[string]*entry
+	cfg  *SSHConfig
+	opt  Options
+	all  *group
+	data *data
 
 	// What a million hosts share is worked out once: the default keys (a stat each), and the sorted group
 	// names and merged group variables of hosts that sit in one group only.
@@ -32,10 +32,14 @@ type groupView struct {
 	vars  map[string]string
 }
 
-// groups returns the host's group names (all excluded, sorted) and its effective variables.
-func (r *resolver) groups(e *entry) ([]string, map[string]string) {
+// groups returns the host's group names (all excluded, sorted) and its effective variables. With shared,
+// the variables of a host in one group without its own are the group view's, not a copy.
+func (r *resolver) groups(e *entry, shared bool) ([]string, map[string]string) {
 	if len(e.groups) == 1 {
 		if v, ok := r.byGroup[e.groups[0]]; ok {
+			if shared && len(e.vars) == 0 {
+				return v.names, v.vars
+			}
 			vars := make(map[string]string, len(v.vars)+len(e.vars))
 			for k, x := range v.vars {
 				vars[k] = x
@@ -83,13 +87,22 @@ func connVar(vars map[string]string, names ...string) string {
 	return v
 }
 
-func (r *resolver) resolve(e *entry) (*Host, error) {
-	names, vars := r.groups(e)
-	where := e.name
-	if e.file != "" {
-		where = fmt.Sprintf("%s:%d: host %s", e.file, e.line, e.name)
-	}
-	h := &Host{Name: e.name, Vars: vars, Groups: names}
+// resolve makes the Host of the host called name, whose entry is e.
+func (r *resolver) resolve(name string, e *entry) (*Host, error) {
+	return r.resolveHost(name, e, false)
+}
+
+// check resolves the host to learn whether it can be, sharing what it can with other hosts: the Host is
+// for reading only.
+func (r *resolver) check(name string, e *entry) error {
+	_, err := r.resolveHost(name, e, true)
+	return err
+}
+
+func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error) {
+	names, vars := r.groups(e, shared)
+	where := place{e.file, e.line, name}
+	h := Host{Name: name, Vars: vars, Groups: names} // a value: checking a million hosts makes none
 	addr := connVar(vars, "ansible_host", "ansible_ssh_host")
 	portVar := connVar(vars, "ansible_port", "ansible_ssh_port")
 	conn := connVar(vars, "ansible_connection")
@@ -98,19 +111,19 @@ func (r *resolver) resolve(e *entry) (*Host, error) {
 		h.Local = true
 	case "", "ssh", "smart", "paramiko", "paramiko_ssh":
 		// firebreak's promise: localhost runs locally unless the inventory says how to reach it otherwise.
-		h.Local = conn == "" && localNames[e.name] && addr == "" && portVar == ""
+		h.Local = conn == "" && localNames[name] && addr == "" && portVar == ""
 	default:
 		return nil, fmt.Errorf("%s: ansible_connection=%s is not supported: firebreak reaches hosts over ssh or local", where, conn)
 	}
 	if h.Local {
 		h.Addr, h.User = "localhost", r.opt.LocalUser
-		return h, nil
+		return r.made(h, shared), nil
 	}
 	target := addr
 	if target == "" {
-		target = e.name
+		target = name
 	}
-	ep, err := r.endpoint(target, connVar(vars, "ansible_user", "ansible_ssh_user"), portVar, where)
+	ep, err := r.endpoint(target, connVar(vars, "ansible_user", "ansible_ssh_user"), portVar, where, !shared)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +138,11 @@ func (r *resolver) resolve(e *entry) (*Host, error) {
 	if len(h.IdentityFiles) == 0 {
 		h.IdentityFiles = r.defaultIdentityFiles()
 	}
-	argJump, opts := sshArgs(connVar(vars, "ansible_ssh_common_args") + " " + connVar(vars, "ansible_ssh_extra_args"))
+	var argJump string
+	var opts map[string]string
+	if args := connVar(vars, "ansible_ssh_common_args") + " " + connVar(vars, "ansible_ssh_extra_args"); args != " " {
+		argJump, opts = sshArgs(args)
+	}
 	if kh, ok := opts["userknownhostsfile"]; ok {
 		h.KnownHostsFiles = nil
 		for _, f := range strings.Fields(kh) {
@@ -147,20 +164,46 @@ func (r *resolver) resolve(e *entry) (*Host, error) {
 	}
 	if jump != "" && !strings.EqualFold(jump, "none") {
 		for _, spec := range strings.Split(jump, ",") {
-			hop, err := r.jumpHost(strings.TrimSpace(spec), where)
+			hop, err := r.jumpHost(strings.TrimSpace(spec), where, !shared)
 			if err != nil {
 				return nil, err
 			}
 			h.ProxyJump = append(h.ProxyJump, hop)
 		}
 	}
-	return h, nil
+	return r.made(h, shared), nil
 }
 
-// endpoint resolves one ssh destination through ssh_config; user and port, when given, win.
-func (r *resolver) endpoint(target, user, port, where string) (*Host, error) {
+// made is the *Host of a resolved host, or nil when it was only checked.
+func (r *resolver) made(h Host, checked bool) *Host {
+	if checked {
+		return nil
+	}
+	out := new(Host) // not &h, which would put every checked host on the heap too
+	*out = h
+	return out
+}
+
+// place names a host in errors: FILE:LINE: host NAME, or NAME for a host from no file. A value, formatted
+// only when there is an error to report.
+type place struct {
+	file string
+	line int
+	name string
+}
+
+func (p place) String() string {
+	if p.file == "" {
+		return p.name
+	}
+	return fmt.Sprintf("%s:%d: host %s", p.file, p.line, p.name)
+}
+
+// endpoint resolves one ssh destination through ssh_config; user and port, when given, win. Without
+// paths it leaves out the key and known_hosts files, which cannot fail: enough to check a host.
+func (r *resolver) endpoint(target, user, port string, where place, paths bool) (Host, error) {
 	s := r.cfg.Lookup(target, r.opt.LocalUser)
-	h := &Host{Name: target, Addr: target, Port: 22, User: r.opt.LocalUser}
+	h := Host{Name: target, Addr: target, Port: 22, User: r.opt.LocalUser}
 	if s.HostName != "" {
 		h.Addr = s.HostName
 	}
@@ -170,7 +213,7 @@ func (r *resolver) endpoint(target, user, port, where string) (*Host, error) {
 	if port != "" {
 		p, err := strconv.Atoi(port)
 		if err != nil || p < 1 || p > 65535 {
-			return nil, fmt.Errorf("%s: port %q is not a port number (1-65535)", where, port)
+			return Host{}, fmt.Errorf("%s: port %q is not a port number (1-65535)", where, port)
 		}
 		h.Port = p
 	}
@@ -179,6 +222,9 @@ func (r *resolver) endpoint(target, user, port, where string) (*Host, error) {
 	}
 	if user != "" {
 		h.User = user
+	}
+	if !paths {
+		return h, nil
 	}
 	exp := func(p string) string {
 		return expandTokens(p, r.opt.Home, r.opt.LocalUser, h.Addr, h.User, h.Port, target)
@@ -203,7 +249,7 @@ func (r *resolver) endpoint(target, user, port, where string) (*Host, error) {
 }
 
 // jumpHost resolves one ProxyJump hop: [user@]host[:port] or ssh://[user@]host[:port].
-func (r *resolver) jumpHost(spec, where string) (*Host, error) {
+func (r *resolver) jumpHost(spec string, where place, paths bool) (*Host, error) {
 	user, hostport := "", spec
 	if strings.HasPrefix(spec, "ssh://") {
 		u, err := url.Parse(spec)
@@ -227,9 +273,9 @@ func (r *resolver) jumpHost(spec, where string) (*Host, error) {
 		return nil, fmt.Errorf("%s: bad ProxyJump %q: expected [user@]host[:port]", where, spec)
 	}
 	var key string
-	if e, ok := r.hosts[host]; ok {
+	if id, ok := r.data.lookup(host); ok {
 		// firebreak's addition: a jump host that is in the inventory is reached as the inventory says.
-		vars := e.effectiveVars(r.all)
+		vars := r.data.entry(id).effectiveVars(r.all)
 		if a := connVar(vars, "ansible_host", "ansible_ssh_host"); a != "" {
 			host = a
 		}
@@ -243,9 +289,12 @@ func (r *resolver) jumpHost(spec, where string) (*Host, error) {
 			key = expandTilde(k, r.opt.Home)
 		}
 	}
-	hop, err := r.endpoint(host, user, port, where)
+	hop, err := r.endpoint(host, user, port, where, paths)
 	if err != nil {
 		return nil, err
+	}
+	if !paths {
+		return nil, nil
 	}
 	if key != "" {
 		hop.IdentityFiles = append([]string{key}, hop.IdentityFiles...)
@@ -253,7 +302,7 @@ func (r *resolver) jumpHost(spec, where string) (*Host, error) {
 	if len(hop.IdentityFiles) == 0 {
 		hop.IdentityFiles = DefaultIdentityFiles(r.opt.Home)
 	}
-	return hop, nil
+	return &hop, nil
 }
 
 // sshArgs reads the OpenSSH options Ansible passes through ansible_ssh_common_args and

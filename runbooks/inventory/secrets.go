@@ -24,8 +24,11 @@ func (inv *Inventory) SecretVars() []string {
 	for _, g := range inv.data.groups {
 		add(g.vars)
 	}
-	for _, h := range inv.data.hosts {
-		add(h.vars)
+	for _, b := range inv.data.blocks {
+		add(b.e.vars)
+	}
+	for _, e := range inv.data.owned {
+		add(e.vars)
 	}
 	out := make([]string, 0, len(seen))
 	for n := range seen {

@@ -30,7 +30,7 @@ type SSHSettings struct {
 	ProxyCommand          string
 	UserKnownHostsFiles   []string
 	GlobalKnownHostsFiles []string
-	set                   map[string]bool
+	set                   uint16 // settingBits of the keys set so far
 }
 
 // sshCond is a Host or Match line that decides whether the options after it apply.
@@ -347,7 +347,7 @@ func (c *sshCond) applies(host, hostname, user, localUser string) bool {
 
 // Lookup returns the settings OpenSSH would use for `ssh host`.
 func (c *SSHConfig) Lookup(host, localUser string) SSHSettings {
-	s := SSHSettings{set: map[string]bool{}}
+	var s SSHSettings
 	if c == nil {
 		return s
 	}
@@ -367,10 +367,13 @@ func (c *SSHConfig) Lookup(host, localUser string) SSHSettings {
 			s.IdentityFiles = append(s.IdentityFiles, e.args[0])
 			continue
 		}
-		if s.set[e.key] {
+		// The first value of a key wins. Only the keys below are read: a bit each, not a map, because a
+		// million hosts are looked up when an inventory loads.
+		bit := settingBits[e.key]
+		if bit == 0 || s.set&bit != 0 {
 			continue
 		}
-		s.set[e.key] = true
+		s.set |= bit
 		switch e.key {
 		case "hostname":
 			s.HostName = strings.ReplaceAll(strings.ReplaceAll(e.args[0], "%h", host), "%%", "%")
@@ -391,6 +394,12 @@ func (c *SSHConfig) Lookup(host, localUser string) SSHSettings {
 		}
 	}
 	return s
+}
+
+// settingBits are the keys Lookup reads, a bit each for SSHSettings.set.
+var settingBits = map[string]uint16{
+	"hostname": 1 << 0, "port": 1 << 1, "user": 1 << 2, "identitiesonly": 1 << 3, "proxyjump": 1 << 4,
+	"proxycommand": 1 << 5, "userknownhostsfile": 1 << 6, "globalknownhostsfile": 1 << 7,
 }
 
 // expandTokens expands ~ and the %-tokens OpenSSH allows in IdentityFile and UserKnownHostsFile.

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,9 +89,13 @@ func (d *data) parseTOML(file string, src []byte) error {
 		if err := checkHostName(th.Name); err != nil {
 			return parseErr(file, pos("host", i, "name"), "%v", err)
 		}
-		names, err := d.expand(th.Name)
-		if err != nil {
-			return parseErr(file, pos("host", i, "name"), "%v", err)
+		r, isRange := parseRange(th.Name, min(d.maxHosts-int(d.count), maxExpand))
+		var names []string
+		var err error
+		if !isRange {
+			if names, err = d.expand(th.Name); err != nil {
+				return parseErr(file, pos("host", i, "name"), "%v", err)
+			}
 		}
 		if th.Port < 0 || th.Port > 65535 {
 			return parseErr(file, pos("host", i, "port"), "port %d is not a port number (1-65535)", th.Port)
@@ -99,15 +104,9 @@ func (d *data) parseTOML(file string, src []byte) error {
 		for _, gn := range th.Groups {
 			groups = append(groups, d.addGroup(gn))
 		}
-		for _, n := range names {
-			var h *entry
-			if len(groups) == 0 {
-				h = d.addHost(n, d.groups["ungrouped"])
-			}
-			for _, g := range groups {
-				h = d.addHost(n, g)
-			}
-			if err := setVars(file, pos("host", i, "vars"), th.Vars, func(k, v string) error { setVar(h.vars, k, v); return nil }); err != nil {
+		// setHostVars gives one host (or a range's shared entry) the variables of the table.
+		setHostVars := func(vars map[string]string) error {
+			if err := setVars(file, pos("host", i, "vars"), th.Vars, func(k, v string) error { setVar(vars, k, v); return nil }); err != nil {
 				return err
 			}
 			for k, v := range map[string]string{
@@ -115,14 +114,48 @@ func (d *data) parseTOML(file string, src []byte) error {
 				"firebreak_proxy_jump": th.ProxyJump, "ansible_connection": th.Connection,
 			} {
 				if v != "" {
-					h.vars[k] = v
+					vars[k] = v
 				}
 			}
 			if th.Port != 0 {
-				h.vars["ansible_port"] = strconv.Itoa(th.Port)
+				vars["ansible_port"] = strconv.Itoa(th.Port)
 			}
-			if h.file == "" {
-				h.file, h.line = file, line
+			return nil
+		}
+		if isRange {
+			shared := map[string]string{}
+			if err := setHostVars(shared); err != nil {
+				return err
+			}
+			in := []*group{d.groups["ungrouped"]}
+			if len(groups) > 0 {
+				in = nil
+				for _, g := range groups {
+					if !slices.Contains(in, g) {
+						in = append(in, g)
+					}
+				}
+			}
+			if d.addRange(r, in, shared, file, line) {
+				if err := d.full(file, line); err != nil {
+					return err
+				}
+				continue
+			}
+			if names, err = d.expand(th.Name); err != nil {
+				return parseErr(file, pos("host", i, "name"), "%v", err)
+			}
+		}
+		for _, n := range names {
+			var id int32
+			if len(groups) == 0 {
+				id = d.addHost(n, d.groups["ungrouped"], file, line)
+			}
+			for _, g := range groups {
+				id = d.addHost(n, g, file, line)
+			}
+			if err := setHostVars(d.own(id).vars); err != nil {
+				return err
 			}
 		}
 		if err := d.full(file, line); err != nil {

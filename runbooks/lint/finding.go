@@ -53,8 +53,30 @@ type Report struct {
 	Runbooks  int       `json:"runbooks"`
 	Fragments int       `json:"fragments"`
 	Findings  []Finding `json:"findings"`
+	// Omitted counts the problems of files that had more than tomlcheck.MaxProblems, left out of Findings.
+	Omitted []Omitted `json:"omitted,omitempty"`
+}
+
+// Omitted is how many problems of a file were found past tomlcheck.MaxProblems and left out.
+type Omitted struct {
+	File  string `json:"file"`
+	Count int    `json:"count"`
+}
+
+// String is the line that stands for them: ... and N more problems in FILE.
+func (o Omitted) String() string {
+	return fmt.Sprintf("... and %d more problems in %s", o.Count, o.File)
 }
 
 // Clean reports whether lint found nothing. A command exits 0 when clean and 1 otherwise; an error from
 // lint itself (unusable input, no ShellCheck) is exit 2.
-func (r *Report) Clean() bool { return len(r.Findings) == 0 }
+func (r *Report) Clean() bool { return len(r.Findings) == 0 && len(r.Omitted) == 0 }
+
+// Total is the number of findings, those left out included.
+func (r *Report) Total() int {
+	n := len(r.Findings)
+	for _, o := range r.Omitted {
+		n += o.Count
+	}
+	return n
+}

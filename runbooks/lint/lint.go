@@ -36,6 +36,10 @@ func Runbooks(ctx context.Context, books []*runbooks.Runbook, ps runbooks.Proble
 	files := map[string]bool{}
 	for _, p := range ps {
 		files[p.File] = true
+		if p.More > 0 {
+			r.Omitted = append(r.Omitted, Omitted{File: p.File, Count: p.More})
+			continue
+		}
 		r.Findings = append(r.Findings, Finding{
 			File: p.File, Line: p.Line, Col: p.Col, Severity: "error", Message: p.Msg,
 			Runbook: p.Runbook, Step: p.Step, Fragment: p.Field,

@@ -16,22 +16,31 @@ import (
 // v has no field for (each with a suggestion when it looks like a typo). It returns nil when the file is
 // clean, else Problems.
 func Decode(file string, data []byte, v any) error {
+	ps, _ := DecodeAll(file, data, v)
+	return ps.Err()
+}
+
+// DecodeAll is Decode that also reports whether v holds everything the file says: true when the only
+// problems are unknown keys (the decoder went on past them), false after a syntax error or a type mismatch
+// stopped it half way. A caller that checks what was decoded can then do so without decoding again.
+func DecodeAll(file string, data []byte, v any) (Problems, bool) {
 	if p := CheckDepth(file, data); p != nil {
-		return Problems{*p}
+		return Problems{*p}, false
 	}
 	md, err := toml.Decode(string(data), v)
 	if err != nil {
-		return Problems{decodeProblem(file, data, err)}
+		return Problems{decodeProblem(file, data, err)}, false
 	}
 	undecoded := md.Undecoded()
 	if len(undecoded) == 0 {
-		return nil
+		return nil, true
 	}
 	unknown := map[string]bool{}
 	for _, k := range undecoded {
 		unknown[join(k)] = true
 	}
 	var ps Problems
+	more := 0
 	seen := map[[2]int]bool{}
 	scan(data, func(e *entry) bool {
 		if e.element {
@@ -43,16 +52,27 @@ func Decode(file string, data []byte, v any) error {
 		}
 		if !seen[[2]int{e.line, e.col}] {
 			seen[[2]int{e.line, e.col}] = true
+			if len(ps) == MaxProblems {
+				more++
+				return true
+			}
 			ps = append(ps, Problem{File: file, Line: e.line, Col: e.col, Msg: unknownMsg(reflect.TypeOf(v), names)})
 		}
 		return true
 	})
 	if len(ps) == 0 { // the scanner could not place them: still never ignore them
 		for _, k := range undecoded {
+			if len(ps) == MaxProblems {
+				more++
+				continue
+			}
 			ps = append(ps, Problem{File: file, Msg: fmt.Sprintf("unknown key %q", k.String())})
 		}
 	}
-	return ps
+	if more > 0 {
+		ps = append(ps, MoreProblems(file, more))
+	}
+	return ps, true
 }
 
 // KeyPos returns the line and column where the value of the key at path starts, or for a table the position

@@ -426,7 +426,7 @@ func (m *Model) inventorySize() int {
 	if m.pick.inv == nil {
 		return 0
 	}
-	return len(m.pick.inv.Hosts())
+	return m.pick.inv.Len()
 }
 
 // what names what runs: runbook/step, or the ad-hoc script's version.
