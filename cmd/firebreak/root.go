@@ -81,6 +81,16 @@ operation ran and failed, 2 refused or invalid input; errors go to stderr as one
 	root.SetCompletionCommandGroupID("tool")
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	if c := subcommand(root, "completion"); c != nil {
+		c.Short = "the shell completion script for bash, zsh, fish or powershell"
+		c.Long = `Completion prints the completion script for your shell. Completion offers commands, flags and, from
+the database, config, library and inventories: incident ids (open ones first), run ids, runbook ids, the
+steps of the runbook typed, checklist steps, retrospective sections, host groups and names, statuses,
+roles and severities. See each shell's help for how to load it; the README shows how to install it.`
+		c.Example = "  source <(firebreak completion bash)\n  firebreak completion zsh > \"${fpath[1]}/_firebreak\"\n  firebreak completion fish > ~/.config/fish/completions/firebreak.fish"
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = groupRunE("bash, zsh, fish or powershell")
+	}
 	root.SetUsageTemplate(usageTemplate)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v; usage: %s", err, c.UseLine())

@@ -134,7 +134,7 @@ func newCmdRunbookShow(a *app) *cobra.Command {
 		Short: "a runbook: description, variables, steps and their scripts",
 		Long: `Show prints RUNBOOK: its title, source, description, symptoms, tags, variables (secrets masked) and each
 step with its details and scripts. With --json it prints the parsed runbook as one JSON object.`,
-		Example:           "  firebreak runbook show disk-full",
+		Example:           "  firebreak runbook show free-disk",
 		Args:              exactArgs(1),
 		ValidArgsFunction: positional(a, completeRunbooks),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -209,7 +209,7 @@ func newCmdRunbookLint(a *app) *cobra.Command {
 With no PATH it checks the whole library; else the files and directories named. Findings print as
 FILE:LINE:COL: message; with --json the report is one JSON object with its "findings". Exit 1 when there
 are findings.`,
-		Example: "  firebreak runbook lint\n  firebreak runbook lint runbooks/disk-full.toml --json",
+		Example: "  firebreak runbook lint\n  firebreak runbook lint runbooks/free-disk.toml --json",
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runbookLintRun(cmd.Context(), a, args, asJSON)
@@ -254,7 +254,7 @@ func newCmdAttach(a *app) *cobra.Command {
 		Long: `Attach copies RUNBOOK (secrets redacted) onto the incident as a checklist: its steps can then be ticked,
 skipped and assigned, and its script steps run with firebreak run. The copy is kept as attached, so later
 edits to the runbook do not change what the incident followed.`,
-		Example:           "  firebreak attach INC-7 disk-full",
+		Example:           "  firebreak attach INC-7 free-disk",
 		Args:              exactArgs(2),
 		ValidArgsFunction: positional(a, completeIncidents, completeRunbooks),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -317,7 +317,7 @@ func newCmdStep(a *app, action incident.StepAction, use, short, long string) *co
 		Use:               use,
 		Short:             short,
 		Long:              long + ` The checklist's runbook and step ids are those firebreak show ID lists.`,
-		Example:           "  firebreak " + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(use, "ID", "INC-7"), "RUNBOOK", "disk-full"), "STEP", "clean-tmp"), "TEXT", `"not needed: disk at 40%"`),
+		Example:           "  firebreak " + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(use, "ID", "INC-7"), "RUNBOOK", "free-disk"), "STEP", "compress-rotated"), "TEXT", `"not needed: disk at 40%"`),
 		Args:              args,
 		ValidArgsFunction: positional(a, completeIncidents, completeChecklists, completeChecklistSteps),
 		RunE: func(cmd *cobra.Command, args []string) error {

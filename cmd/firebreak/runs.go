@@ -70,8 +70,8 @@ flag that overrides it. Between stages it pauses and asks on the terminal; with 
 FIREBREAK_NO_PROMPT=1, it stops at the first pause unless --yes. Each host's output is logged
 (firebreak log RUN HOST). --resume continues a halted, stopped or interrupted run; --retry reruns a run's
 plan on its failed hosts. Exit 0 when every host succeeded, 1 when the run stopped or a host failed.`,
-		Example: `  firebreak run INC-7 --runbook disk-full --step clean-tmp --hosts web --dry-run
-  firebreak run INC-7 --runbook disk-full --step clean-tmp --hosts 'web:!web1' --stages 1,50%,100% --yes
+		Example: `  firebreak run INC-7 --runbook free-disk --step compress-rotated --hosts web --dry-run
+  firebreak run INC-7 --runbook free-disk --step compress-rotated --hosts 'web:!web1' --stages 1,50%,100% --yes
   firebreak run INC-7 --command 'systemctl restart nginx' --hosts web -i prod.ini --title "restart nginx"
   firebreak run INC-7 --retry RUN-3 --yes`,
 		Args:              exactArgs(1),
@@ -687,7 +687,7 @@ func newCmdRunbookTest(a *app) *cobra.Command {
 		Long: `Test dry-runs every script step of RUNBOOK on the hosts --hosts matches (default localhost): its check,
 then its verify where the check says the host is already done, else its dry run. Nothing is recorded
 and no database is needed: it is the CI gate for remediation code. Exit 1 when any step fails on any host.`,
-		Example:           "  firebreak runbook test disk-full\n  firebreak runbook test disk-full --hosts staging -i staging.ini --var DIR=/srv/tmp",
+		Example:           "  firebreak runbook test free-disk\n  firebreak runbook test free-disk --hosts staging -i staging.ini --var DIR=/srv/tmp",
 		Args:              exactArgs(1),
 		ValidArgsFunction: positional(a, completeRunbooks),
 		RunE: func(cmd *cobra.Command, args []string) error {
