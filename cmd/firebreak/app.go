@@ -22,36 +22,41 @@ type app struct {
 	cfg            *Config
 	actor          incident.Actor
 
+	global globalOptions // the persistent flags, as given
+	ready  bool          // setup has run
+	ran    bool          // a command was chosen and its hooks started (errors before that are cobra's: usage)
+
 	db     *store.DB
 	notify notifyQueue // the notify hooks' dispatcher (notify.go)
 }
 
-func newApp(args []string, stdin io.Reader, stdout, stderr io.Writer) (*app, []string, error) {
-	g, rest, err := splitGlobal(args)
-	if err != nil {
-		return nil, nil, err
+// setup resolves the global flags, reads the config and works out who is acting; it runs before every
+// command that needs them (not before help, completion, man or version).
+func (a *app) setup() error {
+	if a.ready {
+		return nil
 	}
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
-	if len(rest) > 0 && (rest[0] == "help" || rest[0] == "--help" || rest[0] == "-h") {
-		return a, rest, nil
-	}
+	var err error
+	g := a.global
+	a.applyNoColor()
 	a.dbPath, a.dbExplicit = firstNonEmpty(g.db, os.Getenv("FIREBREAK_DB")), true
 	if a.dbPath == "" {
 		if a.dbPath, err = store.DefaultPath(); err != nil {
-			return nil, nil, err
+			return err
 		}
 		a.dbExplicit = false
 	}
 	if a.configPath, err = configPath(g.config); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if a.cfg, err = loadConfig(a.configPath); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if a.actor, err = incident.CurrentActor(firstNonEmpty(g.as, os.Getenv("FIREBREAK_USER"))); err != nil {
-		return nil, nil, err
+		return err
 	}
-	return a, rest, nil
+	a.ready = true
+	return nil
 }
 
 // store opens the database on first use.

@@ -12,26 +12,92 @@ import (
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+	"github.com/spf13/cobra"
 )
 
-const auditUsage = "audit verify [ID] [--against FILE] | audit head [ID] [--json]"
+func newCmdAudit(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit verify [ID] [--against FILE] | audit head [ID] [--json]",
+		Short: "prove no event was changed or removed; print the chain heads to keep elsewhere",
+		Long: `Audit proves the record: every incident's events form a hash chain, and verify checks the chains, the
+database's integrity and that every table agrees with the events. head prints each chain's newest
+event and hash: kept elsewhere (a ticket, another machine), it lets verify --against prove later that
+nothing was removed or rewritten since, not even by someone who can write the database.`,
+		Example: "  firebreak audit head --json > heads.jsonl\n  firebreak audit verify --against heads.jsonl",
+		Args:    cobra.ArbitraryArgs,
+		RunE:    groupRunE("verify or head"),
+	}
+	verify := &auditOptions{Verb: "verify"}
+	v := &cobra.Command{
+		Use:   "verify [ID] [--against FILE] [--json]",
+		Short: "check the hash chains: exit 0 intact, 1 broken",
+		Long: `Verify checks incident ID (default: every incident and the database's integrity): its hash chain, the
+heads saved earlier in --against FILE, and that the incident, its retrospective and its runs agree with
+the events. It prints one line an incident; exit 1 names the first bad event. With --json it prints JSON
+Lines, one object an incident: {"incident","intact","events","saved_heads","unchained_retro_records","error"}.`,
+		Example:           "  firebreak audit verify\n  firebreak audit verify INC-7 --against heads.jsonl --json",
+		Args:              argsRange(0, 1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			verify.ID = firstArg(args)
+			return auditRun(cmd.Context(), a, verify)
+		},
+	}
+	v.Flags().StringVar(&verify.Against, "against", "", "a `FILE` of heads saved earlier (firebreak audit head --json): each must still be on the chain")
+	v.Flags().BoolVar(&verify.JSON, "json", false, "print JSON Lines, one object per incident")
+	head := &auditOptions{Verb: "head"}
+	h := &cobra.Command{
+		Use:   "head [ID] [--json]",
+		Short: "print each chain's newest event and hash, to keep elsewhere",
+		Long: `Head prints, for incident ID (default: every incident), the number and hash of its newest event: "INC-7
+42 <hash>". With --json it prints JSON Lines of {"incident","seq","hash"}, the format audit verify
+--against reads.`,
+		Example:           "  firebreak audit head --json >> /mnt/elsewhere/heads.jsonl",
+		Args:              argsRange(0, 1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			head.ID = firstArg(args)
+			return auditRun(cmd.Context(), a, head)
+		},
+	}
+	h.Flags().BoolVar(&head.JSON, "json", false, "print JSON Lines, one head per line (what --against reads)")
+	cmd.AddCommand(v, h)
+	return cmd
+}
 
-func cmdAudit(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("audit")
-	against := fs.String("against", "", "a file of heads saved earlier (firebreak audit head --json): each must still be on the chain")
-	asJSON := fs.Bool("json", false, "audit head: one JSON object per line, the format --against reads")
-	pos, err := parseArgs(fs, args, 1, 2, auditUsage)
-	if err != nil {
-		return err
+// auditOptions are audit verify's and audit head's.
+type auditOptions struct {
+	Verb    string // verify or head
+	ID      string // "": every incident
+	Against string
+	JSON    bool
+}
+
+// auditJSON is one line of audit verify --json.
+type auditJSON struct {
+	Incident string `json:"incident"`
+	Intact   bool   `json:"intact"`
+	Events   int64  `json:"events"`
+	Saved    int    `json:"saved_heads"`
+	Legacy   int    `json:"unchained_retro_records"`
+	Error    string `json:"error,omitempty"`
+}
+
+func firstArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
 	}
-	if pos[0] != "verify" && pos[0] != "head" {
-		return usageErrorf("usage: firebreak %s", auditUsage)
+	return ""
+}
+
+func auditRun(ctx context.Context, a *app, opts *auditOptions) error {
+	pos, against, asJSON := []string{opts.Verb}, &opts.Against, &opts.JSON
+	if opts.ID != "" {
+		pos = append(pos, opts.ID)
 	}
+	var err error
 	var heads []savedHead
 	if *against != "" {
-		if pos[0] != "verify" {
-			return usageErrorf("--against goes with audit verify; usage: firebreak %s", auditUsage)
-		}
 		if heads, err = readHeads(*against); err != nil {
 			return err
 		}
@@ -76,12 +142,21 @@ func cmdAudit(ctx context.Context, a *app, args []string) error {
 		var ce *store.ChainError
 		var me *store.Mismatch
 		if errors.As(err, &ce) || errors.As(err, &me) {
+			if *asJSON {
+				b, _ := json.Marshal(auditJSON{Incident: incident.Ref(id), Error: err.Error()})
+				fmt.Fprintf(a.stdout, "%s\n", b)
+			}
 			return failedf("audit failed: %v", err)
 		}
 		if err != nil {
 			return err
 		}
 		row, _ := db.Incident(ctx, id)
+		if *asJSON {
+			b, _ := json.Marshal(auditJSON{Incident: incident.Ref(id), Intact: true, Events: row.LastSeq, Saved: len(headsOf(heads, id)), Legacy: legacy})
+			fmt.Fprintf(a.stdout, "%s\n", b)
+			continue
+		}
 		line := fmt.Sprintf("%s: intact, %d events", incident.Ref(id), row.LastSeq)
 		if n := len(headsOf(heads, id)); n > 0 {
 			line += fmt.Sprintf(", %d saved heads still on the chain", n)
@@ -91,7 +166,7 @@ func cmdAudit(ctx context.Context, a *app, args []string) error {
 		}
 		fmt.Fprintln(a.stdout, line)
 	}
-	if len(pos) == 1 {
+	if len(pos) == 1 && !*asJSON {
 		fmt.Fprintf(a.stdout, "%d incidents verified\n", len(ids))
 	}
 	return nil
@@ -185,11 +260,22 @@ func printHeads(ctx context.Context, a *app, db *store.DB, ids []int64, asJSON b
 	return nil
 }
 
-func cmdBackup(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("backup"), args, 1, 1, "backup FILE")
-	if err != nil {
-		return err
+func newCmdBackup(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup FILE",
+		Short: "a consistent copy of the database, safe while others write",
+		Long: `Backup writes a consistent copy of the database to FILE, safe while consoles and runs keep writing
+(SQLite's online backup). Restore it with firebreak restore FILE.`,
+		Example: "  firebreak backup /backups/firebreak-$(date +%F).db",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return backupRun(cmd.Context(), a, args[0])
+		},
 	}
+}
+
+func backupRun(ctx context.Context, a *app, file string) error {
+	pos := []string{file}
 	db, err := a.store(ctx)
 	if err != nil {
 		return err
@@ -201,11 +287,23 @@ func cmdBackup(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdRestore(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("restore"), args, 1, 1, "restore FILE")
-	if err != nil {
-		return err
+func newCmdRestore(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore FILE",
+		Short: "replace the database with a verified backup (refused while in use)",
+		Long: `Restore replaces the database with the backup FILE after verifying it (integrity and every hash
+chain). It is refused while another firebreak has the database open; the database it replaces is kept
+beside it.`,
+		Example: "  firebreak restore /backups/firebreak-2025-03-02.db",
+		Args:    exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return restoreRun(cmd.Context(), a, args[0])
+		},
 	}
+}
+
+func restoreRun(ctx context.Context, a *app, file string) error {
+	pos := []string{file}
 	kept, err := store.Restore(ctx, pos[0], a.dbPath)
 	if err != nil {
 		return err

@@ -54,11 +54,11 @@ const consoleTimingEnv = "FIREBREAK_CONSOLE_TIMING"
 // cmdConsole opens the console. While it runs, warnings meant for stderr (a notify hook that failed to
 // start) are held and printed after the console closes: written to the terminal they would garble the
 // screen.
-func cmdConsole(ctx context.Context, a *app, _ []string) error {
+func cmdConsole(ctx context.Context, a *app) error {
 	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
 		// No terminal to draw on (a pipe, a script, cron): say so and show what the console would open on.
 		fmt.Fprintln(a.stderr, "firebreak: the console needs a terminal; here are the open incidents (firebreak help lists the commands)")
-		return cmdList(ctx, a, nil)
+		return listRun(ctx, a, &listOptions{})
 	}
 	// Runs started in the console live as long as it does: when it quits (or is told to stop), their
 	// hosts in flight are cancelled and recorded before the process exits.

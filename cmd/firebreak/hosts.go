@@ -4,18 +4,12 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/store"
+	"github.com/spf13/cobra"
 )
-
-// listFlag is a flag that may be given more than once.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // inventory loads the inventories named with -i (paths, or names from the config), else the config's.
 func (a *app) inventory(flags []string) (*inventory.Inventory, error) {
@@ -68,22 +62,67 @@ func (a *app) warnUnmatched(parts []string) {
 	}
 }
 
-func cmdHosts(_ context.Context, a *app, args []string) error {
-	fs := newFlags("hosts")
-	var invs listFlag
-	fs.Var(&invs, "i", "inventory file or name (repeatable)")
-	fs.Var(&invs, "inventory", "inventory file or name (repeatable)")
-	pos, err := parseArgs(fs, args, 0, 1, "hosts [PATTERN] [-i INVENTORY]...")
+type hostsOptions struct {
+	Pattern     string
+	Inventories []string
+	JSON        bool
+}
+
+func newCmdHosts(a *app) *cobra.Command {
+	opts := &hostsOptions{}
+	cmd := &cobra.Command{
+		Use:   "hosts [PATTERN] [-i INVENTORY]...",
+		Short: "matching host names, one per line, inventory order",
+		Long: `Hosts prints the names of the hosts PATTERN matches (default all), one a line, in inventory order: the
+hosts a run with --hosts PATTERN would touch. Patterns are Ansible's: groups, names, globs, ~regex,
+unions (a:b), intersections (a:&b) and exclusions (a:!b). The inventories are the config's unless -i names
+others. With --json it prints one JSON array of {"name","groups"}. Exit 1 when nothing matches.`,
+		Example:           "  firebreak hosts web\n  firebreak hosts 'web:&eu:!web3' -i prod.ini --json",
+		Args:              argsRange(0, 1),
+		ValidArgsFunction: positional(a, completeHosts),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Pattern = "all"
+			if len(args) == 1 {
+				opts.Pattern = args[0]
+			}
+			return hostsRun(cmd.Context(), a, opts)
+		},
+	}
+	inventoryFlag(cmd, &opts.Inventories)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array of {\"name\",\"groups\"}")
+	return cmd
+}
+
+// inventoryFlag declares -i/--inventory on cmd.
+func inventoryFlag(cmd *cobra.Command, invs *[]string) {
+	cmd.Flags().StringArrayVarP(invs, "inventory", "i", nil, "inventory `FILE` (INI, YAML or ssh_config) or a name from the config's [inventories]; repeatable; default the config's inventories")
+}
+
+// hostJSON is one host in hosts --json.
+type hostJSON struct {
+	Name   string   `json:"name"`
+	Groups []string `json:"groups"`
+}
+
+func hostsRun(_ context.Context, a *app, opts *hostsOptions) error {
+	inv, err := a.inventory(opts.Inventories)
 	if err != nil {
 		return err
 	}
-	inv, err := a.inventory(invs)
-	if err != nil {
-		return err
-	}
-	pattern := "all"
-	if len(pos) == 1 {
-		pattern = pos[0]
+	pattern := opts.Pattern
+	if opts.JSON { // groups too: the hosts are resolved (JSON is for scripts, on inventories of ordinary size)
+		hosts, err := a.selectHosts(inv, pattern)
+		if err != nil {
+			return err
+		}
+		if len(hosts) == 0 {
+			return failedf("pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
+		}
+		out := make([]hostJSON, 0, len(hosts))
+		for _, h := range hosts {
+			out = append(out, hostJSON{Name: h.Name, Groups: orEmptyList(h.Groups)})
+		}
+		return writeJSON(a, out)
 	}
 	// Names, not Select: listing needs no connection details, and a million of them do not fit in memory.
 	names, unmatched, err := inv.Names(pattern)
@@ -101,4 +140,11 @@ func cmdHosts(_ context.Context, a *app, args []string) error {
 		return failedf("pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
 	}
 	return w.Flush()
+}
+
+func orEmptyList(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }

@@ -11,17 +11,46 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
+	"github.com/spf13/cobra"
 )
 
-func cmdDeclare(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("declare")
-	sevFlag := fs.String("sev", strconv.Itoa(int(incident.DefaultSeverity)), "severity 1-4")
-	drill := fs.Bool("drill", false, "a game day, not a real incident")
-	pos, err := parseArgs(fs, args, 1, -1, "declare TITLE [--sev N] [--drill]")
-	if err != nil {
-		return err
+// incidentCommands are the commands about one incident's state and timeline.
+func incidentCommands(a *app) []*cobra.Command {
+	return []*cobra.Command{newCmdDeclare(a), newCmdList(a), newCmdShow(a), newCmdNote(a), newCmdStatus(a), newCmdSev(a),
+		newCmdRole(a), newCmdStar(a), newCmdMilestone(a), newCmdHide(a), newCmdTimeline(a)}
+}
+
+type declareOptions struct {
+	Title []string // the words of the title
+	Sev   string
+	Drill bool
+}
+
+func newCmdDeclare(a *app) *cobra.Command {
+	opts := &declareOptions{}
+	cmd := &cobra.Command{
+		Use:   "declare TITLE [--sev N] [--drill]",
+		Short: "declare an incident; prints its id",
+		Long: `Declare opens an incident with TITLE (several words are joined with spaces) and prints its id, e.g.
+INC-7, alone on stdout, so scripts can capture it. The declaring person is recorded on the timeline; the
+incident starts as investigating.`,
+		Example: `  id=$(firebreak declare "checkout is down" --sev 1)
+  firebreak declare game day: failover --drill`,
+		Args: minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Title = args
+			return declareRun(cmd.Context(), a, opts)
+		},
 	}
-	sev, err := incident.ParseSeverity(*sevFlag)
+	cmd.Flags().StringVar(&opts.Sev, "sev", strconv.Itoa(int(incident.DefaultSeverity)), "severity `N`: 1 (the worst) to 4; SEV2 and sev2 work too")
+	cmd.Flags().BoolVar(&opts.Drill, "drill", false, "a game day or exercise, not a real incident (marked [DRILL] everywhere)")
+	cmd.RegisterFlagCompletionFunc("sev", fixedCompletion(severityCompletions()...))
+	return cmd
+}
+
+func declareRun(ctx context.Context, a *app, opts *declareOptions) error {
+	pos := opts.Title
+	sev, err := incident.ParseSeverity(opts.Sev)
 	if err != nil {
 		return err
 	}
@@ -29,7 +58,7 @@ func cmdDeclare(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	inc, err := svc.Declare(ctx, strings.Join(pos, " "), sev, *drill)
+	inc, err := svc.Declare(ctx, strings.Join(pos, " "), sev, opts.Drill)
 	if err != nil {
 		return err
 	}
@@ -37,13 +66,31 @@ func cmdDeclare(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdList(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("list")
-	all := fs.Bool("all", false, "include resolved and closed incidents")
-	asJSON := fs.Bool("json", false, "JSON")
-	if _, err := parseArgs(fs, args, 0, 0, "list [--all] [--json]"); err != nil {
-		return err
+type listOptions struct {
+	All, JSON bool
+}
+
+func newCmdList(a *app) *cobra.Command {
+	opts := &listOptions{}
+	cmd := &cobra.Command{
+		Use:   "list [--all] [--json]",
+		Short: "open incidents (--all: every incident)",
+		Long: `List prints the open incidents, most recently active first: id, severity, status, commander, age and
+title. With --all it lists resolved and closed ones too. With --json it prints one JSON array of
+{"id","title","severity","status","drill","commander","declared_at","updated_at","events"}.`,
+		Example: "  firebreak list\n  firebreak list --all --json | jq -r '.[].id'",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return listRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "include resolved and closed incidents")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array (fields in the README)")
+	return cmd
+}
+
+func listRun(ctx context.Context, a *app, opts *listOptions) error {
+	all, asJSON := &opts.All, &opts.JSON
 	svc, err := a.incidents(ctx)
 	if err != nil {
 		return err
@@ -80,14 +127,34 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
-func cmdShow(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("show")
-	asJSON := fs.Bool("json", false, "JSON")
-	pos, err := parseArgs(fs, args, 1, 1, "show ID [--json]")
-	if err != nil {
-		return err
+type showOptions struct {
+	ID   string
+	JSON bool
+}
+
+func newCmdShow(a *app) *cobra.Command {
+	opts := &showOptions{}
+	cmd := &cobra.Command{
+		Use:   "show ID [--json]",
+		Short: "an incident's state: severity, status, roles, milestones",
+		Long: `Show prints an incident's state: severity, status, title, who declared it, its roles, milestones,
+checklists with each step's state, and how many events its timeline has. With --json it prints the
+incident as one JSON object (fields in the README).`,
+		Example:           "  firebreak show INC-7\n  firebreak show INC-7 --json | jq .roles",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			return showRun(cmd.Context(), a, opts)
+		},
 	}
-	svc, id, err := a.serviceFor(ctx, pos[0])
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the incident as a JSON object")
+	return cmd
+}
+
+func showRun(ctx context.Context, a *app, opts *showOptions) error {
+	asJSON := &opts.JSON
+	svc, id, err := a.serviceFor(ctx, opts.ID)
 	if err != nil {
 		return err
 	}
@@ -150,11 +217,33 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdNote(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("note"), args, 2, -1, "note ID TEXT")
-	if err != nil {
-		return err
+type noteOptions struct {
+	ID   string
+	Text []string // the words of the note
+}
+
+func newCmdNote(a *app) *cobra.Command {
+	opts := &noteOptions{}
+	cmd := &cobra.Command{
+		Use:   "note ID TEXT",
+		Short: "add a note to the timeline",
+		Long: `Note adds TEXT to the incident's timeline as a note by you. Several words are joined with spaces; the
+text is free, so a word starting with dashes that is no flag ("---") is part of it, and everything after
+"--" is text.`,
+		Example:           "  firebreak note INC-7 'p99 back under 300ms'\n  firebreak note INC-7 -- --verbose was on",
+		Args:              minArgs(2),
+		Annotations:       map[string]string{annFreeText: "true"},
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID, opts.Text = args[0], args[1:]
+			return noteRun(cmd.Context(), a, opts)
+		},
 	}
+	return cmd
+}
+
+func noteRun(ctx context.Context, a *app, opts *noteOptions) error {
+	pos := append([]string{opts.ID}, opts.Text...)
 	svc, id, err := a.serviceFor(ctx, pos[0])
 	if err != nil {
 		return err
@@ -167,11 +256,24 @@ func cmdNote(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdStatus(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("status"), args, 2, 2, "status ID STATUS")
-	if err != nil {
-		return err
+func newCmdStatus(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status ID STATUS",
+		Short: "move through investigating, identified, mitigating, monitoring, resolved, closed",
+		Long: `Status moves the incident to STATUS: investigating, identified, mitigating, monitoring, resolved or
+closed. An incident moves forward to any later status or back exactly one; leaving investigating needs a
+commander. Moving sets the matching milestone (mitigated, resolved) when it is not set yet.`,
+		Example:           "  firebreak status INC-7 mitigating",
+		Args:              exactArgs(2),
+		ValidArgsFunction: positional(a, completeIncidents, completeStatuses),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return statusRun(cmd.Context(), a, args[0], args[1])
+		},
 	}
+}
+
+func statusRun(ctx context.Context, a *app, ref, status string) error {
+	pos := []string{ref, status}
 	st, err := incident.ParseStatus(pos[1])
 	if err != nil {
 		return err
@@ -183,11 +285,22 @@ func cmdStatus(ctx context.Context, a *app, args []string) error {
 	return a.report(svc.SetStatus(ctx, id, st))
 }
 
-func cmdSev(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("sev"), args, 2, 2, "sev ID N")
-	if err != nil {
-		return err
+func newCmdSev(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:               "sev ID N",
+		Short:             "set the severity (1 is the worst)",
+		Long:              `Sev sets the incident's severity to N, 1 (the worst) to 4; SEV2 and sev2 work too. The change is recorded on the timeline.`,
+		Example:           "  firebreak sev INC-7 1",
+		Args:              exactArgs(2),
+		ValidArgsFunction: positional(a, completeIncidents, fixed(severityCompletions()...)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return sevRun(cmd.Context(), a, args[0], args[1])
+		},
 	}
+}
+
+func sevRun(ctx context.Context, a *app, ref, n string) error {
+	pos := []string{ref, n}
 	sev, err := incident.ParseSeverity(pos[1])
 	if err != nil {
 		return err
@@ -199,11 +312,22 @@ func cmdSev(ctx context.Context, a *app, args []string) error {
 	return a.report(svc.SetSeverity(ctx, id, sev))
 }
 
-func cmdRole(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("role"), args, 3, -1, "role ID ROLE PERSON")
-	if err != nil {
-		return err
+func newCmdRole(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "role ID ROLE PERSON",
+		Short: "assign commander, communications, operations or scribe (PERSON - unassigns)",
+		Long: `Role gives ROLE (commander, communications, operations or scribe) on the incident to PERSON; several
+words are joined. PERSON "-" leaves the role unassigned. The change is recorded on the timeline.`,
+		Example:           "  firebreak role INC-7 commander alice\n  firebreak role INC-7 scribe -",
+		Args:              minArgs(3),
+		ValidArgsFunction: positional(a, completeIncidents, completeRoles),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return roleRun(cmd.Context(), a, args)
+		},
 	}
+}
+
+func roleRun(ctx context.Context, a *app, pos []string) error {
 	role, err := incident.ParseRole(pos[1])
 	if err != nil {
 		return err
@@ -215,13 +339,32 @@ func cmdRole(ctx context.Context, a *app, args []string) error {
 	return a.report(svc.AssignRole(ctx, id, role, strings.Join(pos[2:], " ")))
 }
 
-func cmdStar(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("star")
-	off := fs.Bool("off", false, "unstar")
-	pos, err := parseArgs(fs, args, 2, 2, "star ID SEQ [--off]")
-	if err != nil {
-		return err
+type starOptions struct {
+	ID, Seq string
+	Off     bool
+}
+
+func newCmdStar(a *app) *cobra.Command {
+	opts := &starOptions{}
+	cmd := &cobra.Command{
+		Use:   "star ID SEQ [--off]",
+		Short: "mark an event as a key moment for the retrospective",
+		Long: `Star marks the timeline event SEQ (its number in firebreak timeline) as a key moment: starred events
+fill the retrospective's timeline section. --off takes the star away.`,
+		Example:           "  firebreak star INC-7 12\n  firebreak star INC-7 12 --off",
+		Args:              exactArgs(2),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID, opts.Seq = args[0], args[1]
+			return starRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().BoolVar(&opts.Off, "off", false, "remove the star instead")
+	return cmd
+}
+
+func starRun(ctx context.Context, a *app, opts *starOptions) error {
+	pos, off := []string{opts.ID, opts.Seq}, &opts.Off
 	seq, err := parseSeq(pos[1])
 	if err != nil {
 		return err
@@ -233,13 +376,35 @@ func cmdStar(ctx context.Context, a *app, args []string) error {
 	return a.report(svc.Star(ctx, id, seq, !*off))
 }
 
-func cmdMilestone(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("milestone")
-	reason := fs.String("reason", "", "why the time is set or corrected")
-	pos, err := parseArgs(fs, args, 3, -1, "milestone ID NAME TIME [--reason TEXT]")
-	if err != nil {
-		return err
+type milestoneOptions struct {
+	ID, Name string
+	Time     []string // the words of the time
+	Reason   string
+}
+
+func newCmdMilestone(a *app) *cobra.Command {
+	opts := &milestoneOptions{}
+	cmd := &cobra.Command{
+		Use:   "milestone ID NAME TIME [--reason TEXT]",
+		Short: "set or correct impact_started, detected, acknowledged, mitigated, resolved",
+		Long: `Milestone sets the incident's milestone NAME (impact_started, detected, acknowledged, mitigated or
+resolved) to TIME: "now", a relative time like -25m or -1h30m (an argument, not a flag), a clock time
+like 14:05 (today, UTC), or an RFC 3339 time. Times in the future are refused. --reason says why a time
+is corrected; the retrospective's metrics are computed from the milestones.`,
+		Example:           "  firebreak milestone INC-7 detected -25m\n  firebreak milestone INC-7 impact_started 2025-03-02T13:58:00Z --reason 'from the dashboards'",
+		Args:              minArgs(3),
+		ValidArgsFunction: positional(a, completeIncidents, completeMilestones),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID, opts.Name, opts.Time = args[0], args[1], args[2:]
+			return milestoneRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why the time is set or corrected (`TEXT`, shown on the timeline)")
+	return cmd
+}
+
+func milestoneRun(ctx context.Context, a *app, opts *milestoneOptions) error {
+	pos, reason := append([]string{opts.ID, opts.Name}, opts.Time...), &opts.Reason
 	m, err := incident.ParseMilestone(pos[1])
 	if err != nil {
 		return err
@@ -255,13 +420,31 @@ func cmdMilestone(ctx context.Context, a *app, args []string) error {
 	return a.report(svc.SetMilestone(ctx, id, m, at, *reason))
 }
 
-func cmdHide(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("hide")
-	reason := fs.String("reason", "", "why (required)")
-	pos, err := parseArgs(fs, args, 2, 2, "hide ID SEQ --reason TEXT")
-	if err != nil {
-		return err
+type hideOptions struct {
+	ID, Seq, Reason string
+}
+
+func newCmdHide(a *app) *cobra.Command {
+	opts := &hideOptions{}
+	cmd := &cobra.Command{
+		Use:   "hide ID SEQ --reason TEXT",
+		Short: "mark an event hidden (it stays in the chain)",
+		Long: `Hide marks the timeline event SEQ hidden, saying why: views show it as hidden with the reason, but the
+event stays in the hash chain (nothing is ever removed) and firebreak audit verify still covers it.`,
+		Example:           "  firebreak hide INC-7 14 --reason 'pasted a password'",
+		Args:              exactArgs(2),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID, opts.Seq = args[0], args[1]
+			return hideRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why the event is hidden (`TEXT`, required)")
+	return cmd
+}
+
+func hideRun(ctx context.Context, a *app, opts *hideOptions) error {
+	pos, reason := []string{opts.ID, opts.Seq}, &opts.Reason
 	seq, err := parseSeq(pos[1])
 	if err != nil {
 		return err
@@ -276,15 +459,36 @@ func cmdHide(ctx context.Context, a *app, args []string) error {
 	return a.report(svc.Hide(ctx, id, seq, *reason))
 }
 
-func cmdTimeline(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("timeline")
-	asJSON := fs.Bool("json", false, "JSON Lines, one event per line")
-	follow := fs.Bool("follow", false, "keep printing new events as they happen")
-	pos, err := parseArgs(fs, args, 1, 1, "timeline ID [--json] [--follow]")
-	if err != nil {
-		return err
+type timelineOptions struct {
+	ID           string
+	JSON, Follow bool
+}
+
+func newCmdTimeline(a *app) *cobra.Command {
+	opts := &timelineOptions{}
+	cmd := &cobra.Command{
+		Use:   "timeline ID [--json] [--follow]",
+		Short: "the incident's events (--json: JSON Lines)",
+		Long: `Timeline prints the incident's events in order, one a line: number, time (UTC), actor, kind and text; a
+star marks key moments and hidden events say why they are hidden. With --json it prints JSON Lines, one
+event a line: {"seq","at","actor","kind","text","data","hash"}. --follow keeps printing new events as they
+are recorded, until interrupted.`,
+		Example:           "  firebreak timeline INC-7\n  firebreak timeline INC-7 --json --follow | jq -c 'select(.kind==\"note\")'",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			return timelineRun(cmd.Context(), a, opts)
+		},
 	}
-	svc, id, err := a.serviceFor(ctx, pos[0])
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON Lines, one event per line")
+	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "keep printing new events as they happen")
+	return cmd
+}
+
+func timelineRun(ctx context.Context, a *app, opts *timelineOptions) error {
+	asJSON, follow := &opts.JSON, &opts.Follow
+	svc, id, err := a.serviceFor(ctx, opts.ID)
 	if err != nil {
 		return err
 	}

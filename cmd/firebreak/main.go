@@ -82,96 +82,27 @@ func sigName(s os.Signal) string {
 	return s.String()
 }
 
-// command is one subcommand of the contract.
-type command struct {
-	name    string
-	usage   string
-	summary string
-	run     func(ctx context.Context, a *app, args []string) error
-	hidden  bool
-}
-
-var commands []command
-
-func init() {
-	commands = []command{
-		{name: "declare", usage: "declare TITLE [--sev N] [--drill]", summary: "declare an incident; prints its id", run: cmdDeclare},
-		{name: "list", usage: "list [--all] [--json]", summary: "open incidents (--all: every incident)", run: cmdList},
-		{name: "show", usage: "show ID [--json]", summary: "an incident's state: severity, status, roles, milestones", run: cmdShow},
-		{name: "note", usage: "note ID TEXT", summary: "add a note to the timeline", run: cmdNote},
-		{name: "status", usage: "status ID STATUS", summary: "move through investigating, identified, mitigating, monitoring, resolved, closed", run: cmdStatus},
-		{name: "sev", usage: "sev ID N", summary: "set the severity (1 is the worst)", run: cmdSev},
-		{name: "role", usage: "role ID ROLE PERSON", summary: "assign commander, communications, operations or scribe (PERSON - unassigns)", run: cmdRole},
-		{name: "star", usage: "star ID SEQ [--off]", summary: "mark an event as a key moment for the retrospective", run: cmdStar},
-		{name: "milestone", usage: "milestone ID NAME TIME [--reason TEXT]", summary: "set or correct impact_started, detected, acknowledged, mitigated, resolved", run: cmdMilestone},
-		{name: "hide", usage: "hide ID SEQ --reason TEXT", summary: "mark an event hidden (it stays in the chain)", run: cmdHide},
-		{name: "timeline", usage: "timeline ID [--json] [--follow]", summary: "the incident's events (--json: JSON Lines)", run: cmdTimeline},
-		{name: "runbook", usage: "runbook list|show RUNBOOK|lint [PATH...]|test RUNBOOK", summary: "the runbook library; lint is the CI gate", run: cmdRunbook},
-		{name: "attach", usage: "attach ID RUNBOOK", summary: "attach a runbook as the incident's checklist", run: cmdAttach},
-		{name: "tick", usage: "tick ID RUNBOOK STEP", summary: "mark a checklist step done", run: stepCommand(incident.Tick)},
-		{name: "untick", usage: "untick ID RUNBOOK STEP", summary: "mark a checklist step not done", run: stepCommand(incident.Untick)},
-		{name: "skip", usage: "skip ID RUNBOOK STEP --reason TEXT", summary: "skip a checklist step, saying why", run: stepCommand(incident.Skip)},
-		{name: "assign", usage: "assign ID RUNBOOK STEP PERSON", summary: "give a checklist step to a person (- unassigns)", run: stepCommand(incident.Assign)},
-		{name: "hosts", usage: "hosts [PATTERN] [-i INVENTORY]...", summary: "matching host names, one per line, inventory order", run: cmdHosts},
-		{name: "run", usage: "run ID (--runbook R --step S | --command CMD) --hosts PATTERN [--dry-run] ...", summary: "run a script on hosts, stage by stage (firebreak help run)", run: cmdRun},
-		{name: "runs", usage: "runs [ID|RUN]", summary: "runs of an incident, or one run's hosts", run: cmdRuns},
-		{name: "log", usage: "log RUN HOST", summary: "a host's full output from a run (control sequences neutralised)", run: cmdLog},
-		{name: "approve", usage: "approve RUN", summary: "approve the wide stages of someone else's run", run: cmdApprove},
-		{name: "halt", usage: "halt [--reason TEXT]", summary: "the off-switch: stop every run everywhere now", run: cmdHalt},
-		{name: "resume", usage: "resume [--reason TEXT]", summary: "allow runs again after a halt", run: cmdResume},
-		{name: "retro", usage: "retro show|set|check|state|action ID ...", summary: "the blameless retrospective (firebreak help retro)", run: cmdRetro},
-		{name: "export", usage: "export ID [--format md|json] [-o FILE]", summary: "the retrospective as Markdown or JSON", run: cmdExport},
-		{name: "audit", usage: "audit verify [ID] [--against FILE] | audit head [ID] [--json]", summary: "prove no event was changed or removed; print the chain heads to keep elsewhere", run: cmdAudit},
-		{name: "backup", usage: "backup FILE", summary: "a consistent copy of the database, safe while others write", run: cmdBackup},
-		{name: "restore", usage: "restore FILE", summary: "replace the database with a verified backup (refused while in use)", run: cmdRestore},
-		{name: "help", usage: "help", summary: "this help", run: cmdHelp},
-		{name: "__notify", hidden: true, run: cmdNotifyRunner},
-	}
-}
-
 // run is the whole program behind main, so tests can call it too.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a, rest, err := newApp(args, stdin, stdout, stderr)
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	defer a.close()
+	root := newRootCmd(a)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	norm, err := normalizeArgs(root, args)
 	if err == nil {
-		defer a.close()
-		err = dispatch(ctx, a, rest)
+		root.SetArgs(norm)
+		_, err = root.ExecuteContextC(ctx)
 	}
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintf(stderr, "firebreak: %s\n", oneLine(err))
+	if !a.ran && !classified(err) {
+		return 2 // cobra refused the command line before any command ran: a usage error
+	}
 	return exitCode(err)
-}
-
-func dispatch(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return cmdConsole(ctx, a, args)
-	}
-	name := args[0]
-	if name == "-h" || name == "--help" {
-		name = "help"
-	}
-	for _, c := range commands {
-		if c.name == name {
-			return c.run(ctx, a, args[1:])
-		}
-	}
-	return usageErrorf("unknown command %q: firebreak help lists the commands", name)
-}
-
-func cmdHelp(_ context.Context, a *app, _ []string) error {
-	w := a.stdout
-	fmt.Fprintln(w, "firebreak: the incident console. With no command it opens the console.")
-	fmt.Fprintln(w, "\nUsage: firebreak [--db PATH] [--as NAME] [--config PATH] COMMAND [ARGS]")
-	fmt.Fprintln(w, "\nCommands:")
-	for _, c := range commands {
-		if !c.hidden {
-			fmt.Fprintf(w, "  %-42s %s\n", c.usage, c.summary)
-		}
-	}
-	fmt.Fprintln(w, "\nGlobal flags: --db PATH (env FIREBREAK_DB), --as NAME (env FIREBREAK_USER), --config PATH.")
-	fmt.Fprintln(w, "Exit codes: 0 success, 1 the operation ran and failed, 2 refused or invalid input.")
-	return nil
 }
 
 // errUsage marks a malformed command line.
@@ -186,6 +117,13 @@ func usageErrorf(format string, args ...any) error {
 
 func failedf(format string, args ...any) error {
 	return store.Errorf(errFailed, "%s", fmt.Sprintf(format, args...))
+}
+
+// classified reports whether err carries one of the kinds exitCode knows.
+func classified(err error) bool {
+	return errors.Is(err, errFailed) || errors.Is(err, errUsage) || errors.Is(err, incident.ErrInvalid) ||
+		errors.Is(err, incident.ErrRefused) || errors.Is(err, incident.ErrNotFound) || errors.Is(err, store.ErrUnusable) ||
+		errors.Is(err, errConfig)
 }
 
 func exitCode(err error) int {

@@ -18,6 +18,8 @@ import (
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+
+	"github.com/spf13/cobra"
 )
 
 // maxNotifyProcs bounds the `firebreak __notify` processes one firebreak has running at once; what comes
@@ -179,14 +181,26 @@ func parseNotifyItem(s string) (notifyItem, bool) {
 
 // cmdNotifyRunner is the detached process: for each notification, in order, run every hook that wants it,
 // and record each failure.
-func cmdNotifyRunner(ctx context.Context, a *app, args []string) error {
-	const usage = "__notify [--dropped N] ID:SEQ|ID:FIRST-LAST..."
-	fs := newFlags("__notify")
-	dropped := fs.Int("dropped", 0, "events the queue dropped, recorded as a notice")
-	pos, err := parseArgs(fs, args, 0, -1, usage)
-	if err != nil {
-		return err
+// newCmdNotifyRunner is the hidden command a detached process runs to deliver notify hooks.
+func newCmdNotifyRunner(a *app) *cobra.Command {
+	var dropped int
+	cmd := &cobra.Command{
+		Use:    "__notify [--dropped N] ID:SEQ|ID:FIRST-LAST...",
+		Short:  "deliver events to the notify hooks (internal)",
+		Long:   `__notify runs the config's notify hooks for the events named, in a process of its own so a slow hook never holds up the command that recorded them.`,
+		Hidden: true,
+		Args:   cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return notifyRunnerRun(cmd.Context(), a, args, dropped)
+		},
 	}
+	cmd.Flags().IntVar(&dropped, "dropped", 0, "`N` events the queue dropped, recorded as a notice")
+	return cmd
+}
+
+func notifyRunnerRun(ctx context.Context, a *app, pos []string, droppedN int) error {
+	const usage = "__notify [--dropped N] ID:SEQ|ID:FIRST-LAST..."
+	dropped := &droppedN
 	var items []notifyItem
 	for _, p := range pos {
 		it, ok := parseNotifyItem(p)

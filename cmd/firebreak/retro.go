@@ -11,6 +11,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/store"
+	"github.com/spf13/cobra"
 )
 
 // retros is the retrospective service with the configured template.
@@ -22,23 +23,19 @@ func (a *app) retros(ctx context.Context) (*retro.Service, error) {
 	return &retro.Service{Incidents: svc, Template: a.cfg.Retro.Sections}, nil
 }
 
-func cmdRetro(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("usage: firebreak retro show|set|check|state|action ID ...")
+func newCmdRetro(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "retro show|set|check|state|action ID ...",
+		Short: "the blameless retrospective (firebreak help retro)",
+		Long: `Retro works with an incident's blameless retrospective: sections drafted from the timeline and edited
+by people (two people saving one section never overwrite each other), action items, metrics from the
+milestones, and a check for blaming language that must pass before it is published.`,
+		Example: "  firebreak retro show INC-7\n  firebreak retro set INC-7 summary - < summary.md\n  firebreak retro check INC-7",
+		Args:    cobra.ArbitraryArgs,
+		RunE:    groupRunE("show, set, check, state or action"),
 	}
-	switch args[0] {
-	case "show":
-		return cmdRetroShow(ctx, a, args[1:])
-	case "set":
-		return cmdRetroSet(ctx, a, args[1:])
-	case "check":
-		return cmdRetroCheck(ctx, a, args[1:])
-	case "state":
-		return cmdRetroState(ctx, a, args[1:])
-	case "action":
-		return cmdRetroAction(ctx, a, args[1:])
-	}
-	return usageErrorf("unknown retro command %q: use show, set, check, state or action", args[0])
+	cmd.AddCommand(newCmdRetroShow(a), newCmdRetroSet(a), newCmdRetroCheck(a), newCmdRetroState(a), newCmdRetroAction(a))
+	return cmd
 }
 
 func (a *app) loadRetro(ctx context.Context, ref string) (*retro.Service, *retro.Retro, error) {
@@ -54,14 +51,29 @@ func (a *app) loadRetro(ctx context.Context, ref string) (*retro.Service, *retro
 	return rs, r, err
 }
 
-func cmdRetroShow(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("retro show")
-	asJSON := fs.Bool("json", false, "JSON")
-	pos, err := parseArgs(fs, args, 1, 1, "retro show ID [--json]")
-	if err != nil {
-		return err
+func newCmdRetroShow(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID [--json]",
+		Short: "the retrospective: sections, action items, metrics",
+		Long: `Show prints the incident's retrospective: each section with its slug and version (or its prompt when
+empty, or a conflict to merge), the action items, suggested items, and the metrics (time to detect,
+acknowledge, mitigate, resolve; hosts, runs, steps). With --json it prints the same JSON as
+firebreak export ID --format json.`,
+		Example:           "  firebreak retro show INC-7",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return retroShowRun(cmd.Context(), a, args[0], asJSON)
+		},
 	}
-	_, r, err := a.loadRetro(ctx, pos[0])
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the retrospective as a JSON object")
+	return cmd
+}
+
+func retroShowRun(ctx context.Context, a *app, ref string, json bool) error {
+	asJSON := &json
+	_, r, err := a.loadRetro(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -101,13 +113,36 @@ func cmdRetroShow(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdRetroSet(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("retro set")
-	base := fs.Int("base", -1, "the version the text was edited from (default: the newest)")
-	pos, err := parseArgs(fs, args, 3, -1, "retro set ID SECTION (TEXT | -)")
-	if err != nil {
-		return err
+type retroSetOptions struct {
+	ID, Section string
+	Text        []string // the words of the text, or "-" for stdin
+	Base        int
+}
+
+func newCmdRetroSet(a *app) *cobra.Command {
+	opts := &retroSetOptions{}
+	cmd := &cobra.Command{
+		Use:   "set ID SECTION (TEXT | -)",
+		Short: "replace a section's text (- reads stdin)",
+		Long: `Set replaces the text of the retrospective's SECTION (its slug, as retro show lists) with TEXT, or with
+stdin when TEXT is "-" (at most 1 MiB). The text is free, so words starting with dashes are text. If
+someone saved the section since the version you edited (--base), both texts are kept for a person to
+merge. The blameless check's findings for the new text are printed on stderr.`,
+		Example:           "  firebreak retro set INC-7 summary 'A full disk on web3 stopped checkout for 14 minutes.'\n  firebreak retro set INC-7 timeline - < timeline.md",
+		Args:              minArgs(3),
+		Annotations:       map[string]string{annFreeText: "true"},
+		ValidArgsFunction: positional(a, completeIncidents, completeSections),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID, opts.Section, opts.Text = args[0], args[1], args[2:]
+			return retroSetRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().IntVar(&opts.Base, "base", -1, "the `VERSION` the text was edited from (default: the newest)")
+	return cmd
+}
+
+func retroSetRun(ctx context.Context, a *app, opts *retroSetOptions) error {
+	pos, base := append([]string{opts.ID, opts.Section}, opts.Text...), &opts.Base
 	text := strings.Join(pos[2:], " ")
 	if text == "-" {
 		b, err := io.ReadAll(io.LimitReader(a.stdin, 1<<20+1))
@@ -151,14 +186,28 @@ func cmdRetroSet(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdRetroCheck(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("retro check")
-	asJSON := fs.Bool("json", false, "JSON")
-	pos, err := parseArgs(fs, args, 1, 1, "retro check ID [--json]")
-	if err != nil {
-		return err
+func newCmdRetroCheck(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check ID [--json]",
+		Short: "blameless findings; exit 1 when there are any",
+		Long: `Check looks for blaming language in the retrospective (a person's name as the cause, "should have",
+"careless", ...) and prints each finding with its section and a suggestion. With --json it prints a JSON
+array of findings. Exit 1 when there are any: publishing needs none (or --force).`,
+		Example:           "  firebreak retro check INC-7",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return retroCheckRun(cmd.Context(), a, args[0], asJSON)
+		},
 	}
-	_, r, err := a.loadRetro(ctx, pos[0])
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the findings as a JSON array")
+	return cmd
+}
+
+func retroCheckRun(ctx context.Context, a *app, ref string, json bool) error {
+	asJSON := &json
+	_, r, err := a.loadRetro(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -182,13 +231,26 @@ func cmdRetroCheck(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdRetroState(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("retro state")
-	force := fs.Bool("force", false, "publish despite blameless findings")
-	pos, err := parseArgs(fs, args, 2, 2, "retro state ID draft|review|published [--force]")
-	if err != nil {
-		return err
+func newCmdRetroState(a *app) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "state ID draft|review|published [--force]",
+		Short: "move the retrospective to draft, review or published",
+		Long: `State moves the retrospective to draft, review or published. Publishing runs the blameless check
+and is refused while it has findings, unless --force.`,
+		Example:           "  firebreak retro state INC-7 review",
+		Args:              exactArgs(2),
+		ValidArgsFunction: positional(a, completeIncidents, fixed("draft", "review", "published")),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return retroStateRun(cmd.Context(), a, args, force)
+		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "publish despite blameless findings")
+	return cmd
+}
+
+func retroStateRun(ctx context.Context, a *app, pos []string, forced bool) error {
+	force := &forced
 	id, err := incident.ParseRef(pos[0])
 	if err != nil {
 		return err
@@ -204,17 +266,39 @@ func cmdRetroState(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdRetroAction(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("retro action")
-	owner := fs.String("owner", "", "who")
-	ticket := fs.String("ticket", "", "ticket reference")
-	due := fs.String("due", "", "YYYY-MM-DD")
-	kind := fs.String("kind", "", "prevent, detect, mitigate or process")
-	usage := "retro action ID add TEXT [--owner P] [--ticket T] [--due YYYY-MM-DD] [--kind K] | done N | undone N | rm N"
-	pos, err := parseArgs(fs, args, 2, -1, usage)
-	if err != nil {
-		return err
+type retroActionOptions struct {
+	Args                     []string // ID, then add TEXT... | done N | undone N | rm N
+	Owner, Ticket, Due, Kind string
+}
+
+func newCmdRetroAction(a *app) *cobra.Command {
+	opts := &retroActionOptions{}
+	cmd := &cobra.Command{
+		Use:   "action ID add TEXT [--owner P] [--ticket T] [--due YYYY-MM-DD] [--kind K] | done N | undone N | rm N",
+		Short: "add, complete, reopen or remove an action item",
+		Long: `Action manages the retrospective's action items: add TEXT adds one (with its owner, ticket, due date
+and kind: prevent, detect, mitigate or process), done N and undone N mark item N, rm N removes it. The
+items are numbered as retro show lists them.`,
+		Example:           "  firebreak retro action INC-7 add 'alert on disk > 90%' --owner bob --kind detect --due 2025-04-01\n  firebreak retro action INC-7 done 1",
+		Args:              minArgs(2),
+		Annotations:       map[string]string{annFreeText: "true"},
+		ValidArgsFunction: positional(a, completeIncidents, fixed("add", "done", "undone", "rm")),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			return retroActionRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().StringVar(&opts.Owner, "owner", "", "who owns the item (`PERSON`)")
+	cmd.Flags().StringVar(&opts.Ticket, "ticket", "", "the item's `TICKET` reference")
+	cmd.Flags().StringVar(&opts.Due, "due", "", "due date, `YYYY-MM-DD`")
+	cmd.Flags().StringVar(&opts.Kind, "kind", "", "`KIND`: prevent, detect, mitigate or process")
+	cmd.RegisterFlagCompletionFunc("kind", fixedCompletion("prevent", "detect", "mitigate", "process"))
+	return cmd
+}
+
+func retroActionRun(ctx context.Context, a *app, opts *retroActionOptions) error {
+	pos, owner, ticket, due, kind := opts.Args, &opts.Owner, &opts.Ticket, &opts.Due, &opts.Kind
+	usage := "retro action ID add TEXT [--owner P] [--ticket T] [--due YYYY-MM-DD] [--kind K] | done N | undone N | rm N"
 	id, err := incident.ParseRef(pos[0])
 	if err != nil {
 		return err
@@ -260,14 +344,35 @@ func cmdRetroAction(ctx context.Context, a *app, args []string) error {
 	return usageErrorf("usage: firebreak %s", usage)
 }
 
-func cmdExport(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("export")
-	format := fs.String("format", "md", "md or json")
-	out := fs.String("o", "", "write to FILE instead of stdout")
-	pos, err := parseArgs(fs, args, 1, 1, "export ID [--format md|json] [-o FILE]")
-	if err != nil {
-		return err
+type exportOptions struct {
+	ID, Format, Output string
+}
+
+func newCmdExport(a *app) *cobra.Command {
+	opts := &exportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export ID [--format md|json] [-o FILE]",
+		Short: "the retrospective as Markdown or JSON",
+		Long: `Export writes the incident's retrospective as Markdown (the default) or JSON: sections, action items,
+metrics and the key moments of the timeline. With -o it writes FILE (atomically, mode 0600) instead of
+stdout. Export keeps --format for the JSON document rather than --json: the format is a choice of document.`,
+		Example:           "  firebreak export INC-7 -o INC-7.md\n  firebreak export INC-7 --format json | jq .metrics",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			return exportRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().StringVar(&opts.Format, "format", "md", "`FORMAT` of the document: md or json")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of stdout")
+	cmd.RegisterFlagCompletionFunc("format", fixedCompletion("md", "json"))
+	return cmd
+}
+
+func exportRun(ctx context.Context, a *app, opts *exportOptions) error {
+	pos, format, out := []string{opts.ID}, &opts.Format, &opts.Output
+	var err error
 	if *format != "md" && *format != "json" {
 		return usageErrorf("--format %q: use md or json", *format)
 	}

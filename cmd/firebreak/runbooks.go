@@ -12,6 +12,7 @@ import (
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/lint"
 	"github.com/firebreak/firebreak/store"
+	"github.com/spf13/cobra"
 )
 
 // runbookDirs are the configured runbook directories, then ./runbooks when it exists.
@@ -55,29 +56,51 @@ func (a *app) runbook(id string) (*runbooks.Runbook, error) {
 	return rb, nil
 }
 
-func cmdRunbook(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("usage: firebreak runbook list|show|lint|test ...")
+func newCmdRunbook(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "runbook list|show|lint|test ...",
+		Short: "the runbook library; lint is the CI gate",
+		Long: `Runbook works with the runbook library: the built-in runbooks, the config's runbook directories and
+./runbooks. list shows them, show prints one, lint checks them (ShellCheck included) and test dry-runs a
+runbook's script steps on hosts.`,
+		Example: "  firebreak runbook list\n  firebreak runbook lint runbooks/\n  firebreak help runbook test",
+		Args:    cobra.ArbitraryArgs,
+		RunE:    groupRunE("list, show, lint or test"),
 	}
-	switch args[0] {
-	case "list":
-		return cmdRunbookList(ctx, a, args[1:])
-	case "show":
-		return cmdRunbookShow(ctx, a, args[1:])
-	case "lint":
-		return cmdRunbookLint(ctx, a, args[1:])
-	case "test":
-		return cmdRunbookTest(ctx, a, args[1:])
-	}
-	return usageErrorf("unknown runbook command %q: use list, show, lint or test", args[0])
+	cmd.AddCommand(newCmdRunbookList(a), newCmdRunbookShow(a), newCmdRunbookLint(a), newCmdRunbookTest(a))
+	return cmd
 }
 
-func cmdRunbookList(_ context.Context, a *app, args []string) error {
-	fs := newFlags("runbook list")
-	asJSON := fs.Bool("json", false, "JSON")
-	if _, err := parseArgs(fs, args, 0, 0, "runbook list [--json]"); err != nil {
-		return err
+// groupRunE is the action of a command group run without (or with an unknown) subcommand: a usage error.
+func groupRunE(subs string) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageErrorf("usage: %s (%s)", cmd.UseLine(), subs)
+		}
+		return usageErrorf("unknown %s command %q: use %s; usage: %s", cmd.Name(), args[0], subs, cmd.UseLine())
 	}
+}
+
+func newCmdRunbookList(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "one runbook a line: its id, then its title",
+		Long: `List prints the runbook library, one runbook a line: its id, then its title. Broken team runbooks are
+reported on stderr and left out. With --json it prints a JSON array of
+{"id","title","symptoms","tags","source","steps"}.`,
+		Example: "  firebreak runbook list\n  firebreak runbook list --json | jq -r '.[].id'",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runbookListRun(cmd.Context(), a, asJSON)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func runbookListRun(_ context.Context, a *app, json bool) error {
+	asJSON := &json
 	lib, err := a.library()
 	if err != nil {
 		return err
@@ -104,14 +127,27 @@ func cmdRunbookList(_ context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
-func cmdRunbookShow(_ context.Context, a *app, args []string) error {
-	fs := newFlags("runbook show")
-	asJSON := fs.Bool("json", false, "JSON")
-	pos, err := parseArgs(fs, args, 1, 1, "runbook show RUNBOOK [--json]")
-	if err != nil {
-		return err
+func newCmdRunbookShow(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show RUNBOOK [--json]",
+		Short: "a runbook: description, variables, steps and their scripts",
+		Long: `Show prints RUNBOOK: its title, source, description, symptoms, tags, variables (secrets masked) and each
+step with its details and scripts. With --json it prints the parsed runbook as one JSON object.`,
+		Example:           "  firebreak runbook show free-disk",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeRunbooks),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runbookShowRun(cmd.Context(), a, args[0], asJSON)
+		},
 	}
-	rb, err := a.runbook(pos[0])
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the runbook as a JSON object")
+	return cmd
+}
+
+func runbookShowRun(_ context.Context, a *app, id string, json bool) error {
+	asJSON := &json
+	rb, err := a.runbook(id)
 	if err != nil {
 		return err
 	}
@@ -164,14 +200,29 @@ func showRunbook(a *app, rb *runbooks.Runbook) {
 	}
 }
 
-func cmdRunbookLint(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("runbook lint")
-	asJSON := fs.Bool("json", false, "JSON")
-	paths, err := parseArgs(fs, args, 0, -1, "runbook lint [PATH...] [--json]")
-	if err != nil {
-		return err
+func newCmdRunbookLint(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...] [--json]",
+		Short: "check runbooks (ShellCheck included): the CI gate",
+		Long: `Lint checks runbooks: their format, step ids, variables, and every script fragment with ShellCheck.
+With no PATH it checks the whole library; else the files and directories named. Findings print as
+FILE:LINE:COL: message; with --json the report is one JSON object with its "findings". Exit 1 when there
+are findings.`,
+		Example: "  firebreak runbook lint\n  firebreak runbook lint runbooks/free-disk.toml --json",
+		Args:    cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runbookLintRun(cmd.Context(), a, args, asJSON)
+		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as a JSON object")
+	return cmd
+}
+
+func runbookLintRun(ctx context.Context, a *app, paths []string, json bool) error {
+	asJSON := &json
 	var report *lint.Report
+	var err error
 	if len(paths) == 0 {
 		report, err = lint.Library(ctx, a.runbookDirs())
 	} else {
@@ -218,11 +269,24 @@ func printFindings(a *app, report *lint.Report) {
 	}
 }
 
-func cmdAttach(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("attach"), args, 2, 2, "attach ID RUNBOOK")
-	if err != nil {
-		return err
+func newCmdAttach(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "attach ID RUNBOOK",
+		Short: "attach a runbook as the incident's checklist",
+		Long: `Attach copies RUNBOOK (secrets redacted) onto the incident as a checklist: its steps can then be ticked,
+skipped and assigned, and its script steps run with firebreak run. The copy is kept as attached, so later
+edits to the runbook do not change what the incident followed.`,
+		Example:           "  firebreak attach INC-7 free-disk",
+		Args:              exactArgs(2),
+		ValidArgsFunction: positional(a, completeIncidents, completeRunbooks),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return attachRun(cmd.Context(), a, args[0], args[1])
+		},
 	}
+}
+
+func attachRun(ctx context.Context, a *app, ref, runbook string) error {
+	pos := []string{ref, runbook}
 	svc, id, err := a.serviceFor(ctx, pos[0])
 	if err != nil {
 		return err
@@ -245,35 +309,59 @@ func cmdAttach(ctx context.Context, a *app, args []string) error {
 	return a.report(svc.Attach(ctx, id, copy))
 }
 
-// stepCommand makes tick, untick, skip and assign.
-func stepCommand(action incident.StepAction) func(context.Context, *app, []string) error {
-	return func(ctx context.Context, a *app, args []string) error {
-		fs := newFlags(string(action))
-		reason := fs.String("reason", "", "why the step is skipped")
-		usage, min := string(action)+" ID RUNBOOK STEP", 3
-		switch action {
-		case incident.Skip:
-			usage += " --reason TEXT"
-		case incident.Assign:
-			usage, min = usage+" PERSON", 4
-		}
-		pos, err := parseArgs(fs, args, min, -1, usage)
-		if err != nil {
-			return err
-		}
-		if action != incident.Assign && len(pos) > 3 {
-			return usageErrorf("usage: firebreak %s", usage)
-		}
-		arg := *reason
-		if action == incident.Assign {
-			arg = strings.Join(pos[3:], " ")
-		}
-		svc, id, err := a.serviceFor(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		return a.report(svc.MarkStep(ctx, id, pos[1], pos[2], action, arg))
+// stepCommands are tick, untick, skip and assign: a checklist step's state.
+func stepCommands(a *app) []*cobra.Command {
+	return []*cobra.Command{
+		newCmdStep(a, incident.Tick, "tick ID RUNBOOK STEP", "mark a checklist step done",
+			`Tick marks STEP of the incident's checklist RUNBOOK done, by you, now.`),
+		newCmdStep(a, incident.Untick, "untick ID RUNBOOK STEP", "mark a checklist step not done",
+			`Untick marks STEP of the incident's checklist RUNBOOK not done again (a ticked or skipped step).`),
+		newCmdStep(a, incident.Skip, "skip ID RUNBOOK STEP --reason TEXT", "skip a checklist step, saying why",
+			`Skip marks STEP of the incident's checklist RUNBOOK skipped; --reason says why, on the timeline and in the retrospective.`),
+		newCmdStep(a, incident.Assign, "assign ID RUNBOOK STEP PERSON", "give a checklist step to a person (- unassigns)",
+			`Assign gives STEP of the incident's checklist RUNBOOK to PERSON (several words are joined); PERSON "-" unassigns it.`),
 	}
+}
+
+// stepOptions are a step command's arguments and flag.
+type stepOptions struct {
+	Action                 incident.StepAction
+	ID, Runbook, Step, Arg string // Arg: the person (assign) or the reason (skip)
+}
+
+func newCmdStep(a *app, action incident.StepAction, use, short, long string) *cobra.Command {
+	opts := &stepOptions{Action: action}
+	args := exactArgs(3)
+	if action == incident.Assign {
+		args = minArgs(4)
+	}
+	cmd := &cobra.Command{
+		Use:               use,
+		Short:             short,
+		Long:              long + ` The checklist's runbook and step ids are those firebreak show ID lists.`,
+		Example:           "  firebreak " + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(use, "ID", "INC-7"), "RUNBOOK", "free-disk"), "STEP", "compress-rotated"), "TEXT", `"not needed: disk at 40%"`),
+		Args:              args,
+		ValidArgsFunction: positional(a, completeIncidents, completeChecklists, completeChecklistSteps),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID, opts.Runbook, opts.Step = args[0], args[1], args[2]
+			if action == incident.Assign {
+				opts.Arg = strings.Join(args[3:], " ")
+			}
+			return stepRun(cmd.Context(), a, opts)
+		},
+	}
+	if action == incident.Skip {
+		cmd.Flags().StringVar(&opts.Arg, "reason", "", "why the step is skipped (`TEXT`)")
+	}
+	return cmd
+}
+
+func stepRun(ctx context.Context, a *app, opts *stepOptions) error {
+	svc, id, err := a.serviceFor(ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	return a.report(svc.MarkStep(ctx, id, opts.Runbook, opts.Step, opts.Action, opts.Arg))
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -12,16 +12,30 @@ import (
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+	"github.com/spf13/cobra"
 )
 
 // cmdLog prints one host's full output log from a run. The file keeps the bytes the host printed
 // (secrets masked); what reaches the terminal passes the remote-output sanitiser line by line (guard 10),
 // so a host cannot move the cursor, retitle the window or set the clipboard of whoever reads its log.
-func cmdLog(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("log"), args, 2, 2, "log RUN HOST")
-	if err != nil {
-		return err
+func newCmdLog(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "log RUN HOST",
+		Short: "a host's full output from a run (control sequences neutralised)",
+		Long: `Log prints HOST's full output from RUN, as its log file keeps it (secrets masked). Control sequences the
+host printed are neutralised line by line, so a host cannot move your cursor, retitle your window or
+set your clipboard.`,
+		Example:           "  firebreak log RUN-12 web3 | less",
+		Args:              exactArgs(2),
+		ValidArgsFunction: positional(a, completeRuns, completeRunHosts),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return logRun(cmd.Context(), a, args[0], args[1])
+		},
 	}
+}
+
+func logRun(ctx context.Context, a *app, run, host string) error {
+	pos := []string{run, host}
 	id, err := parseRunRef(pos[0])
 	if err != nil {
 		return err

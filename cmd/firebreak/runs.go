@@ -20,13 +20,15 @@ import (
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/runbooks/transport"
 	"github.com/firebreak/firebreak/store"
+	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
 
 // varsFlag collects --var K=V.
 type varsFlag map[string]string
 
-func (v varsFlag) String() string { return fmt.Sprint(map[string]string(v)) }
+func (v varsFlag) String() string { return "" }
+func (v varsFlag) Type() string   { return "NAME=VALUE" }
 func (v varsFlag) Set(s string) error {
 	k, val, ok := strings.Cut(s, "=")
 	if !ok || k == "" {
@@ -44,42 +46,77 @@ type runFlags struct {
 	resume, retry                                                 string
 	concurrency                                                   int
 	dry, yes, outOfHours, rollbackOnFailure, verbose              bool
-	invs                                                          listFlag
+	invs                                                          []string
 	vars                                                          varsFlag
 }
 
-func cmdRun(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("run")
-	f := runFlags{vars: varsFlag{}}
-	fs.StringVar(&f.runbook, "runbook", "", "runbook id")
-	fs.StringVar(&f.step, "step", "", "script step id")
-	fs.StringVar(&f.command, "command", "", "an ad-hoc command instead of a runbook step")
-	fs.StringVar(&f.title, "title", "", "the ad-hoc command's name on the timeline and in runs (default: its first meaningful line)")
-	fs.StringVar(&f.resume, "resume", "", "continue a halted, stopped or interrupted RUN on its remaining hosts, same plan")
-	fs.StringVar(&f.retry, "retry", "", "rerun RUN's plan on its failed, timed-out, unreachable and unknown hosts")
-	fs.StringVar(&f.hosts, "hosts", "", "host pattern (default: the step's targets)")
-	fs.Var(&f.invs, "i", "inventory (repeatable)")
-	fs.BoolVar(&f.dry, "dry-run", false, "dry run")
-	fs.StringVar(&f.stages, "stages", "", "stages, e.g. 1,5,25%,100%")
-	fs.IntVar(&f.concurrency, "concurrency", 0, "hosts at once inside a stage")
-	fs.StringVar(&f.maxFail, "max-fail", "", "failures a stage tolerates: N or P%")
-	fs.StringVar(&f.timeout, "timeout", "", "per-host command timeout")
-	fs.StringVar(&f.soak, "soak", "", "continue to the next stage by itself after this long")
-	fs.BoolVar(&f.yes, "yes", false, "continue past stage pauses without asking")
-	fs.Var(f.vars, "var", "NAME=VALUE for the script (repeatable)")
-	fs.StringVar(&f.breakGlass, "break-glass", "", "override every guard but host keys, with this reason")
-	fs.StringVar(&f.noCanary, "no-canary", "", "allow a first stage of more than one host, with this reason")
-	fs.StringVar(&f.shellcheckOverride, "shellcheck-override", "", "run despite ShellCheck errors, with this reason")
-	fs.StringVar(&f.twoPersonOverride, "two-person-override", "", "go wide without another person's approval, with this reason")
-	fs.BoolVar(&f.outOfHours, "confirm-out-of-hours", false, "confirm a real run outside working hours")
-	fs.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "run the step's rollback on hosts that fail")
-	fs.BoolVar(&f.verbose, "v", false, "print the hosts' output")
-	usage := "run ID (--runbook R --step S | --command CMD | --resume RUN | --retry RUN) --hosts PATTERN [-i INVENTORY] [--dry-run] [--stages 1,5,25%,100%] [--concurrency N] [--max-fail N|P%] [--timeout DURATION] [--yes]"
-	pos, err := parseArgs(fs, args, 1, 1, usage)
-	if err != nil {
-		return err
+// runOptions are run's: the incident and the flags.
+type runOptions struct {
+	ID string
+	runFlags
+}
+
+func newCmdRun(a *app) *cobra.Command {
+	opts := &runOptions{runFlags: runFlags{vars: varsFlag{}}}
+	f := &opts.runFlags
+	cmd := &cobra.Command{
+		Use:   "run ID (--runbook R --step S | --command CMD | --resume RUN | --retry RUN) [--hosts PATTERN] [flags]",
+		Short: "run a script on hosts, stage by stage (firebreak help run)",
+		Long: `Run runs a runbook's script step (--runbook and --step), or an ad-hoc --command, on the hosts --hosts
+matches (default: the step's targets), for incident ID, in stages: a canary host first, then wider
+(--stages, default from the config, e.g. 1,5,25%,100%). Every guard is checked first (the halt switch,
+working hours, two-person approval for wide stages, ShellCheck, the canary); a refusal exits 2 naming the
+flag that overrides it. Between stages it pauses and asks on the terminal; with no terminal, or with
+FIREBREAK_NO_PROMPT=1, it stops at the first pause unless --yes. Each host's output is logged
+(firebreak log RUN HOST). --resume continues a halted, stopped or interrupted run; --retry reruns a run's
+plan on its failed hosts. Exit 0 when every host succeeded, 1 when the run stopped or a host failed.`,
+		Example: `  firebreak run INC-7 --runbook free-disk --step compress-rotated --hosts web --dry-run
+  firebreak run INC-7 --runbook free-disk --step compress-rotated --hosts 'web:!web1' --stages 1,50%,100% --yes
+  firebreak run INC-7 --command 'systemctl restart nginx' --hosts web -i prod.ini --title "restart nginx"
+  firebreak run INC-7 --retry RUN-3 --yes`,
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeIncidents),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			return runRun(cmd.Context(), a, opts)
+		},
 	}
-	svc, id, err := a.serviceFor(ctx, pos[0])
+	fl := cmd.Flags()
+	fl.StringVar(&f.runbook, "runbook", "", "the `RUNBOOK` whose step to run")
+	fl.StringVar(&f.step, "step", "", "the script `STEP` of --runbook to run")
+	fl.StringVar(&f.command, "command", "", "an ad-hoc shell `CMD` instead of a runbook step")
+	fl.StringVar(&f.title, "title", "", "the ad-hoc command's name (`TEXT`) on the timeline and in runs (default: its first meaningful line)")
+	fl.StringVar(&f.resume, "resume", "", "continue a halted, stopped or interrupted `RUN` on its remaining hosts, same plan")
+	fl.StringVar(&f.retry, "retry", "", "rerun `RUN`'s plan on its failed, timed-out, unreachable and unknown hosts")
+	fl.StringVar(&f.hosts, "hosts", "", "host `PATTERN` (Ansible syntax; default: the step's targets)")
+	inventoryFlag(cmd, &f.invs)
+	fl.BoolVar(&f.dry, "dry-run", false, "run the step's dry-run script instead (changes nothing; the guards for real runs do not apply)")
+	fl.StringVar(&f.stages, "stages", "", "stage sizes, host counts or percentages, e.g. `1,5,25%,100%` (default from the config)")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "`N` hosts at once inside a stage (default from the config)")
+	fl.StringVar(&f.maxFail, "max-fail", "", "failures a stage tolerates before the run stops: `N` or P% (default from the config)")
+	fl.StringVar(&f.timeout, "timeout", "", "per-host command timeout, a `DURATION` like 90s or 5m (default from the config)")
+	fl.StringVar(&f.soak, "soak", "", "after a stage, go on to the next by itself after this `DURATION` unless stopped")
+	fl.BoolVar(&f.yes, "yes", false, "continue past stage pauses without asking (needed without a terminal)")
+	fl.Var(f.vars, "var", "a variable for the script, `NAME=VALUE` (repeatable; beats the runbook's and the inventory's)")
+	fl.StringVar(&f.breakGlass, "break-glass", "", "override every guard but host keys, with this `REASON` (recorded)")
+	fl.StringVar(&f.noCanary, "no-canary", "", "allow a first stage of more than one host, with this `REASON`")
+	fl.StringVar(&f.shellcheckOverride, "shellcheck-override", "", "run despite ShellCheck errors, with this `REASON`")
+	fl.StringVar(&f.twoPersonOverride, "two-person-override", "", "go wide without another person's approval, with this `REASON`")
+	fl.BoolVar(&f.outOfHours, "confirm-out-of-hours", false, "confirm a real run outside working hours (else asked on the terminal)")
+	fl.BoolVar(&f.rollbackOnFailure, "rollback-on-failure", false, "run the step's rollback script on hosts that fail")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "print the hosts' output as it comes")
+	cmd.RegisterFlagCompletionFunc("runbook", flagCompletion(a, completeRunbooks))
+	cmd.RegisterFlagCompletionFunc("step", flagCompletion(a, completeStepsOfFlag))
+	cmd.RegisterFlagCompletionFunc("hosts", flagCompletion(a, completeHosts))
+	cmd.RegisterFlagCompletionFunc("resume", flagCompletion(a, completeRuns))
+	cmd.RegisterFlagCompletionFunc("retry", flagCompletion(a, completeRuns))
+	cmd.RegisterFlagCompletionFunc("command", cobra.NoFileCompletions)
+	return cmd
+}
+
+func runRun(ctx context.Context, a *app, opts *runOptions) error {
+	f := &opts.runFlags
+	svc, id, err := a.serviceFor(ctx, opts.ID)
 	if err != nil {
 		return err
 	}
@@ -104,7 +141,7 @@ func cmdRun(ctx context.Context, a *app, args []string) error {
 	if err := spec.Bind(); err != nil {
 		return store.Errorf(incident.ErrInvalid, "%v", err)
 	}
-	if pv, err := eng.Preview(ctx, spec); err == nil && isTerminal(a.stdin) {
+	if pv, err := eng.Preview(ctx, spec); err == nil && a.canPrompt() {
 		if d, ok := pv.Verdict.Decision(rollout.GuardHours); ok && d.Outcome == rollout.Needs {
 			if a.confirmTyped(inc.Ref(), fmt.Sprintf("%s. Type %s to run anyway: ", d.Detail, inc.Ref())) {
 				spec.Overrides.OutOfHours = true
@@ -240,6 +277,12 @@ func (a *app) askAtPause(ctx context.Context, p rollout.Pause) rollout.Choice {
 	if p.NeedApproval {
 		prompt += fmt.Sprintf(" (it also waits for another person: firebreak approve %s)", rollout.RunRef(p.Run))
 	}
+	if !a.canPrompt() {
+		// No one to ask (no terminal, or FIREBREAK_NO_PROMPT): stop here, never go wider by default.
+		fmt.Fprintf(a.stdout, "%s pauses before stage %d/%d and there is no terminal to ask: it stops here (--yes continues past pauses; firebreak run ID --resume %s goes on)\n",
+			rollout.RunRef(p.Run), p.Done+1, p.Stages, rollout.RunRef(p.Run))
+		return rollout.Stop
+	}
 	fmt.Fprint(a.stdout, prompt+" ")
 	answer := make(chan string, 1)
 	go func() {
@@ -278,6 +321,17 @@ func (a *app) confirmTyped(want, prompt string) bool {
 	return strings.EqualFold(strings.TrimSpace(line), want)
 }
 
+// noPromptEnv, set to 1, makes every prompt behave as without a terminal: for scripts that run with one.
+const noPromptEnv = "FIREBREAK_NO_PROMPT"
+
+// canPrompt reports whether a person can be asked: stdin is a terminal and FIREBREAK_NO_PROMPT is not set.
+func (a *app) canPrompt() bool {
+	if v := os.Getenv(noPromptEnv); v != "" && v != "0" {
+		return false
+	}
+	return isTerminal(a.stdin)
+}
+
 // isTerminal reports whether r is a terminal (not merely a character device like /dev/null).
 func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
@@ -288,14 +342,35 @@ func isTerminal(r any) bool {
 	return err == nil
 }
 
-func cmdApprove(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("approve")
-	yes := fs.Bool("yes", false, "approve without asking (scripts); the plan is still printed")
-	pos, err := parseArgs(fs, args, 1, 1, "approve RUN [--yes]")
-	if err != nil {
-		return err
+type approveOptions struct {
+	Run string
+	Yes bool
+}
+
+func newCmdApprove(a *app) *cobra.Command {
+	opts := &approveOptions{}
+	cmd := &cobra.Command{
+		Use:   "approve RUN [--yes]",
+		Short: "approve the wide stages of someone else's run",
+		Long: `Approve approves RUN's plan for its wide stages, as the second person of the two-person rule: it prints
+what you approve (the script and its diff from the dry-run version, the next stage's hosts, the results
+so far) and asks you to type yes. The one who started a run cannot approve it. With no terminal (or with
+FIREBREAK_NO_PROMPT=1) it refuses unless --yes.`,
+		Example:           "  firebreak approve RUN-12",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeRuns),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Run = args[0]
+			return approveRun(cmd.Context(), a, opts)
+		},
 	}
-	id, err := parseRunRef(pos[0])
+	cmd.Flags().BoolVar(&opts.Yes, "yes", false, "approve without asking (scripts); the plan is still printed")
+	return cmd
+}
+
+func approveRun(ctx context.Context, a *app, opts *approveOptions) error {
+	yes := &opts.Yes
+	id, err := parseRunRef(opts.Run)
 	if err != nil {
 		return err
 	}
@@ -316,7 +391,7 @@ func cmdApprove(ctx context.Context, a *app, args []string) error {
 	}
 	printBrief(a.stdout, brief)
 	if !*yes {
-		if !isTerminal(a.stdin) {
+		if !a.canPrompt() {
 			return store.Errorf(incident.ErrRefused, "approving %s needs a person at a terminal to answer, or --yes", rollout.RunRef(id))
 		}
 		fmt.Fprintf(a.stdout, "Approve %s's plan %s? Type yes to approve: ", rollout.RunRef(id), brief.PlanHash[:12])
@@ -344,17 +419,30 @@ func printBrief(w io.Writer, b *rollout.Brief) {
 	fmt.Fprintln(w)
 }
 
-func cmdHalt(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("halt")
-	reason := fs.String("reason", "", "why")
-	if _, err := parseArgs(fs, args, 0, 0, "halt [--reason TEXT]"); err != nil {
-		return err
+func newCmdHalt(a *app) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "halt [--reason TEXT]",
+		Short: "the off-switch: stop every run everywhere now",
+		Long: `Halt engages the off-switch: every run, from every firebreak on this database, cancels its hosts in
+flight within a second, and no run starts until firebreak resume. It is recorded on every open incident.
+It works even when the disk is full (the next firebreak that can write records it).`,
+		Example: "  firebreak halt --reason 'wrong hosts'",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return haltRun(cmd.Context(), a, reason)
+		},
 	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why (`TEXT`, recorded on the timelines)")
+	return cmd
+}
+
+func haltRun(ctx context.Context, a *app, reason string) error {
 	db, err := a.store(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := rollout.Halt(ctx, db, a.actor.String(), *reason, a.notifyEvent)
+	res, err := rollout.Halt(ctx, db, a.actor.String(), reason, a.notifyEvent)
 	if err != nil {
 		return err
 	}
@@ -365,12 +453,23 @@ func cmdHalt(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdResume(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("resume")
-	reason := fs.String("reason", "", "why it is safe again")
-	if _, err := parseArgs(fs, args, 0, 0, "resume [--reason TEXT]"); err != nil {
-		return err
+func newCmdResume(a *app) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:     "resume [--reason TEXT]",
+		Short:   "allow runs again after a halt",
+		Long:    `Resume releases the off-switch engaged by firebreak halt (or ! in the console): runs may start again. Runs that were halted stay halted; continue one with firebreak run ID --resume RUN.`,
+		Example: "  firebreak resume --reason 'inventory fixed'",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return resumeRun(cmd.Context(), a, reason)
+		},
 	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why it is safe again (`TEXT`, recorded on the timelines)")
+	return cmd
+}
+
+func resumeRun(ctx context.Context, a *app, reason string) error {
 	db, err := a.store(ctx)
 	if err != nil {
 		return err
@@ -383,7 +482,7 @@ func cmdResume(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintln(a.stderr, "not halted: nothing to resume")
 		return nil
 	}
-	res, err := rollout.Resume(ctx, db, a.actor.String(), *reason, a.notifyEvent)
+	res, err := rollout.Resume(ctx, db, a.actor.String(), reason, a.notifyEvent)
 	if err != nil {
 		return err
 	}
@@ -394,10 +493,83 @@ func cmdResume(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdRuns(ctx context.Context, a *app, args []string) error {
-	pos, err := parseArgs(newFlags("runs"), args, 0, 1, "runs [ID|RUN]")
-	if err != nil {
-		return err
+type runsOptions struct {
+	Ref  string // "", an incident id or a run id
+	JSON bool
+}
+
+func newCmdRuns(a *app) *cobra.Command {
+	opts := &runsOptions{}
+	cmd := &cobra.Command{
+		Use:   "runs [ID|RUN] [--json]",
+		Short: "runs of an incident, or one run's hosts",
+		Long: `Runs lists the runs, oldest first (of incident ID only, when given): run id, incident, mode (real or
+dry), status, stage, what it runs and who started it. Given a RUN id it shows that run and each of its
+hosts: stage, state, exit code, duration and log file. With --json it prints a JSON array of runs, or
+one run object with its "hosts" (fields in the README).`,
+		Example:           "  firebreak runs INC-7\n  firebreak runs RUN-12 --json",
+		Args:              argsRange(0, 1),
+		ValidArgsFunction: positional(a, completeIncidentsAndRuns),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Ref = args[0]
+			}
+			return runsRun(cmd.Context(), a, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON (an array of runs, or one run with its hosts)")
+	return cmd
+}
+
+// runJSON is a run in runs --json.
+type runJSON struct {
+	ID         string        `json:"id"`
+	Incident   string        `json:"incident"`
+	Runbook    string        `json:"runbook,omitempty"`
+	Step       string        `json:"step,omitempty"`
+	Title      string        `json:"title,omitempty"`
+	DryRun     bool          `json:"dry_run"`
+	Status     string        `json:"status"`
+	WaitingFor string        `json:"waiting_for,omitempty"`
+	Stage      int           `json:"stage"`
+	Stages     int           `json:"stages"`
+	StartedBy  string        `json:"started_by"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt *time.Time    `json:"finished_at,omitempty"`
+	PlanHash   string        `json:"plan_hash,omitempty"`
+	Resumes    string        `json:"resumes,omitempty"`
+	Hosts      []runHostJSON `json:"hosts,omitempty"`
+}
+
+// runHostJSON is one host of a run in runs RUN --json.
+type runHostJSON struct {
+	Host       string  `json:"host"`
+	Stage      int     `json:"stage"`
+	State      string  `json:"state"`
+	ExitCode   int     `json:"exit_code"`
+	DurationMS float64 `json:"duration_ms"`
+	Error      string  `json:"error,omitempty"`
+	Log        string  `json:"log,omitempty"`
+}
+
+func toRunJSON(r store.RunRow) runJSON {
+	j := runJSON{ID: rollout.RunRef(r.ID), Incident: incident.Ref(r.Incident), Runbook: r.Runbook, Step: r.Step, Title: r.Title,
+		DryRun: r.DryRun, Status: r.Status, WaitingFor: r.WaitingFor, Stage: r.Stage, Stages: r.Stages, StartedBy: r.StartedBy,
+		StartedAt: r.StartedAt, PlanHash: r.PlanHash}
+	if !r.FinishedAt.IsZero() {
+		t := r.FinishedAt
+		j.FinishedAt = &t
+	}
+	if r.Resumes != 0 {
+		j.Resumes = rollout.RunRef(r.Resumes)
+	}
+	return j
+}
+
+func runsRun(ctx context.Context, a *app, opts *runsOptions) error {
+	var pos []string
+	if opts.Ref != "" {
+		pos = []string{opts.Ref}
 	}
 	db, err := a.store(ctx)
 	if err != nil {
@@ -408,7 +580,7 @@ func cmdRuns(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		return showRun(ctx, a, db, id)
+		return showOneRun(ctx, a, db, id, opts.JSON)
 	}
 	q := store.RunQuery{}
 	if len(pos) == 1 {
@@ -419,6 +591,13 @@ func cmdRuns(ctx context.Context, a *app, args []string) error {
 	runs, err := db.Runs(ctx, q)
 	if err != nil {
 		return err
+	}
+	if opts.JSON {
+		out := make([]runJSON, 0, len(runs))
+		for _, r := range runs {
+			out = append(out, toRunJSON(r))
+		}
+		return writeJSON(a, out)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tINCIDENT\tMODE\tSTATUS\tSTAGE\tWHAT\tSTARTED BY")
@@ -440,7 +619,7 @@ func cmdRuns(ctx context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
-func showRun(ctx context.Context, a *app, db *store.DB, id int64) error {
+func showOneRun(ctx context.Context, a *app, db *store.DB, id int64, asJSON bool) error {
 	r, err := db.Run(ctx, id)
 	if err != nil {
 		return runErr(err)
@@ -448,6 +627,15 @@ func showRun(ctx context.Context, a *app, db *store.DB, id int64) error {
 	hosts, err := db.RunHosts(ctx, id)
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		j := toRunJSON(r)
+		j.Hosts = []runHostJSON{}
+		for _, h := range hosts {
+			j.Hosts = append(j.Hosts, runHostJSON{Host: h.Host, Stage: h.Stage, State: h.State, ExitCode: h.ExitCode,
+				DurationMS: float64(h.Duration.Microseconds()) / 1000, Error: h.Error, Log: h.LogPath})
+		}
+		return writeJSON(a, j)
 	}
 	fmt.Fprintf(a.stdout, "%s  %s  %s  stage %d/%d  started by %s at %s\n", rollout.RunRef(r.ID), incident.Ref(r.Incident), r.Status,
 		r.Stage, r.Stages, clean(r.StartedBy), r.StartedAt.Format("2006-01-02 15:04:05 UTC"))
@@ -484,19 +672,40 @@ func runErr(err error) error {
 // cmdRunbookTest dry-runs every script step of a runbook on the hosts (default localhost): check, then
 // verify where the check says the host is already done, else the dry run. It is the CI gate for
 // remediation code; it needs no database.
-func cmdRunbookTest(ctx context.Context, a *app, args []string) error {
-	fs := newFlags("runbook test")
-	var invs listFlag
-	vars := varsFlag{}
-	hostsFlag := fs.String("hosts", "localhost", "host pattern")
-	fs.Var(&invs, "i", "inventory (repeatable)")
-	fs.Var(vars, "var", "NAME=VALUE for the scripts (repeatable)")
-	timeoutFlag := fs.String("timeout", "2m", "per-host command timeout")
-	verbose := fs.Bool("v", false, "print the hosts' output")
-	pos, err := parseArgs(fs, args, 1, 1, "runbook test RUNBOOK [--hosts PATTERN] [-i INVENTORY] [--var NAME=VALUE]")
-	if err != nil {
-		return err
+type runbookTestOptions struct {
+	Runbook, Hosts, Timeout string
+	Inventories             []string
+	Vars                    varsFlag
+	Verbose                 bool
+}
+
+func newCmdRunbookTest(a *app) *cobra.Command {
+	opts := &runbookTestOptions{Vars: varsFlag{}}
+	cmd := &cobra.Command{
+		Use:   "test RUNBOOK [--hosts PATTERN] [-i INVENTORY] [--var NAME=VALUE]",
+		Short: "dry-run every script step on hosts (default localhost): the CI gate",
+		Long: `Test dry-runs every script step of RUNBOOK on the hosts --hosts matches (default localhost): its check,
+then its verify where the check says the host is already done, else its dry run. Nothing is recorded
+and no database is needed: it is the CI gate for remediation code. Exit 1 when any step fails on any host.`,
+		Example:           "  firebreak runbook test free-disk\n  firebreak runbook test free-disk --hosts staging -i staging.ini --var DIR=/srv/tmp",
+		Args:              exactArgs(1),
+		ValidArgsFunction: positional(a, completeRunbooks),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Runbook = args[0]
+			return runbookTestRun(cmd.Context(), a, opts)
+		},
 	}
+	cmd.Flags().StringVar(&opts.Hosts, "hosts", "localhost", "host `PATTERN` to test on")
+	inventoryFlag(cmd, &opts.Inventories)
+	cmd.Flags().Var(opts.Vars, "var", "a variable for the scripts, `NAME=VALUE` (repeatable)")
+	cmd.Flags().StringVar(&opts.Timeout, "timeout", "2m", "per-host command timeout (`DURATION`)")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "print the hosts' output as it comes")
+	cmd.RegisterFlagCompletionFunc("hosts", flagCompletion(a, completeHosts))
+	return cmd
+}
+
+func runbookTestRun(ctx context.Context, a *app, opts *runbookTestOptions) error {
+	pos, invs, vars, hostsFlag, timeoutFlag, verbose := []string{opts.Runbook}, opts.Inventories, opts.Vars, &opts.Hosts, &opts.Timeout, &opts.Verbose
 	timeout, err := parseDuration("--timeout", *timeoutFlag)
 	if err != nil {
 		return err
