@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"runtime/debug"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/rollout"
@@ -64,6 +66,9 @@ func (a *app) store(ctx context.Context) (*store.DB, error) {
 	if a.db != nil {
 		return a.db, nil
 	}
+	// The files are loaded by now; what a command reads from the record grows with the record, not with
+	// a file's size, so the loading bound (boundLoading) is lifted.
+	debug.SetMemoryLimit(math.MaxInt64)
 	db, err := store.Open(ctx, a.dbPath, store.Options{CreateDir: !a.dbExplicit})
 	if err != nil {
 		return nil, err

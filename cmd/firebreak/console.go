@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +57,7 @@ const consoleTimingEnv = "FIREBREAK_CONSOLE_TIMING"
 // start) are held and printed after the console closes: written to the terminal they would garble the
 // screen.
 func cmdConsole(ctx context.Context, a *app) error {
+	debug.SetMemoryLimit(math.MaxInt64) // the console's memory is its screens and runs, not a file's load
 	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
 		// No terminal to draw on (a pipe, a script, cron): say so and show what the console would open on.
 		fmt.Fprintln(a.stderr, "firebreak: the console needs a terminal; here are the open incidents (firebreak help lists the commands)")

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,6 +23,7 @@ import (
 )
 
 func main() {
+	boundLoading()
 	ctx, stop := stopOnSignals(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -68,7 +71,23 @@ var signalGrace atomic.Int64
 func init() { signalGrace.Store(int64(time.Second)) }
 
 // allowDrain gives a command that cancels and records work in flight (a run) longer to stop after a signal.
-func allowDrain(d time.Duration) { signalGrace.Store(int64(d)) }
+// Such a command holds per-host state for as many hosts as it runs, so it also lifts the loading bound.
+func allowDrain(d time.Duration) {
+	signalGrace.Store(int64(d))
+	debug.SetMemoryLimit(math.MaxInt64)
+}
+
+// loadingMemory is the soft memory limit of a command that loads files and prints: the garbage collector
+// works harder near it, so reading hostile input under the file limits stays well under 100 MB (tracker
+// issue 11). Commands that read the record lift it when they open the database, and runs and the console
+// with them: their memory grows with the record and the hosts, not with a file.
+const loadingMemory = 48 << 20
+
+func boundLoading() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(loadingMemory)
+	}
+}
 
 func sigName(s os.Signal) string {
 	switch s {
