@@ -34,11 +34,14 @@ func (p program) View() string { return p.m.View() }
 
 // TestGoldenLiveTable renders the live table of fixed data in a pinned 80x24 ASCII terminal.
 // Update with: go test ./ui/runview/ -run Golden -update
-func TestGoldenLiveTable(t *testing.T) {
+func TestGoldenLiveTable(t *testing.T) { goldenLiveTable(t, 80, 24) }
+
+// goldenLiveTable renders the live table of fixed data at w×h and compares it with the test's golden file.
+func goldenLiveTable(t *testing.T, w, h int) {
 	lipgloss.SetColorProfile(termenv.Ascii)
 	e := newEnv(t, incident.SEV2, "")
 	m := syntheticRun(t, e)
-	tm := teatest.NewTestModel(t, program{m}, teatest.WithInitialTermSize(80, 24))
+	tm := teatest.NewTestModel(t, program{m}, teatest.WithInitialTermSize(w, h))
 	tm.Send(batch(m,
 		rollout.Update{Kind: rollout.UpdateStarted, Run: 7, Text: "restart-web/restart"},
 		rollout.Update{Kind: rollout.UpdateStage, Run: 7, Stage: 1},
@@ -50,6 +53,7 @@ func TestGoldenLiveTable(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	out := tm.FinalModel(t).View()
+	checkFits(t, out, w, h)
 	golden.RequireEqual(t, []byte(out))
 	if _, err := io.ReadAll(tm.FinalOutput(t)); err != nil {
 		t.Fatal(err)
