@@ -176,7 +176,7 @@ func (m *Model) confirmStart() tea.Cmd {
 		return nil
 	}
 	m.ask(&prompt{kind: promptConfirm,
-		question: fmt.Sprintf("Start a REAL run of %s on %d hosts in %d stages?", m.what(), len(spec.Hosts), len(m.plan.plan.Stages)),
+		question: fmt.Sprintf("Start a REAL run of %s on %s in %s?", m.what(), plural(len(spec.Hosts), "host"), plural(len(m.plan.plan.Stages), "stage")),
 		ok:       func(string) tea.Cmd { return m.startRun(spec) }})
 	return nil
 }
@@ -196,7 +196,7 @@ func (m *Model) planView() string {
 	if !s.DryRun {
 		mode = st.Error.Render("REAL RUN")
 	}
-	b = append(b, mode+" "+st.Title.Render(m.what())+fmt.Sprintf(" on %d hosts in %d stages", len(s.Hosts), len(p.plan.Stages)))
+	b = append(b, mode+" "+st.Title.Render(m.what())+fmt.Sprintf(" on %s in %s", plural(len(s.Hosts), "host"), plural(len(p.plan.Stages), "stage")))
 	b = append(b, st.Subtle.Render(fmt.Sprintf("stages %s · concurrency %d · max_fail %s · timeout %s · pattern %s",
 		orDefault(s.Stages.String(), "100%"), s.Concurrency, s.MaxFail, s.Timeout, s.Pattern)))
 	if s.Overrides.BreakGlass != "" {
