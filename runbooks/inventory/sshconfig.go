@@ -28,9 +28,9 @@ type SSHSettings struct {
 	IdentitiesOnly bool
 	ProxyJump      string
 	ProxyCommand   string
-	// ProxyAt is the FILE:LINE of the ProxyJump or ProxyCommand that was taken: OpenSSH takes the first of
-	// the two that applies and ignores the other, so a ProxyCommand first refuses the host.
-	ProxyAt               string
+	// ProxyCommandAt is the FILE:LINE of ProxyCommand: a ProxyCommand taken before any ProxyJump refuses
+	// the host, since OpenSSH then ignores the ProxyJump.
+	ProxyCommandAt        string
 	HostKeyAlias          string
 	UserKnownHostsFiles   []string
 	GlobalKnownHostsFiles []string
@@ -470,16 +470,17 @@ func (c *SSHConfig) Lookup(host, localUser string) (SSHSettings, error) {
 				ignore = strings.Split(strings.ToLower(e.args[0]), ",")
 			}
 			continue
-		case "proxycommand", "proxyjump":
-			// One slot for both: whichever applies first is taken, the other ignored.
-			if s.ProxyAt != "" {
-				continue
-			}
-			s.ProxyAt = fmt.Sprintf("%s:%d", e.file, e.line)
-			if e.key == "proxyjump" {
+		case "proxyjump":
+			// OpenSSH takes a ProxyJump only while neither it nor ProxyCommand is set ...
+			if s.ProxyJump == "" && s.ProxyCommand == "" {
 				s.ProxyJump = e.args[0]
-			} else {
+			}
+			continue
+		case "proxycommand":
+			// ... and a ProxyCommand only while no ProxyJump other than none is (OpenSSH 9.2, as ssh -G says).
+			if s.ProxyCommand == "" && (s.ProxyJump == "" || strings.EqualFold(s.ProxyJump, "none")) {
 				s.ProxyCommand = strings.Join(e.args, " ")
+				s.ProxyCommandAt = fmt.Sprintf("%s:%d", e.file, e.line)
 			}
 			continue
 		}

@@ -16,7 +16,7 @@ func refuseProxyCommand(s SSHSettings, target string, where place) error {
 	if s.ProxyCommand == "" || strings.EqualFold(s.ProxyCommand, "none") {
 		return nil
 	}
-	return fmt.Errorf("%s: %s: ssh_config sets ProxyCommand for %s, which firebreak does not run; use ProxyJump instead", where, s.ProxyAt, target)
+	return fmt.Errorf("%s: %s: ssh_config sets ProxyCommand for %s, which firebreak does not run; use ProxyJump instead", where, s.ProxyCommandAt, target)
 }
 
 // jumpChain expands a ProxyJump list as OpenSSH does. OpenSSH reaches the last hop with `ssh -J
