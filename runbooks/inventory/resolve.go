@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -155,15 +154,26 @@ func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error
 	if jump == "" {
 		jump = argJump
 	}
-	settings := r.cfg.Lookup(target, r.opt.LocalUser)
 	if jump == "" {
-		jump = settings.ProxyJump
-		if jump == "" && settings.ProxyCommand != "" && !strings.EqualFold(settings.ProxyCommand, "none") {
-			return nil, fmt.Errorf("%s: ssh_config sets ProxyCommand for %s, which firebreak does not run; use ProxyJump instead", where, target)
+		settings, err := r.cfg.Lookup(target, r.opt.LocalUser)
+		if err != nil {
+			return nil, fmt.Errorf("%s: ssh_config: %w", where, err)
 		}
+		if err := refuseProxyCommand(settings, target, where); err != nil {
+			return nil, err
+		}
+		jump = settings.ProxyJump
 	}
-	if jump != "" && !strings.EqualFold(jump, "none") {
-		for _, spec := range strings.Split(jump, ",") {
+	specs, err := r.jumpChain(jump, []string{target}, where)
+	if err != nil {
+		return nil, err
+	}
+	if len(specs) > 0 {
+		if host, port, user := splitJump(specs[len(specs)-1]); host == h.Addr && jumpPort(port) == h.Port && (user == "" || user == h.User) {
+			// OpenSSH's own check: the last hop is the destination itself.
+			return nil, fmt.Errorf("%s: ProxyJump loop via %s", where, host)
+		}
+		for _, spec := range specs {
 			hop, err := r.jumpHost(strings.TrimSpace(spec), where, !shared)
 			if err != nil {
 				return nil, err
@@ -202,11 +212,11 @@ func (p place) String() string {
 // endpoint resolves one ssh destination through ssh_config; user and port, when given, win. Without
 // paths it leaves out the key and known_hosts files, which cannot fail: enough to check a host.
 func (r *resolver) endpoint(target, user, port string, where place, paths bool) (Host, error) {
-	s := r.cfg.Lookup(target, r.opt.LocalUser)
-	h := Host{Name: target, Addr: target, Port: 22, User: r.opt.LocalUser}
-	if s.HostName != "" {
-		h.Addr = s.HostName
+	s, err := r.cfg.Lookup(target, r.opt.LocalUser)
+	if err != nil {
+		return Host{}, fmt.Errorf("%s: ssh_config: %w", where, err)
 	}
+	h := Host{Name: target, Addr: s.HostName, Port: 22, User: r.opt.LocalUser}
 	if s.Port != 0 {
 		h.Port = s.Port
 	}
@@ -224,10 +234,25 @@ func (r *resolver) endpoint(target, user, port string, where place, paths bool) 
 		h.User = user
 	}
 	if !paths {
+		// Only what can fail is expanded: a %-token, ${VAR} or ~USER (a million hosts are checked at load).
+		for _, f := range append(append(append([]string(nil), s.IdentityFiles...), s.UserKnownHostsFiles...), s.GlobalKnownHostsFiles...) {
+			if strings.ContainsAny(f, "%$") || (strings.HasPrefix(f, "~") && f != "~" && !strings.HasPrefix(f, "~/")) {
+				return r.endpoint(target, user, port, where, true)
+			}
+		}
 		return h, nil
 	}
+	tokens := sshTokens{home: r.opt.Home, localUser: r.opt.LocalUser, host: h.Addr, user: h.User, port: h.Port, orig: target, keyAlias: target}
+	if s.HostKeyAlias != "" {
+		tokens.keyAlias = s.HostKeyAlias
+	}
+	var expErr error
 	exp := func(p string) string {
-		return expandTokens(p, r.opt.Home, r.opt.LocalUser, h.Addr, h.User, h.Port, target)
+		x, err := expandTokens(p, tokens)
+		if err != nil && expErr == nil {
+			expErr = fmt.Errorf("%s: ssh_config: %w", where, err)
+		}
+		return x
 	}
 	for _, f := range s.IdentityFiles {
 		h.IdentityFiles = append(h.IdentityFiles, exp(f))
@@ -245,30 +270,12 @@ func (r *resolver) endpoint(target, user, port string, where place, paths bool) 
 			h.KnownHostsFiles = append(h.KnownHostsFiles, exp(f))
 		}
 	}
-	return h, nil
+	return h, expErr
 }
 
 // jumpHost resolves one ProxyJump hop: [user@]host[:port] or ssh://[user@]host[:port].
 func (r *resolver) jumpHost(spec string, where place, paths bool) (*Host, error) {
-	user, hostport := "", spec
-	if strings.HasPrefix(spec, "ssh://") {
-		u, err := url.Parse(spec)
-		if err != nil {
-			return nil, fmt.Errorf("%s: bad ProxyJump %q: %w", where, spec, err)
-		}
-		user, hostport = u.User.Username(), u.Host
-	} else if i := strings.LastIndex(spec, "@"); i >= 0 {
-		user, hostport = spec[:i], spec[i+1:]
-	}
-	host, port := hostport, ""
-	if strings.HasPrefix(hostport, "[") {
-		if j := strings.Index(hostport, "]"); j > 0 {
-			host = hostport[1:j]
-			port = strings.TrimPrefix(hostport[j+1:], ":")
-		}
-	} else if i := strings.LastIndex(hostport, ":"); i >= 0 && strings.Count(hostport, ":") == 1 {
-		host, port = hostport[:i], hostport[i+1:]
-	}
+	host, port, user := splitJump(spec)
 	if host == "" {
 		return nil, fmt.Errorf("%s: bad ProxyJump %q: expected [user@]host[:port]", where, spec)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,17 +16,22 @@ import (
 // their patterns match.
 type SSHConfig struct {
 	entries []sshEntry
+	conds   int // Host and Match lines in all
 }
 
 // SSHSettings are the options of an SSHConfig that apply to one host, before %-token expansion of paths.
 type SSHSettings struct {
-	HostName              string
-	Port                  int
-	User                  string
-	IdentityFiles         []string
-	IdentitiesOnly        bool
-	ProxyJump             string
-	ProxyCommand          string
+	HostName       string
+	Port           int
+	User           string
+	IdentityFiles  []string
+	IdentitiesOnly bool
+	ProxyJump      string
+	ProxyCommand   string
+	// ProxyCommandAt is the FILE:LINE of ProxyCommand: a ProxyCommand taken before any ProxyJump refuses
+	// the host, since OpenSSH then ignores the ProxyJump.
+	ProxyCommandAt        string
+	HostKeyAlias          string
 	UserKnownHostsFiles   []string
 	GlobalKnownHostsFiles []string
 	set                   uint16 // settingBits of the keys set so far
@@ -38,16 +42,21 @@ type sshCond struct {
 	match    bool     // a Match line (else Host)
 	patterns []string // Host patterns
 	criteria [][2]string
-	file     string
-	line     int
+	// parent is the block holding the Include that read this file: a file included from a block that does
+	// not apply has none of its own blocks apply either (OpenSSH parses it with SSHCONF_NEVERMATCH).
+	parent *sshCond
+	n      int // index in SSHConfig.conds: a block is evaluated once per lookup, at its line
+	file   string
+	line   int
 }
 
 type sshEntry struct {
-	cond *sshCond
-	key  string // lower case
-	args []string
-	file string
-	line int
+	cond    *sshCond
+	key     string // lower case
+	args    []string
+	unknown bool // a keyword OpenSSH does not know: an error unless IgnoreUnknown names it
+	file    string
+	line    int
 }
 
 // The bounds of an ssh_config Include tree. OpenSSH stops at 16 levels; the count of files keeps a tree
@@ -84,6 +93,19 @@ func ParseSSHConfig(home string, files ...string) (*SSHConfig, error) {
 			return nil, err
 		}
 	}
+	if ld.unknown {
+		// OpenSSH refuses a file with a keyword it does not know, whichever host is asked for, unless an
+		// IgnoreUnknown that applies to the host names it; only then does the answer depend on the host.
+		ignore := false
+		for _, e := range c.entries {
+			ignore = ignore || e.key == "ignoreunknown"
+		}
+		for _, e := range c.entries {
+			if e.unknown && !ignore {
+				return nil, parseErr(e.file, e.line, "Bad configuration option: %s (OpenSSH refuses the file; IgnoreUnknown %s skips it)", e.key, e.key)
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -95,6 +117,7 @@ type sshLoader struct {
 	read       map[string][]string
 	files      int   // files parsed in this tree, the top one included
 	budget     int64 // bytes of text that may still be parsed
+	unknown    bool  // an unknown keyword was seen
 }
 
 // lines returns the lines of file, reading it on first use.
@@ -111,8 +134,9 @@ func (ld *sshLoader) lines(file string) ([]string, error) {
 	return ls, nil
 }
 
-func (ld *sshLoader) parse(file string, lines []string, cond *sshCond, depth int) error {
+func (ld *sshLoader) parse(file string, lines []string, top *sshCond, depth int) error {
 	c := ld.c
+	cond := top
 	for _, l := range lines {
 		ld.budget -= int64(len(l)) + 1
 	}
@@ -133,13 +157,15 @@ func (ld *sshLoader) parse(file string, lines []string, cond *sshCond, depth int
 			if len(args) == 0 {
 				return parseErr(file, lineno, "Host needs at least one pattern")
 			}
-			cond = &sshCond{patterns: args, file: file, line: lineno}
+			cond = &sshCond{patterns: args, parent: top, n: c.conds, file: file, line: lineno}
+			c.conds++
 		case "match":
 			mc, err := parseMatch(args)
 			if err != nil {
 				return parseErr(file, lineno, "%v", err)
 			}
-			mc.file, mc.line = file, lineno
+			mc.file, mc.line, mc.parent, mc.n = file, lineno, top, c.conds
+			c.conds++
 			cond = mc
 		case "include":
 			for _, pat := range args {
@@ -174,12 +200,21 @@ func (ld *sshLoader) parse(file string, lines []string, cond *sshCond, depth int
 			if len(args) == 0 {
 				return parseErr(file, lineno, "%s needs a value", key)
 			}
+			known := sshKeywords[key]
+			if !known {
+				ld.unknown = true
+			}
 			if key == "port" {
 				if p, err := strconv.Atoi(args[0]); err != nil || p < 1 || p > 65535 {
 					return parseErr(file, lineno, "Port %q is not a port number (1-65535)", args[0])
 				}
 			}
-			c.entries = append(c.entries, sshEntry{cond: cond, key: key, args: args, file: file, line: lineno})
+			if key == "hostname" {
+				if err := checkHostNameTokens(args[0]); err != nil {
+					return parseErr(file, lineno, "%v", err)
+				}
+			}
+			c.entries = append(c.entries, sshEntry{cond: cond, key: key, args: args, unknown: !known, file: file, line: lineno})
 		}
 	}
 	return nil
@@ -263,9 +298,9 @@ func parseMatch(args []string) (*sshCond, error) {
 	return c, nil
 }
 
-// sshMatchPattern is OpenSSH's match_pattern: * and ? wildcards, case-insensitive for host names.
+// sshMatchPattern is OpenSSH's match_pattern: * and ? wildcards, compared byte for byte (case-sensitive).
+// Callers lower-case both sides where OpenSSH does (Match host and originalhost).
 func sshMatchPattern(s, pat string) bool {
-	s, pat = strings.ToLower(s), strings.ToLower(pat)
 	for {
 		if pat == "" {
 			return s == ""
@@ -313,58 +348,140 @@ func sshMatchList(s string, pats []string) bool {
 	return matched
 }
 
-func (c *sshCond) applies(host, hostname, user, localUser string) bool {
+// sshLookup is the state of one Lookup: the destination as given, the options so far, and each block's
+// answer, worked out once at its line as OpenSSH does (a later User does not undo a Match user).
+type sshLookup struct {
+	host, localUser string
+	s               *SSHSettings
+	hostname        string // HostName with %h expanded, before it is lower-cased
+	memo            []int8 // per sshCond.n: 0 not yet, 1 applies, 2 does not
+}
+
+func (l *sshLookup) applies(c *sshCond) (bool, error) {
 	if c == nil {
-		return true
+		return true, nil
 	}
+	if m := l.memo[c.n]; m != 0 {
+		return m == 1, nil
+	}
+	ok, err := l.parentApplies(c)
+	if err == nil && ok {
+		ok, err = l.eval(c)
+	}
+	if err != nil {
+		return false, err
+	}
+	l.memo[c.n] = 2
+	if ok {
+		l.memo[c.n] = 1
+	}
+	return ok, nil
+}
+
+func (l *sshLookup) parentApplies(c *sshCond) (bool, error) {
+	return l.applies(c.parent)
+}
+
+// eval is OpenSSH's answer for one Host or Match line. Host patterns are matched against the destination
+// as typed, case-sensitively; Match host and originalhost ignore case; Match user and localuser do not.
+// A criterion firebreak cannot decide (exec, canonical, final, localnetwork, tagged) refuses the host,
+// unless another criterion of the line already rules the block out.
+func (l *sshLookup) eval(c *sshCond) (bool, error) {
 	if !c.match {
-		return sshMatchList(host, c.patterns)
+		return sshMatchList(l.host, c.patterns), nil
 	}
+	user := l.s.User
+	if user == "" {
+		user = l.localUser
+	}
+	result := true
+	var undecided string
 	for _, cr := range c.criteria {
 		neg := strings.HasPrefix(cr[0], "!")
 		var ok bool
-		switch strings.TrimPrefix(cr[0], "!") {
+		switch name := strings.TrimPrefix(cr[0], "!"); name {
 		case "all":
 			ok = true
 		case "host":
-			ok = sshMatchList(hostname, strings.Split(cr[1], ","))
+			ok = sshMatchList(strings.ToLower(l.hostname), strings.Split(strings.ToLower(cr[1]), ","))
 		case "originalhost":
-			ok = sshMatchList(host, strings.Split(cr[1], ","))
+			ok = sshMatchList(strings.ToLower(l.host), strings.Split(strings.ToLower(cr[1]), ","))
 		case "user":
 			ok = sshMatchList(user, strings.Split(cr[1], ","))
 		case "localuser":
-			ok = sshMatchList(localUser, strings.Split(cr[1], ","))
+			ok = sshMatchList(l.localUser, strings.Split(cr[1], ","))
 		default:
-			ok = false // exec, canonical, final, localnetwork, tagged: not evaluated
-			neg = false
-		}
-		if ok == neg {
-			return false
-		}
-	}
-	return true
-}
-
-// Lookup returns the settings OpenSSH would use for `ssh host`.
-func (c *SSHConfig) Lookup(host, localUser string) SSHSettings {
-	var s SSHSettings
-	if c == nil {
-		return s
-	}
-	for _, e := range c.entries {
-		hostname := host
-		if s.HostName != "" {
-			hostname = s.HostName
-		}
-		user := s.User
-		if user == "" {
-			user = localUser
-		}
-		if !e.cond.applies(host, hostname, user, localUser) {
+			if undecided == "" {
+				undecided = name
+			}
 			continue
 		}
-		if e.key == "identityfile" {
-			s.IdentityFiles = append(s.IdentityFiles, e.args[0])
+		if ok == neg {
+			result = false
+		}
+	}
+	if result && undecided != "" {
+		return false, parseErr(c.file, c.line, "Match %s is not supported and may apply to %s: firebreak does not run commands or canonicalise names while resolving hosts; use Host or Match host/user blocks", undecided, l.host)
+	}
+	return result, nil
+}
+
+// Lookup returns the settings OpenSSH would use for `ssh host`, with HostName expanded and lower-cased
+// as OpenSSH's %h is. An error says which line refuses the host: an unsupported Match criterion, or a
+// keyword OpenSSH does not know and no IgnoreUnknown names.
+func (c *SSHConfig) Lookup(host, localUser string) (SSHSettings, error) {
+	var s SSHSettings
+	if c == nil {
+		s.HostName = lowerHost(host)
+		return s, nil
+	}
+	var small [32]int8
+	l := sshLookup{host: host, localUser: localUser, s: &s, hostname: host, memo: small[:0]}
+	if c.conds <= len(small) {
+		l.memo = small[:c.conds]
+	} else {
+		l.memo = make([]int8, c.conds)
+	}
+	var ignore []string
+	for i := range c.entries {
+		e := &c.entries[i]
+		if e.unknown {
+			// Refused whichever block it is in, as OpenSSH refuses it while reading the file.
+			if ignore == nil || !sshMatchList(e.key, ignore) {
+				return SSHSettings{}, parseErr(e.file, e.line, "Bad configuration option: %s", e.key)
+			}
+			continue
+		}
+		ok, err := l.applies(e.cond)
+		if err != nil {
+			return SSHSettings{}, err
+		}
+		if !ok {
+			continue
+		}
+		switch e.key {
+		case "identityfile":
+			if !slicesContains(s.IdentityFiles, e.args[0]) {
+				s.IdentityFiles = append(s.IdentityFiles, e.args[0])
+			}
+			continue
+		case "ignoreunknown":
+			if ignore == nil {
+				ignore = strings.Split(strings.ToLower(e.args[0]), ",")
+			}
+			continue
+		case "proxyjump":
+			// OpenSSH takes a ProxyJump only while neither it nor ProxyCommand is set ...
+			if s.ProxyJump == "" && s.ProxyCommand == "" {
+				s.ProxyJump = e.args[0]
+			}
+			continue
+		case "proxycommand":
+			// ... and a ProxyCommand only while no ProxyJump other than none is (OpenSSH 9.2, as ssh -G says).
+			if s.ProxyCommand == "" && (s.ProxyJump == "" || strings.EqualFold(s.ProxyJump, "none")) {
+				s.ProxyCommand = strings.Join(e.args, " ")
+				s.ProxyCommandAt = fmt.Sprintf("%s:%d", e.file, e.line)
+			}
 			continue
 		}
 		// The first value of a key wins. Only the keys below are read: a bit each, not a map, because a
@@ -376,76 +493,40 @@ func (c *SSHConfig) Lookup(host, localUser string) SSHSettings {
 		s.set |= bit
 		switch e.key {
 		case "hostname":
-			s.HostName = strings.ReplaceAll(strings.ReplaceAll(e.args[0], "%h", host), "%%", "%")
+			s.HostName = expandHostName(e.args[0], host)
+			l.hostname = s.HostName
 		case "port":
 			s.Port, _ = strconv.Atoi(e.args[0])
 		case "user":
 			s.User = e.args[0]
 		case "identitiesonly":
 			s.IdentitiesOnly = strings.EqualFold(e.args[0], "yes")
-		case "proxyjump":
-			s.ProxyJump = e.args[0]
-		case "proxycommand":
-			s.ProxyCommand = strings.Join(e.args, " ")
+		case "hostkeyalias":
+			s.HostKeyAlias = strings.ToLower(e.args[0])
 		case "userknownhostsfile":
 			s.UserKnownHostsFiles = e.args
 		case "globalknownhostsfile":
 			s.GlobalKnownHostsFiles = e.args
 		}
 	}
-	return s
+	if s.HostName == "" {
+		s.HostName = host
+	}
+	s.HostName = lowerHost(s.HostName)
+	return s, nil
+}
+
+func slicesContains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 // settingBits are the keys Lookup reads, a bit each for SSHSettings.set.
 var settingBits = map[string]uint16{
-	"hostname": 1 << 0, "port": 1 << 1, "user": 1 << 2, "identitiesonly": 1 << 3, "proxyjump": 1 << 4,
-	"proxycommand": 1 << 5, "userknownhostsfile": 1 << 6, "globalknownhostsfile": 1 << 7,
-}
-
-// expandTokens expands ~ and the %-tokens OpenSSH allows in IdentityFile and UserKnownHostsFile.
-func expandTokens(p, home, localUser, host, user string, port int, orig string) string {
-	p = expandTilde(p, home)
-	if !strings.Contains(p, "%") {
-		return p
-	}
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		if p[i] != '%' || i+1 >= len(p) {
-			b.WriteByte(p[i])
-			continue
-		}
-		i++
-		switch p[i] {
-		case '%':
-			b.WriteByte('%')
-		case 'd':
-			b.WriteString(home)
-		case 'u':
-			b.WriteString(localUser)
-		case 'h':
-			b.WriteString(host)
-		case 'r':
-			b.WriteString(user)
-		case 'p':
-			b.WriteString(strconv.Itoa(port))
-		case 'n':
-			b.WriteString(orig)
-		case 'i':
-			b.WriteString(strconv.Itoa(os.Getuid()))
-		default:
-			b.WriteByte('%')
-			b.WriteByte(p[i])
-		}
-	}
-	return b.String()
-}
-
-func expandTilde(p, home string) string {
-	if p == "~" {
-		return home
-	}
-	if strings.HasPrefix(p, "~/") {
-		return filepath.Join(home, p[2:])
-	}
-	return p
+	"hostname": 1 << 0, "port": 1 << 1, "user": 1 << 2, "identitiesonly": 1 << 3,
+	"hostkeyalias": 1 << 4, "userknownhostsfile": 1 << 6, "globalknownhostsfile": 1 << 7,
 }

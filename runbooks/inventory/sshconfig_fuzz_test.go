@@ -25,7 +25,7 @@ func FuzzSSHConfig(f *testing.F) {
 			return
 		}
 		for _, h := range []string{"web1", "a", "", "bastion"} {
-			_ = c.Lookup(h, "u")
+			_, _ = c.Lookup(h, "u")
 		}
 	})
 }

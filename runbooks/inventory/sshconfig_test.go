@@ -32,7 +32,7 @@ Host "quoted host" ipaddr
   HostName=192.0.2.1
 Match host 192.0.2.1
   Port 2444
-Match exec "true"
+Match exec "true" host nothing-here
   Port 9
 Host *
   User defaultuser
@@ -98,6 +98,13 @@ func TestSSHConfigErrors(t *testing.T) {
 		"Host a\n  HostName \"open\n":    "config:2: unterminated quote",
 		"Match nosuch x\n":               "config:1: unsupported Match criterion",
 		"Host a\n  ProxyCommand nc %h\n": "ProxyCommand",
+		"Host a\n  ProxyCommand nc %h %p\n  ProxyJump b\n": "config:2: ssh_config sets ProxyCommand",
+		"Match exec true\n  Port 2\n":                      "config:1: Match exec is not supported",
+		"Host *\n  Prot 22\n":                              "config:2: Bad configuration option: prot",
+		"Host a\n  HostName %d.x\n":                        "config:2: HostName",
+		"Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n":   "ProxyJump loop",
+		"Host a\n  IdentityFile ${FIREBREAK_UNSET_X}\n":    "FIREBREAK_UNSET_X is not set",
+		"Host a\n  UserKnownHostsFile ~/%x\n":              "unknown token %x",
 	} {
 		home := t.TempDir()
 		p := filepath.Join(home, "config")
@@ -116,7 +123,7 @@ func TestSSHMatchPattern(t *testing.T) {
 		want bool
 	}{
 		{"web1", []string{"web*"}, true},
-		{"WEB1", []string{"web?"}, true},
+		{"WEB1", []string{"web?"}, false}, // case-sensitive, as OpenSSH's match_pattern
 		{"web12", []string{"web?"}, false},
 		{"web1", []string{"*", "!web1"}, false},
 		{"web2", []string{"*", "!web1"}, true},
