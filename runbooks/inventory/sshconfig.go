@@ -173,9 +173,9 @@ func (ld *sshLoader) parse(file string, lines []string, top *sshCond, depth int)
 				if !filepath.IsAbs(pat) {
 					pat = filepath.Join(ld.base, pat)
 				}
-				matches, err := filepath.Glob(pat)
+				matches, err := boundedGlob(pat, maxIncludeScan)
 				if err != nil {
-					return parseErr(file, lineno, "bad Include pattern %q: %v", pat, err)
+					return parseErr(file, lineno, "Include pattern %q: %v", pat, err)
 				}
 				for _, m := range matches {
 					if depth+1 > maxIncludeDepth {
