@@ -1,8 +1,10 @@
 package runbooks
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
@@ -166,6 +168,16 @@ func (c *checker) stepAt(line int, steps []fileStep) string {
 	return name
 }
 
+// lf gives a script of a file saved with CRLF line endings LF ones: TOML keeps the \r of a multi-line
+// string's lines, and bash would take it as part of the last word of every line (cd "/tmp\r"). The \r of
+// an escape in an LF file ("\r\n" written as escapes) is left alone.
+func (c *checker) lf(script string) string {
+	if !bytes.Contains(c.data, []byte("\r\n")) {
+		return script
+	}
+	return strings.ReplaceAll(script, "\r\n", "\n")
+}
+
 // runbook checks the runbook's own metadata.
 func (c *checker) runbook(rb *Runbook, steps int) {
 	switch {
@@ -201,8 +213,8 @@ func (c *checker) step(rb string, i int, fs fileStep, seen map[string]int) Step 
 	}
 	s := Step{
 		ID: fs.ID, Title: fs.Title, Details: fs.Details,
-		Script: fs.Script, Check: fs.Check, Verify: fs.Verify, Rollback: fs.Rollback, DryRun: fs.DryRun,
-		Targets: fs.Targets,
+		Script: c.lf(fs.Script), Check: c.lf(fs.Check), Verify: c.lf(fs.Verify), Rollback: c.lf(fs.Rollback),
+		DryRun: c.lf(fs.DryRun), Targets: fs.Targets,
 	}
 	switch {
 	case fs.ID == "":

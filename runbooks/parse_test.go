@@ -180,3 +180,41 @@ func TestRunbookJSON(t *testing.T) {
 		t.Errorf("JSON carries the raw text or two timeouts:\n%s", data)
 	}
 }
+
+// TestParseCRLFScripts checks that a runbook saved with CRLF line endings gives every script LF ones in
+// each string form, so neither lint nor a run sees a \r, and that an LF file keeps a \r it asks for.
+func TestParseCRLFScripts(t *testing.T) {
+	src := "id = \"w\"\ntitle = \"W\"\n[[steps]]\nid = \"s\"\ntitle = \"S\"\n" +
+		"script = '''\ncd /tmp\nls\n'''\n" +
+		"check = \"\"\"\ntest -d /tmp\n\"\"\"\n" +
+		"verify = '''true\ntrue'''\n" +
+		"rollback = \"\"\"\\\n  cd /\necho 'é'\n\"\"\"\n" +
+		"dry_run = \"echo hi\"\n"
+	rb, err := Parse("w.toml", []byte(strings.ReplaceAll(src, "\n", "\r\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"script": "cd /tmp\nls\n", "check": "test -d /tmp\n", "verify": "true\ntrue",
+		"rollback": "cd /\necho 'é'\n", "dry_run": "echo hi",
+	}
+	for _, f := range rb.Steps[0].Fragments() {
+		if f.Text != want[f.Field] {
+			t.Errorf("%s = %q, want %q", f.Field, f.Text, want[f.Field])
+		}
+		delete(want, f.Field)
+	}
+	if len(want) != 0 {
+		t.Errorf("fragments missing: %v", want)
+	}
+	lf, err := Parse("lf.toml", []byte(`id = "w"
+title = "W"
+[[steps]]
+id = "s"
+title = "S"
+script = "printf 'a\r\n'"
+`))
+	if err != nil || lf.Steps[0].Script != "printf 'a\r\n'" {
+		t.Errorf("an LF file's escaped \\r\\n must stay: %q %v", lf.Steps[0].Script, err)
+	}
+}

@@ -1,9 +1,9 @@
 package lint
 
 import (
-	"bytes"
 	"context"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
@@ -73,57 +73,30 @@ func Runbooks(ctx context.Context, books []*runbooks.Runbook, ps runbooks.Proble
 	return r, nil
 }
 
-// Fragments returns every bash fragment of the runbook with the position of its first character in the
+// Fragments returns every bash fragment of the runbook with where each of its characters is in the
 // runbook's file, ready for Scripts.
 func Fragments(rb *runbooks.Runbook) []Script {
 	raw := []byte(rb.Raw)
 	ix := tomlcheck.NewIndex(raw) // one scan for every fragment: a large runbook is not read once per step
 	lines := lineStarts(raw)
-	offset := func(_ []byte, line, col int) int {
-		if line < 1 || line > len(lines) {
-			return len(raw)
-		}
-		return min(lines[line-1]+col-1, len(raw))
-	}
 	var out []Script
 	for i, st := range rb.Steps {
 		for _, f := range st.Fragments() {
-			line, col := textStart(raw, ix, offset, "steps", i, f.Field)
 			s := Script{
-				Text: f.Text, File: rb.Source, Line: line, Col: col,
+				Text: f.Text, File: rb.Source, Line: 1, Col: 1,
 				Runbook: rb.ID, Step: st.ID, Fragment: f.Field,
 			}
 			if vl, vc, ok := ix.Pos("steps", i, f.Field); ok {
-				if rest := raw[offset(raw, vl, vc):]; bytes.HasPrefix(rest, []byte(`"`)) {
-					s.positions = basicStringMap(rest, vl, vc)
+				s.Line, s.Col = vl, vc // the opening quote, should the value not line up with the text
+				if m := newTextMap(raw[byteOffset(raw, lines, vl, vc):], vl, vc, f.Text); m != nil {
+					s.positions = m
+					s.Line, s.Col = m.at(1, 1).line, m.at(1, 1).col
 				}
 			}
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-// textStart is the line and column of the first character of a string value's text: after its opening
-// quotes, and on the next line when a multi-line string's quotes end their line (TOML drops that newline).
-func textStart(raw []byte, ix *tomlcheck.Index, offset func([]byte, int, int) int, path ...any) (int, int) {
-	line, col, ok := ix.Pos(path...)
-	if !ok {
-		return 1, 1
-	}
-	off := offset(raw, line, col)
-	rest := raw[off:]
-	switch {
-	case bytes.HasPrefix(rest, []byte(`'''`)), bytes.HasPrefix(rest, []byte(`"""`)):
-		after := rest[3:]
-		if bytes.HasPrefix(after, []byte("\n")) || bytes.HasPrefix(after, []byte("\r\n")) {
-			return line + 1, 1
-		}
-		return line, col + 3
-	case bytes.HasPrefix(rest, []byte(`'`)), bytes.HasPrefix(rest, []byte(`"`)):
-		return line, col + 1
-	}
-	return line, col
 }
 
 // lineStarts is the offset of every line's first byte.
@@ -137,15 +110,15 @@ func lineStarts(raw []byte) []int {
 	return starts
 }
 
-// offset converts a 1-based line and byte column to an offset into raw.
-func offset(raw []byte, line, col int) int {
-	off := 0
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(raw[off:], '\n')
-		if i < 0 {
-			return len(raw)
-		}
-		off += i + 1
+// byteOffset converts a 1-based line and character column to an offset into raw.
+func byteOffset(raw []byte, starts []int, line, col int) int {
+	if line < 1 || line > len(starts) {
+		return len(raw)
 	}
-	return min(off+col-1, len(raw))
+	off := starts[line-1]
+	for c := 1; c < col && off < len(raw) && raw[off] != '\n'; c++ {
+		_, size := utf8.DecodeRune(raw[off:])
+		off += size
+	}
+	return off
 }

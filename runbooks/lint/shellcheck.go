@@ -25,9 +25,9 @@ type Script struct {
 	Step     string
 	Fragment string
 
-	// positions maps a line:column of Text to the file when they are not a plain offset (TOML basic
-	// strings, whose escapes and line-ending backslashes change lengths).
-	positions map[position]position
+	// positions places Text's characters in the file (a fragment of a TOML string); nil for a script
+	// file, where ShellCheck's positions are the file's.
+	positions *textMap
 }
 
 // ShellCheck is the command lint runs; tests and packagers may point it elsewhere.
@@ -100,7 +100,9 @@ func Scripts(ctx context.Context, scripts []Script) ([]Finding, error) {
 	return findings, nil
 }
 
-// comment is one ShellCheck finding in its json1 format (columns count a tab as one character).
+// comment is one ShellCheck finding in its json1 format. Its column counts characters (code points, not
+// bytes, whatever the locale) with a tab as one, as firebreak's columns do; the older json format expands
+// tabs to 8 and is not used.
 type comment struct {
 	File    string `json:"file"`
 	Line    int    `json:"line"`
@@ -130,14 +132,15 @@ func run(ctx context.Context, shellcheck string, files []string) ([]comment, err
 	return out.Comments, nil
 }
 
-// finding places a ShellCheck comment on the script's file: line 1 of the script starts at s.Line:s.Col,
-// every later line at column 1.
+// finding places a ShellCheck comment on the script's file: through the fragment's position map, or else
+// line 1 of the script starts at s.Line:s.Col and every later line at column 1.
 func (s Script) finding(c comment) Finding {
 	line, col := s.Line+c.Line-1, c.Column
 	if c.Line == 1 {
 		col = s.Col + c.Column - 1
 	}
-	if p, ok := s.positions[position{c.Line, c.Column}]; ok {
+	if s.positions != nil {
+		p := s.positions.at(c.Line, c.Column)
 		line, col = p.line, p.col
 	}
 	return Finding{

@@ -1,6 +1,7 @@
 package tomlcheck
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -111,7 +113,7 @@ func decodeProblem(file string, data []byte, err error) Problem {
 		if pe.LastKey != "" && !strings.Contains(msg, pe.LastKey) {
 			msg = fmt.Sprintf("%s: %s", pe.LastKey, msg)
 		}
-		return Problem{File: file, Line: pe.Position.Line, Col: pe.Position.Col, Msg: msg}
+		return Problem{File: file, Line: pe.Position.Line, Col: charCol(data, pe.Position.Line, pe.Position.Col), Msg: msg}
 	}
 	if m := typeErr.FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
@@ -126,6 +128,27 @@ func decodeProblem(file string, data []byte, err error) Problem {
 		return Problem{File: file, Line: line, Col: col, Msg: fmt.Sprintf("%s: %s", m[2], m[3])}
 	}
 	return Problem{File: file, Msg: strings.TrimPrefix(err.Error(), "toml: ")}
+}
+
+// charCol converts the decoder's byte column on a line of data to a character column (see Problem.Col).
+func charCol(data []byte, line, byteCol int) int {
+	if line < 1 || byteCol < 1 {
+		return byteCol
+	}
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return byteCol
+		}
+		data = data[i+1:]
+	}
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i+1]
+	}
+	if byteCol-1 > len(data) {
+		return byteCol - len(data) + utf8.RuneCount(data)
+	}
+	return utf8.RuneCount(data[:byteCol-1]) + 1
 }
 
 func namesOf(path []any) []string {

@@ -34,6 +34,11 @@ func TestDecodeReportsPositions(t *testing.T) {
 		{"inline table key", "meta = { owner = \"x\", ownr = \"y\" }\n", []string{`f.toml:1:23: unknown key "ownr" in [meta]: did you mean "owner"?`}},
 		{"map keys are fine", "[vars]\nANY = \"x\"\nOTHER = \"y\"\n", nil},
 		{"syntax error", "id = \"a\n", []string{"f.toml:1:"}},
+		// Columns count characters: 日本 and é move what follows two and one columns, as ab and e do.
+		{"syntax error after non-ASCII", "id = \"日本\" = 3\n", []string{"f.toml:1:10: expected a top-level item"}},
+		{"syntax error after ASCII", "id = \"ab\" = 3\n", []string{"f.toml:1:10: expected a top-level item"}},
+		{"syntax error after a tab and é", "\tid = 'é' x\n", []string{"f.toml:1:10: expected a top-level item"}},
+		{"unknown key after emoji", "meta = { owner = \"日本🙂\", ownr = \"y\" }\n", []string{`f.toml:1:25: unknown key "ownr"`}},
 		{"type mismatch", "id = \"a\"\n[[steps]]\nid = \"s\"\nscript = 3\n", []string{"f.toml:4:10: steps.script: incompatible types"}},
 		{"multiline strings hide keys", "id = \"a\"\n[[steps]]\nscript = \"\"\"\nfoo = 1\n[[steps]]\n\"\"\"\nrolbak = \"\"\n",
 			[]string{`f.toml:7:1: unknown key "rolbak" in [steps]: did you mean "rollback"?`}},

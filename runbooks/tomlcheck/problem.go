@@ -13,7 +13,9 @@ import (
 // than the file: the rest are counted in a last Problem (see More).
 const MaxProblems = 1000
 
-// Problem is one thing wrong in a TOML file, with its position (1-based; 0 when unknown).
+// Problem is one thing wrong in a TOML file, with its position (1-based; 0 when unknown). Col counts
+// characters (Unicode code points, a tab as one), not bytes, as editors do: `é` before a mistake moves it one
+// column, not two.
 type Problem struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
