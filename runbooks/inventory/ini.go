@@ -176,7 +176,7 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 	}
 	for _, n := range names {
 		if strings.TrimSpace(n) == "---" {
-			return parseErr(file, lineno, "host %q: '---' is a sign this is a YAML file, which firebreak does not read; use INI or TOML", n)
+			return parseErr(file, lineno, "host %q: '---' is a sign this is a YAML file: name it .yml for firebreak to read it as YAML", n)
 		}
 		if n == "" {
 			return parseErr(file, lineno, "empty host name")
