@@ -22,6 +22,9 @@ type Host struct {
 	Vars map[string]string
 	// Local says the host runs commands on this machine, without SSH.
 	Local bool
+	// Unsupported, when set, says why firebreak cannot run commands on the host (another ansible_connection,
+	// a port that is not a number): the host is listed and matched, and refused when a run reaches it.
+	Unsupported string
 	// Implicit marks the localhost that exists without being in any inventory.
 	Implicit bool
 }
@@ -30,6 +33,9 @@ type Host struct {
 func (h *Host) Target() string {
 	if h.Local {
 		return "local"
+	}
+	if h.Unsupported != "" {
+		return "unsupported"
 	}
 	return h.User + "@" + joinHostPort(h.Addr, h.Port)
 }

@@ -176,18 +176,23 @@ func (d *data) iniHostLine(file string, lineno int, line, groupname string) erro
 	}
 	for _, n := range names {
 		if strings.TrimSpace(n) == "---" {
-			return parseErr(file, lineno, "host %q: '---' is a sign this is a YAML file, which firebreak does not read; use INI or TOML", n)
+			return parseErr(file, lineno, "host %q: '---' is a sign this is a YAML file: name it .yml for firebreak to read it as YAML", n)
 		}
 		if n == "" {
 			return parseErr(file, lineno, "empty host name")
 		}
+		_, known := d.lookup(n)
 		id := d.addHost(n, g, file, lineno)
-		if port == 0 && len(keys) == 0 {
+		hostPort := port
+		if known {
+			hostPort = 0 // Ansible sets name:port's port only when the host is new: the first definition keeps it
+		}
+		if hostPort == 0 && len(keys) == 0 {
 			continue
 		}
 		h := d.own(id)
-		if port != 0 {
-			h.vars["ansible_port"] = itoa(port)
+		if hostPort != 0 {
+			h.vars["ansible_port"] = itoa(hostPort)
 		}
 		for _, k := range keys {
 			setVar(h.vars, k, vars[k])

@@ -132,14 +132,58 @@ func TestINIErrorsNameFileAndLine(t *testing.T) {
 		{"[web]\nh1 x=\"unterminated\n", "inv.ini:2: cannot parse host line"},
 		{"[web ]\n", "inv.ini:1: invalid section"},
 		{"[web]\nw[1:x]\n", "inv.ini:2: host range"},
-		{"[web]\nh1 ansible_port=http\n", "inv.ini:2: host h1: port \"http\" is not a port number"},
 		{"[a:children]\nb\n[b:children]\na\n", "inv.ini:4: adding group a as a child of b creates a loop"},
-		{"[web]\nh1 ansible_connection=winrm\n", "ansible_connection=winrm is not supported"},
 	}
 	for _, tt := range tests {
 		_, err := load(t, map[string]string{"inv.ini": tt.ini}, []string{"inv.ini"}, Options{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ini %q: error %v, want it to contain %q", tt.ini, err, tt.want)
+		}
+	}
+}
+
+// TestINIAsAnsibleReadsIt covers issue 12's INI cases, each checked against ansible-inventory 2.14: a later
+// name:port does not move a host, hosts firebreak cannot reach do not stop the inventory loading, and
+// float literals are Python's floats.
+func TestINIAsAnsibleReadsIt(t *testing.T) {
+	const ini = `
+[a]
+h1:2001
+h2
+win ansible_connection=winrm
+badport ansible_port=http
+local1 ansible_connection=local ansible_host=10.9.9.9
+nums x=1e3 y=1.5 z=1e16 w=1e-5 v=1_0.5 u=.5 t=5. s=-1e3 q=0.0001 o=123456789012345678.0 n=1e400 m=1__0.5 l=1e
+[b]
+h1:3002
+h2:4000
+r[1:2]:2200
+[c]
+r[1:3]:2300
+`
+	inv, err := load(t, map[string]string{"inv.ini": ini}, []string{"inv.ini"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, port := range map[string]int{"h1": 2001, "h2": 22, "r1": 2200, "r2": 2200, "r3": 2300} {
+		if h := mustHost(t, inv, name); h.Port != port {
+			t.Errorf("%s: port %d, want %d (the first definition's)", name, h.Port, port)
+		}
+	}
+	for name, why := range map[string]string{"win": "ansible_connection=winrm is not supported", "badport": `ansible_port "http" is not a port number`} {
+		if h := mustHost(t, inv, name); !strings.Contains(h.Unsupported, why) {
+			t.Errorf("%s: Unsupported %q, want %q", name, h.Unsupported, why)
+		}
+	}
+	if h := mustHost(t, inv, "local1"); !h.Local || h.Unsupported != "" {
+		t.Errorf("local1: Local=%v Unsupported=%q, want a local host", h.Local, h.Unsupported)
+	}
+	want := map[string]string{"x": "1000.0", "y": "1.5", "z": "1e+16", "w": "1e-05", "v": "10.5", "u": "0.5", "t": "5.0",
+		"s": "-1000.0", "q": "0.0001", "o": "1.2345678901234568e+17", "n": "inf", "m": "1__0.5", "l": "1e"}
+	vars := mustHost(t, inv, "nums").Vars
+	for k, v := range want {
+		if vars[k] != v {
+			t.Errorf("nums: %s = %q, want %q", k, vars[k], v)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/firebreak/firebreak/runbooks/filelimit"
 )
@@ -23,11 +24,15 @@ type Options struct {
 	// MaxHosts bounds the hosts of all the inventories together (default DefaultMaxHosts), checked
 	// before a range is expanded.
 	MaxHosts int
+	// ScriptTimeout bounds the runs of an executable inventory (default DefaultScriptTimeout).
+	ScriptTimeout time.Duration
 }
 
 // Load reads the inventories in order and merges them as `ansible -i A -i B` does: hosts and groups
-// accumulate, later variables override earlier ones. A path ending in .toml is a firebreak TOML inventory;
-// anything else is Ansible INI. With no paths the inventory holds only the implicit localhost.
+// accumulate, later variables override earlier ones. An executable file is an inventory script, run with
+// --list; a path ending in .toml is a firebreak TOML inventory; .yml, .yaml and .json (or no extension
+// and a YAML mapping inside) an Ansible YAML inventory; anything else Ansible INI. With no paths the
+// inventory holds only the implicit localhost.
 func Load(paths []string, opt Options) (*Inventory, error) {
 	if opt.Home == "" {
 		h, err := os.UserHomeDir()
@@ -48,6 +53,12 @@ func Load(paths []string, opt Options) (*Inventory, error) {
 		d.maxHosts = opt.MaxHosts
 	}
 	for _, p := range paths {
+		if isScript(p) {
+			if err := d.parseScript(p, opt.ScriptTimeout); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		src, err := filelimit.Read(p)
 		if errors.Is(err, filelimit.ErrLimit) {
 			return nil, err
@@ -70,10 +81,19 @@ func Load(paths []string, opt Options) (*Inventory, error) {
 	return build(d, cfg, opt)
 }
 
-// parse reads one source by its extension.
+// parse reads one source as Ansible picks its plugin: .toml is firebreak TOML; .yml, .yaml and .json are
+// YAML; a file without an extension is YAML when it reads as a YAML mapping (Ansible tries its yaml plugin
+// before its ini plugin); anything else is INI.
 func (d *data) parse(file string, src []byte) error {
-	if strings.EqualFold(filepath.Ext(file), ".toml") {
+	switch strings.ToLower(filepath.Ext(file)) {
+	case ".toml":
 		return d.parseTOML(file, src)
+	case ".yml", ".yaml", ".json":
+		return d.parseYAML(file, src)
+	case "":
+		if looksLikeYAML(src) {
+			return d.parseYAML(file, src)
+		}
 	}
 	return d.parseINI(file, src)
 }

@@ -112,7 +112,8 @@ func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error
 		// firebreak's promise: localhost runs locally unless the inventory says how to reach it otherwise.
 		h.Local = conn == "" && localNames[name] && addr == "" && portVar == ""
 	default:
-		return nil, fmt.Errorf("%s: ansible_connection=%s is not supported: firebreak reaches hosts over ssh or local", where, conn)
+		// Listed and matched as Ansible lists them; refused only when a run reaches the host.
+		h.Unsupported = fmt.Sprintf("ansible_connection=%s is not supported: firebreak reaches hosts over ssh or locally (ansible_connection=local)", conn)
 	}
 	if h.Local {
 		h.Addr, h.User = "localhost", r.opt.LocalUser
@@ -121,6 +122,13 @@ func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error
 	target := addr
 	if target == "" {
 		target = name
+	}
+	if p, err := strconv.Atoi(portVar); portVar != "" && (err != nil || p < 1 || p > 65535) && h.Unsupported == "" {
+		h.Unsupported = fmt.Sprintf("ansible_port %q is not a port number (1-65535)", portVar)
+	}
+	if h.Unsupported != "" {
+		h.Addr, h.User = target, r.opt.LocalUser
+		return r.made(h, shared), nil
 	}
 	ep, err := r.endpoint(target, connVar(vars, "ansible_user", "ansible_ssh_user"), portVar, where, !shared)
 	if err != nil {

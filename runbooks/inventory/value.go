@@ -1,7 +1,9 @@
 package inventory
 
 import (
+	"math"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -9,7 +11,8 @@ import (
 
 // iniValue turns an INI value into the text Ansible ends up with: Ansible runs ast.literal_eval on it, so a
 // quoted Python string loses its quotes (and a trailing # comment), an integer literal is normalised
-// (0x10 is 16), and anything else stays as written.
+// (0x10 is 16), a float literal becomes Python's repr of it (1e3 is 1000.0), and anything else stays as
+// written.
 func iniValue(v string) string {
 	body, _ := splitPyComment(v)
 	body = strings.TrimSpace(body)
@@ -18,6 +21,9 @@ func iniValue(v string) string {
 	}
 	if n, ok := pyInt(body); ok {
 		return n
+	}
+	if f, ok := pyFloat(body); ok {
+		return f
 	}
 	switch body {
 	case "True", "False":
@@ -132,4 +138,73 @@ func pyInt(s string) (string, bool) {
 		n.Neg(n)
 	}
 	return n.String(), true
+}
+
+// pyFloatLit is Python's float literal: digits with single underscores between them, a point, an exponent.
+var pyFloatLit = regexp.MustCompile(`^[+-]?\s*(?:(?:\d(?:_?\d)*)?\.\d(?:_?\d)*|\d(?:_?\d)*\.?)(?:[eE][+-]?\d(?:_?\d)*)?$`)
+
+// pyFloat reads a Python float literal (one with a point or an exponent) and returns Python's repr of its
+// value, or reports false.
+func pyFloat(s string) (string, bool) {
+	if !pyFloatLit.MatchString(s) || !strings.ContainsAny(s, ".eE") {
+		return "", false
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "_", ""), " ", "")
+	s = strings.ReplaceAll(s, "\t", "")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return "", false
+	}
+	return pyRepr(f), true
+}
+
+// pyRepr formats f as Python's repr does: the shortest digits that read back as f, fixed notation when the
+// decimal point falls within 16 digits of them (with ".0" for a whole number), else d.ddde+XX.
+func pyRepr(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.dddde±XX
+	sign := ""
+	if e[0] == '-' {
+		sign, e = "-", e[1:]
+	}
+	mant, exp, _ := strings.Cut(e, "e")
+	digits := strings.Replace(mant, ".", "", 1)
+	x, _ := strconv.Atoi(exp)
+	decpt := x + 1 // the value is 0.DIGITS × 10^decpt
+	if decpt <= -4 || decpt > 16 {
+		es := strconv.Itoa(abs(x))
+		if len(es) < 2 {
+			es = "0" + es
+		}
+		m := digits[:1]
+		if len(digits) > 1 {
+			m += "." + digits[1:]
+		}
+		if x < 0 {
+			return sign + m + "e-" + es
+		}
+		return sign + m + "e+" + es
+	}
+	switch {
+	case decpt <= 0:
+		return sign + "0." + strings.Repeat("0", -decpt) + digits
+	case decpt >= len(digits):
+		return sign + digits + strings.Repeat("0", decpt-len(digits)) + ".0"
+	default:
+		return sign + digits[:decpt] + "." + digits[decpt:]
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

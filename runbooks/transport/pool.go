@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/output"
 )
 
 // Config tunes a Pool. Zero values take the defaults.
@@ -66,8 +67,12 @@ func NewPool(cfg Config) *Pool {
 	return &Pool{cfg: cfg, sem: make(chan struct{}, cfg.MaxHandshakes), keys: keyring{agentSock: cfg.AgentSocket}, conns: map[string]*conn{}}
 }
 
-// For returns the transport for a host: Local for a local host, else SSH through this pool.
+// For returns the transport for a host: Local for a local host, one that refuses every command for a host
+// firebreak cannot reach (see inventory.Host.Unsupported), else SSH through this pool.
 func (p *Pool) For(h *inventory.Host) Transport {
+	if h.Unsupported != "" {
+		return refused{h}
+	}
 	if h.Local {
 		return NewLocal()
 	}
@@ -77,6 +82,9 @@ func (p *Pool) For(h *inventory.Host) Transport {
 // Connect opens (or reuses) the connection to h, through its jump hosts; the rollout engine can call it
 // first to tell an unreachable host from a failing command.
 func (p *Pool) Connect(ctx context.Context, h *inventory.Host) error {
+	if h.Unsupported != "" {
+		return refusedErr(h)
+	}
 	if h.Local {
 		return nil
 	}
@@ -165,4 +173,18 @@ func (p *Pool) evict(chain []*inventory.Host, cl *ssh.Client) {
 	if cl != nil {
 		cl.Close()
 	}
+}
+
+// refused is the transport of a host firebreak cannot run commands on: the inventory lists it, a run
+// reports it unreachable with the reason.
+type refused struct{ h *inventory.Host }
+
+func (r refused) Run(context.Context, Command, output.Sink) (Result, error) {
+	return Result{ExitCode: -1}, refusedErr(r.h)
+}
+
+func (refused) Close() error { return nil }
+
+func refusedErr(h *inventory.Host) error {
+	return &ConnectError{Host: h.Name, Target: h.Target(), Err: errors.New(h.Unsupported)}
 }
