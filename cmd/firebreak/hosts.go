@@ -95,7 +95,7 @@ others. With --json it prints one JSON array of {"name","groups"}. Exit 1 when n
 
 // inventoryFlag declares -i/--inventory on cmd.
 func inventoryFlag(cmd *cobra.Command, invs *[]string) {
-	cmd.Flags().StringArrayVarP(invs, "inventory", "i", nil, "inventory `FILE` (Ansible INI or firebreak TOML) or a name from the config's inventory_names; repeatable; default the config's inventories")
+	cmd.Flags().StringArrayVarP(invs, "inventory", "i", nil, "inventory `FILE` (Ansible INI or YAML, an executable inventory script, or firebreak TOML) or a name from the config's inventory_names; repeatable; default the config's inventories")
 }
 
 // hostJSON is one host in hosts --json.
