@@ -19,7 +19,7 @@ func TestConsoleStatusPickerAndEventDetails(t *testing.T) {
 	c := startConsole(t, e, 100, 30)
 	c.waitFor(15*time.Second, inc)
 	c.keys("Enter")
-	c.waitFor(15*time.Second, "identified")
+	c.waitFor(15*time.Second, "Checklist", "IC alice") // the cockpit (the list shows the status too)
 	c.keys("S")
 	c.waitFor(15*time.Second, "Status of "+inc, "next")
 	if !strings.Contains(c.screen(), "> mitigating") {
