@@ -235,8 +235,18 @@ func TestE2EJSONOutputs(t *testing.T) {
 	}
 	var hosts []map[string]any
 	mustJSON(t, e.ok("hosts", "web", "-i", inv, "--json"), &hosts)
-	if len(hosts) != 1 || hosts[0]["name"] != "web1" {
+	if len(hosts) != 1 || hosts[0]["name"] != "web1" || hosts[0]["connection"] != "local" {
 		t.Errorf("hosts --json = %v", hosts)
+	}
+	// What firebreak will connect to, secrets masked.
+	inv2 := filepath.Join(e.root, "ssh.ini")
+	mustWriteFile(t, inv2, []byte("[db]\ndb1 ansible_host=127.0.0.9 ansible_port=2202 ansible_user=deploy API_TOKEN=s3cr3t-t0ken\n"))
+	hosts = nil
+	out := e.ok("hosts", "db1", "-i", inv2, "--json")
+	mustJSON(t, out, &hosts)
+	if len(hosts) != 1 || hosts[0]["connection"] != "ssh" || hosts[0]["address"] != "127.0.0.9" || hosts[0]["port"] != float64(2202) ||
+		hosts[0]["user"] != "deploy" || strings.Contains(out, "s3cr3t-t0ken") {
+		t.Errorf("hosts --json with connection details = %s", out)
 	}
 	var verify map[string]any
 	mustJSON(t, e.ok("audit", "verify", "--json"), &verify)

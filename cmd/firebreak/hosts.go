@@ -7,6 +7,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
 	"github.com/spf13/cobra"
 )
@@ -76,7 +77,10 @@ func newCmdHosts(a *app) *cobra.Command {
 		Long: `Hosts prints the names of the hosts PATTERN matches (default all), one a line, in inventory order: the
 hosts a run with --hosts PATTERN would touch. Patterns are Ansible's: groups, names, globs, ~regex,
 unions (a:b), intersections (a:&b) and exclusions (a:!b). The inventories are the config's unless -i names
-others. With --json it prints one JSON array of {"name","groups"}. Exit 1 when nothing matches.`,
+others. With --json it prints, for each host, what firebreak will connect to: {"name", "groups",
+"connection" (ssh, local, unsupported), "address", "port", "user", "identity_files", "known_hosts_files",
+"jump" (each bastion, first hop first), "unsupported" (why), "vars" (secrets masked)}. Exit 1 when nothing
+matches.`,
 		Example:           "  firebreak hosts web\n  firebreak hosts 'web:&eu:!web3' -i prod.ini --json",
 		Args:              argsRange(0, 1),
 		ValidArgsFunction: positional(a, completeHosts),
@@ -89,7 +93,7 @@ others. With --json it prints one JSON array of {"name","groups"}. Exit 1 when n
 		},
 	}
 	inventoryFlag(cmd, &opts.Inventories)
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array of {\"name\",\"groups\"}")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print each host's connection details as a JSON array (secrets masked)")
 	return cmd
 }
 
@@ -98,10 +102,40 @@ func inventoryFlag(cmd *cobra.Command, invs *[]string) {
 	cmd.Flags().StringArrayVarP(invs, "inventory", "i", nil, "inventory `FILE` (Ansible INI or YAML, an executable inventory script, or firebreak TOML) or a name from the config's inventory_names; repeatable; default the config's inventories")
 }
 
-// hostJSON is one host in hosts --json.
+// hostJSON is one host in hosts --json: what firebreak will connect to, for debugging an inventory and
+// ssh_config against what the team meant (secret variables masked).
 type hostJSON struct {
-	Name   string   `json:"name"`
-	Groups []string `json:"groups"`
+	Name            string            `json:"name"`
+	Groups          []string          `json:"groups"`
+	Connection      string            `json:"connection"` // ssh, local, or unsupported
+	Address         string            `json:"address,omitempty"`
+	Port            int               `json:"port,omitempty"`
+	User            string            `json:"user,omitempty"`
+	IdentityFiles   []string          `json:"identity_files,omitempty"`
+	KnownHostsFiles []string          `json:"known_hosts_files,omitempty"`
+	Jump            []string          `json:"jump,omitempty"` // user@address:port of each bastion, first hop first
+	Unsupported     string            `json:"unsupported,omitempty"`
+	Vars            map[string]string `json:"vars"`
+}
+
+// hostView is h as hosts --json shows it.
+func hostView(h *inventory.Host, secrets output.Secrets) hostJSON {
+	v := hostJSON{Name: h.Name, Groups: orEmptyList(h.Groups), Connection: "ssh", Address: h.Addr, Port: h.Port, User: h.User,
+		IdentityFiles: h.IdentityFiles, KnownHostsFiles: h.KnownHostsFiles, Unsupported: h.Unsupported,
+		Vars: secrets.MaskVars(h.Vars)}
+	switch {
+	case h.Local:
+		v = hostJSON{Name: h.Name, Groups: v.Groups, Connection: "local", Vars: v.Vars}
+	case h.Unsupported != "":
+		v.Connection = "unsupported"
+	}
+	for _, j := range h.ProxyJump {
+		v.Jump = append(v.Jump, j.Target())
+	}
+	if v.Vars == nil {
+		v.Vars = map[string]string{}
+	}
+	return v
 }
 
 func hostsRun(_ context.Context, a *app, opts *hostsOptions) error {
@@ -118,9 +152,10 @@ func hostsRun(_ context.Context, a *app, opts *hostsOptions) error {
 		if len(hosts) == 0 {
 			return failedf("pattern %q matches no host in the inventory (firebreak hosts lists them all)", pattern)
 		}
+		secrets := a.cfg.secrets().With(inv.SecretVars()...)
 		out := make([]hostJSON, 0, len(hosts))
 		for _, h := range hosts {
-			out = append(out, hostJSON{Name: h.Name, Groups: orEmptyList(h.Groups)})
+			out = append(out, hostView(h, secrets))
 		}
 		return writeJSON(a, out)
 	}
