@@ -66,19 +66,22 @@ func TestE2EHostileFiles(t *testing.T) {
 			mustWriteFile(t, filepath.Join(e.work, "hosts.ini"), []byte(tenRanges(11)))
 		}, []string{"hosts", "all", "-i", "hosts.ini"}, 2, []string{"hosts.ini:11: ", "max_hosts"}},
 		{"an 80-file ssh_config Include tree", func(t *testing.T, e *fbEnv) {
-			dir := filepath.Join(e.root, "home", ".ssh")
+			// The config named by firebreak.toml (~ is the passwd home, as for OpenSSH, not this test's
+			// HOME), its Includes absolute for the same reason.
+			dir := filepath.Join(e.root, "sshcfg")
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
 			// 80 files that each include four more: 400 files read, past the 256 allowed. (Files that include
 			// each other stop at 16 levels instead.)
 			for i := 0; i < 76; i++ {
-				mustWriteFile(t, filepath.Join(dir, fmt.Sprintf("c%02d.conf", i)), []byte("Include d*.conf\nHost x\n  User u\n"))
+				mustWriteFile(t, filepath.Join(dir, fmt.Sprintf("c%02d.conf", i)), []byte("Include "+dir+"/d*.conf\nHost x\n  User u\n"))
 			}
 			for i := 0; i < 4; i++ {
 				mustWriteFile(t, filepath.Join(dir, fmt.Sprintf("d%02d.conf", i)), []byte("Host y\n  Port 2222\n"))
 			}
-			mustWriteFile(t, filepath.Join(dir, "config"), []byte("Include c*.conf\n"))
+			mustWriteFile(t, filepath.Join(dir, "config"), []byte("Include "+dir+"/c*.conf\n"))
+			mustWriteFile(t, filepath.Join(e.work, "firebreak.toml"), []byte(fmt.Sprintf("ssh_config = %q\n", filepath.Join(dir, "config"))))
 			mustWriteFile(t, filepath.Join(e.work, "hosts.ini"), []byte("h1\n"))
 		}, []string{"hosts", "all", "-i", "hosts.ini"}, 2, []string{"config:1: ", "256 files"}},
 	}

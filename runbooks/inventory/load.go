@@ -35,9 +35,12 @@ type Options struct {
 // inventory holds only the implicit localhost.
 func Load(paths []string, opt Options) (*Inventory, error) {
 	if opt.Home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return nil, fmt.Errorf("finding the home directory for ~/.ssh: %w (set HOME)", err)
+		// OpenSSH takes ~ (and ~/.ssh/config) from the passwd entry, whatever $HOME says; so does firebreak.
+		h, err := PasswdHome()
+		if err != nil || h == "" {
+			if h, err = os.UserHomeDir(); err != nil {
+				return nil, fmt.Errorf("finding the home directory for ~/.ssh: %w (set HOME)", err)
+			}
 		}
 		opt.Home = h
 	}
