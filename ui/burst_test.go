@@ -41,6 +41,7 @@ func TestKeyBurstGoesToTheDialogItOpens(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	waitText(t, tm, "note added") // the form closes when the write reports back, a moment after it landed
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
