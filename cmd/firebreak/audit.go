@@ -275,15 +275,14 @@ func newCmdBackup(a *app) *cobra.Command {
 }
 
 func backupRun(ctx context.Context, a *app, file string) error {
-	pos := []string{file}
 	db, err := a.store(ctx)
 	if err != nil {
 		return err
 	}
-	if err := db.Backup(ctx, pos[0]); err != nil {
+	if err := db.Backup(ctx, file); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "backup of %s written to %s\n", db.Path(), pos[0])
+	fmt.Fprintf(a.stdout, "backup of %s written to %s\n", db.Path(), file)
 	return nil
 }
 
@@ -303,12 +302,11 @@ beside it.`,
 }
 
 func restoreRun(ctx context.Context, a *app, file string) error {
-	pos := []string{file}
-	kept, err := store.Restore(ctx, pos[0], a.dbPath)
+	kept, err := store.Restore(ctx, file, a.dbPath)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "restored %s from %s (verified: integrity and every hash chain)\n", a.dbPath, pos[0])
+	fmt.Fprintf(a.stdout, "restored %s from %s (verified: integrity and every hash chain)\n", a.dbPath, file)
 	if kept != "" {
 		fmt.Fprintf(a.stdout, "the database it replaced is kept as %s\n", kept)
 	}

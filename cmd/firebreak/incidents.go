@@ -273,12 +273,11 @@ commander. Moving sets the matching milestone (mitigated, resolved) when it is n
 }
 
 func statusRun(ctx context.Context, a *app, ref, status string) error {
-	pos := []string{ref, status}
-	st, err := incident.ParseStatus(pos[1])
+	st, err := incident.ParseStatus(status)
 	if err != nil {
 		return err
 	}
-	svc, id, err := a.serviceFor(ctx, pos[0])
+	svc, id, err := a.serviceFor(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -300,12 +299,11 @@ func newCmdSev(a *app) *cobra.Command {
 }
 
 func sevRun(ctx context.Context, a *app, ref, n string) error {
-	pos := []string{ref, n}
-	sev, err := incident.ParseSeverity(pos[1])
+	sev, err := incident.ParseSeverity(n)
 	if err != nil {
 		return err
 	}
-	svc, id, err := a.serviceFor(ctx, pos[0])
+	svc, id, err := a.serviceFor(ctx, ref)
 	if err != nil {
 		return err
 	}

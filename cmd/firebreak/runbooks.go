@@ -286,15 +286,14 @@ edits to the runbook do not change what the incident followed.`,
 }
 
 func attachRun(ctx context.Context, a *app, ref, runbook string) error {
-	pos := []string{ref, runbook}
-	svc, id, err := a.serviceFor(ctx, pos[0])
+	svc, id, err := a.serviceFor(ctx, ref)
 	if err != nil {
 		return err
 	}
 	if _, err := svc.Get(ctx, id); err != nil {
 		return err
 	}
-	rb, err := a.runbook(pos[1])
+	rb, err := a.runbook(runbook)
 	if err != nil {
 		return err
 	}

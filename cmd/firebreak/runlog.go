@@ -35,8 +35,7 @@ set your clipboard.`,
 }
 
 func logRun(ctx context.Context, a *app, run, host string) error {
-	pos := []string{run, host}
-	id, err := parseRunRef(pos[0])
+	id, err := parseRunRef(run)
 	if err != nil {
 		return err
 	}
@@ -53,13 +52,13 @@ func logRun(ctx context.Context, a *app, run, host string) error {
 	}
 	var h *store.RunHost
 	for i := range hosts {
-		if hosts[i].Host == pos[1] && (h == nil || hosts[i].LogPath != "") {
+		if hosts[i].Host == host && (h == nil || hosts[i].LogPath != "") {
 			h = &hosts[i]
 		}
 	}
 	ref := rollout.RunRef(id)
 	if h == nil {
-		return store.Errorf(incident.ErrNotFound, "%s has no host %q: firebreak runs %s lists its hosts", ref, pos[1], ref)
+		return store.Errorf(incident.ErrNotFound, "%s has no host %q: firebreak runs %s lists its hosts", ref, host, ref)
 	}
 	if h.LogPath == "" {
 		switch rollout.HostState(h.State) {
