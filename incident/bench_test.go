@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 // BenchmarkAppend measures appending one note (one write transaction, fsync'd) with no other writer.
@@ -19,7 +20,7 @@ func BenchmarkAppend(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "fb.db")
 	id := declareIn(b, path)
 	ctx := context.Background()
-	db, err := store.Open(ctx, path, store.Options{})
+	db, err := engine.Open(ctx, path, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

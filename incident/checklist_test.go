@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 func sampleRunbook(raw string) RunbookCopy {
@@ -78,7 +79,7 @@ func TestTwoPeopleTickAtOnce(t *testing.T) {
 	s.Attach(ctx, inc.ID, RunbookCopy{ID: "rb", Title: "rb", Raw: "x", Steps: steps})
 	var wg sync.WaitGroup
 	for p, who := range []string{"alice", "bob"} {
-		db, err := store.Open(ctx, s.DB.Path(), store.Options{})
+		db, err := engine.Open(ctx, s.DB.LocalPath(), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +104,7 @@ func TestTwoPeopleTickAtOnce(t *testing.T) {
 			t.Fatalf("step %s: %s by %q, want done by %q", st.ID, st.State, st.By, want)
 		}
 	}
-	if err := s.DB.VerifyChain(ctx, inc.ID); err != nil {
+	if err := store.VerifyChain(ctx, s.DB, inc.ID); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 func newService(t *testing.T) *Service {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "fb.db"), store.Options{})
+	db, err := engine.Open(context.Background(), filepath.Join(t.TempDir(), "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

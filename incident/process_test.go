@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 // TestMain lets a test re-execute its own binary as a writer process: FIREBREAK_TEST_WRITER=DB|ID|COUNT|NAME
@@ -32,7 +33,7 @@ func writer(spec string) int {
 	id, _ := strconv.ParseInt(parts[1], 10, 64)
 	count, _ := strconv.Atoi(parts[2])
 	ctx := context.Background()
-	db, err := store.Open(ctx, parts[0], store.Options{})
+	db, err := engine.Open(ctx, parts[0], store.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 3
@@ -70,7 +71,7 @@ func startWriter(t testing.TB, db string, id int64, count int, name string) (*ex
 
 func declareIn(t testing.TB, path string) int64 {
 	t.Helper()
-	db, err := store.Open(context.Background(), path, store.Options{})
+	db, err := engine.Open(context.Background(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 			t.Error(e) // includes any "database is locked"
 		}
 	}
-	db, _ := store.Open(context.Background(), path, store.Options{})
+	db, _ := engine.Open(context.Background(), path, store.Options{})
 	defer db.Close()
 	events, err := db.Events(context.Background(), store.EventQuery{Incident: id})
 	if err != nil {
@@ -130,7 +131,7 @@ func TestConcurrentWriterProcesses(t *testing.T) {
 			}
 		}
 	}
-	if err := db.VerifyChain(context.Background(), id); err != nil {
+	if err := store.VerifyChain(context.Background(), db, id); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -151,11 +152,11 @@ func TestKillNineLosesNothingReported(t *testing.T) {
 		cmd.Wait()
 		timer.Stop()
 
-		db, err := store.Open(context.Background(), path, store.Options{})
+		db, err := engine.Open(context.Background(), path, store.Options{})
 		if err != nil {
 			t.Fatalf("trial %d: reopen after kill -9: %v", trial, err)
 		}
-		if err := db.VerifyAll(context.Background()); err != nil {
+		if err := store.VerifyAll(context.Background(), db); err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
 		events, _ := db.Events(context.Background(), store.EventQuery{Incident: id})
@@ -180,7 +181,7 @@ func TestKillNineLosesNothingReported(t *testing.T) {
 func TestChangeFeedAcrossProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fb.db")
 	id := declareIn(t, path)
-	db, _ := store.Open(context.Background(), path, store.Options{})
+	db, _ := engine.Open(context.Background(), path, store.Options{})
 	defer db.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -15,7 +15,7 @@ import (
 
 // Service changes and reads incidents on behalf of one actor.
 type Service struct {
-	DB    *store.DB
+	DB    store.Store
 	Actor Actor
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -46,7 +46,7 @@ func (s *Service) now() time.Time {
 func (s *Service) Change(ctx context.Context, id int64, decide func(inc *Incident) ([]Draft, error)) (*Incident, []store.Event, error) {
 	var inc *Incident
 	var events []store.Event
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := s.DB.Write(ctx, func(tx store.Tx) error {
 		inc, events = nil, nil
 		row, err := tx.Incident(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -72,7 +72,7 @@ func (s *Service) Change(ctx context.Context, id int64, decide func(inc *Inciden
 	return inc, events, nil
 }
 
-func (s *Service) append(ctx context.Context, tx *store.Tx, inc *Incident, drafts []Draft) ([]store.Event, error) {
+func (s *Service) append(ctx context.Context, tx store.Tx, inc *Incident, drafts []Draft) ([]store.Event, error) {
 	events := make([]store.Event, 0, len(drafts))
 	for _, d := range drafts {
 		data, err := json.Marshal(d.Data)
@@ -129,7 +129,7 @@ func (s *Service) Declare(ctx context.Context, title string, sev Severity, drill
 	}
 	var inc *Incident
 	var events []store.Event
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+	err = s.DB.Write(ctx, func(tx store.Tx) error {
 		now := s.now()
 		inc = &Incident{Title: title, Severity: sev, Status: Investigating, Drill: drill, DeclaredAt: now}
 		row, err := inc.row()

@@ -39,7 +39,7 @@ var projectedFields = []projectedField{
 // stores (its columns and its state), so that editing the table alone, which `show` and `list` read, is
 // caught. It returns a *store.Mismatch naming the first field that differs and the event that last set it.
 // Run it after store.VerifyChain: it trusts the events.
-func VerifyProjection(ctx context.Context, db *store.DB, id int64) error {
+func VerifyProjection(ctx context.Context, db store.Store, id int64) error {
 	row, err := db.Incident(ctx, id)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func VerifyProjection(ctx context.Context, db *store.DB, id int64) error {
 }
 
 // lastSetBy is the event after which f last changed, replaying again: only done once a mismatch is found.
-func lastSetBy(ctx context.Context, db *store.DB, id int64, f projectedField) int64 {
+func lastSetBy(ctx context.Context, db store.Store, id int64, f projectedField) int64 {
 	inc, seq, prev := &Incident{}, int64(0), ""
 	eachEvent(ctx, db, id, func(ev store.Event) error {
 		if err := inc.Apply(ev); err != nil {
@@ -94,7 +94,7 @@ func lastSetBy(ctx context.Context, db *store.DB, id int64, f projectedField) in
 
 // eachEvent calls fn with every event of an incident in order, a page at a time, so a 200,000-event
 // timeline never sits in memory whole.
-func eachEvent(ctx context.Context, db *store.DB, id int64, fn func(store.Event) error) error {
+func eachEvent(ctx context.Context, db store.Store, id int64, fn func(store.Event) error) error {
 	const page = 5000
 	var after int64
 	for {

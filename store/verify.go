@@ -18,37 +18,35 @@ func (e *ChainError) Error() string {
 
 // VerifyChain walks an incident's timeline from the first event and recomputes every hash. It returns a
 // *ChainError for the first event that was changed, removed or reordered, and nil when the chain is intact.
-func (db *DB) VerifyChain(ctx context.Context, incident int64) error {
-	inc, err := db.Incident(ctx, incident)
+// Engines store times as the text FormatTime wrote, and give back exactly that text: a time that was
+// rewritten in another form no longer parses, or no longer hashes alike.
+func VerifyChain(ctx context.Context, r Reader, incident int64) error {
+	inc, err := r.Incident(ctx, incident)
 	if err != nil {
 		return err
 	}
-	rows, err := db.readers.QueryContext(ctx, `SELECT seq, at, actor, kind, text, data, prev_hash, hash
-		FROM events WHERE incident_id = ? ORDER BY seq`, incident)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	var want int64 = 1
 	prev := ""
-	for rows.Next() {
-		var seq int64
-		var at, actor, kind, text, data, prevHash, hash string
-		if err := rows.Scan(&seq, &at, &actor, &kind, &text, &data, &prevHash, &hash); err != nil {
+	const page = 5000
+	for {
+		evs, err := r.Events(ctx, EventQuery{Incident: incident, AfterSeq: want - 1, Limit: page})
+		if err != nil {
 			return err
 		}
-		switch {
-		case seq != want:
-			return &ChainError{incident, want, fmt.Sprintf("missing (the next event present is %d): an event was deleted", seq)}
-		case prevHash != prev:
-			return &ChainError{incident, seq, "does not follow the event before it: the chain was altered"}
-		case ChainHash(prev, incident, seq, at, actor, kind, text, data) != hash:
-			return &ChainError{incident, seq, "its content does not match its hash: the event was changed"}
+		for _, ev := range evs {
+			switch {
+			case ev.Seq != want:
+				return &ChainError{incident, want, fmt.Sprintf("missing (the next event present is %d): an event was deleted", ev.Seq)}
+			case ev.PrevHash != prev:
+				return &ChainError{incident, ev.Seq, "does not follow the event before it: the chain was altered"}
+			case ChainHash(prev, incident, ev.Seq, FormatTime(ev.At), ev.Actor, ev.Kind, ev.Text, string(ev.Data)) != ev.Hash:
+				return &ChainError{incident, ev.Seq, "its content does not match its hash: the event was changed"}
+			}
+			prev, want = ev.Hash, want+1
 		}
-		prev, want = hash, want+1
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		if len(evs) < page {
+			break
+		}
 	}
 	if inc.LastSeq != want-1 {
 		return &ChainError{incident, want, fmt.Sprintf("missing: the timeline ends at %d but %d events were recorded", want-1, inc.LastSeq)}
@@ -59,22 +57,21 @@ func (db *DB) VerifyChain(ctx context.Context, incident int64) error {
 	return nil
 }
 
-// IncidentIDs lists every incident id, oldest first (for audit verify of the whole database).
-func (db *DB) IncidentIDs(ctx context.Context) ([]int64, error) {
-	rows, err := db.readers.QueryContext(ctx, `SELECT id FROM incidents ORDER BY id`)
+// VerifyAll checks the engine's storage and the hash chain of every incident.
+func VerifyAll(ctx context.Context, s Store) error {
+	if err := s.Check(ctx); err != nil {
+		return err
+	}
+	ids, err := s.IncidentIDs(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+	for _, id := range ids {
+		if err := VerifyChain(ctx, s, id); err != nil {
+			return err
 		}
-		ids = append(ids, id)
 	}
-	return ids, rows.Err()
+	return nil
 }
 
 // Mismatch is a record that disagrees with the timeline that should prove it: the incident's stored state,
@@ -100,23 +97,23 @@ type Head struct {
 	Hash string `json:"hash"`
 }
 
-// Head reads an incident's chain head as the incident records it.
-func (db *DB) Head(ctx context.Context, incident int64) (Head, error) {
-	r, err := db.Incident(ctx, incident)
+// HeadOf reads an incident's chain head as the incident records it.
+func HeadOf(ctx context.Context, r Reader, incident int64) (Head, error) {
+	inc, err := r.Incident(ctx, incident)
 	if err != nil {
 		return Head{}, err
 	}
-	return Head{Seq: r.LastSeq, Hash: r.LastHash}, nil
+	return Head{Seq: inc.LastSeq, Hash: inc.LastHash}, nil
 }
 
 // CheckHead compares a head saved earlier (off the machine) with the database: the event at its seq must
 // still be there with the same hash. It returns a *ChainError when it is gone or differs: the tail was
 // deleted, or the chain was recomputed.
-func (db *DB) CheckHead(ctx context.Context, incident int64, h Head) error {
+func CheckHead(ctx context.Context, r Reader, incident int64, h Head) error {
 	if h.Seq == 0 {
 		return nil
 	}
-	evs, err := db.Events(ctx, EventQuery{Incident: incident, Seqs: []int64{h.Seq}})
+	evs, err := r.Events(ctx, EventQuery{Incident: incident, Seqs: []int64{h.Seq}})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 	"github.com/firebreak/firebreak/ui/deps"
 	"github.com/firebreak/firebreak/ui/styles"
 )
@@ -25,7 +26,7 @@ func BenchmarkTimelineFrame(b *testing.B) {
 	var m *Model
 	if path := os.Getenv("FIREBREAK_BENCH_DB"); path != "" {
 		ctx := context.Background()
-		db, err := store.Open(ctx, path, store.Options{})
+		db, err := engine.Open(ctx, path, store.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 	"github.com/firebreak/firebreak/ui/deps"
 	"github.com/firebreak/firebreak/ui/styles"
 )
@@ -39,7 +40,7 @@ func (c *testClock) now() time.Time { return c.t }
 type world struct {
 	t     *testing.T
 	ctx   context.Context
-	db    *store.DB
+	db    store.Store
 	clock *testClock
 	d     deps.Deps
 	as    func(person string) *incident.Service
@@ -49,7 +50,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "fb.db"), store.Options{})
+	db, err := engine.Open(ctx, filepath.Join(t.TempDir(), "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func (w *world) fill() {
 	must(err)
 	_, _, err = bob.SetStatus(ctx, old.ID, incident.Resolved)
 	must(err)
-	must(w.db.Write(ctx, func(tx *store.Tx) error {
+	must(w.db.Write(ctx, func(tx store.Tx) error {
 		_, err := tx.CreateRun(ctx, store.RunRow{Incident: inc.ID, Runbook: "free-disk", Step: rb.Steps[1].ID, Title: rb.Steps[1].Title,
 			ScriptHash: "abc", Status: "waiting", WaitingFor: "approval", Stage: 1, Stages: 3, StartedBy: "bob",
 			StartedAt: w.clock.t, OwnerPID: os.Getpid()},

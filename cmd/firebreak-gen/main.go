@@ -12,6 +12,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident/incidenttest"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 func main() {
@@ -25,7 +26,7 @@ func main() {
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, *path, store.Options{})
+	db, err := engine.Open(ctx, *path, store.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "firebreak-gen:", err)
 		os.Exit(2)

@@ -11,6 +11,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 // app is what every command gets: the global flags resolved, the config, who is acting, and the database,
@@ -28,7 +29,7 @@ type app struct {
 	ready  bool          // setup has run
 	ran    bool          // a command was chosen and its hooks started (errors before that are cobra's: usage)
 
-	db     *store.DB
+	db     store.Store
 	notify notifyQueue // the notify hooks' dispatcher (notify.go)
 }
 
@@ -62,14 +63,14 @@ func (a *app) setup() error {
 }
 
 // store opens the database on first use.
-func (a *app) store(ctx context.Context) (*store.DB, error) {
+func (a *app) store(ctx context.Context) (store.Store, error) {
 	if a.db != nil {
 		return a.db, nil
 	}
 	// The files are loaded by now; what a command reads from the record grows with the record, not with
 	// a file's size, so the loading bound (boundLoading) is lifted.
 	debug.SetMemoryLimit(math.MaxInt64)
-	db, err := store.Open(ctx, a.dbPath, store.Options{CreateDir: !a.dbExplicit})
+	db, err := engine.Open(ctx, a.dbPath, store.Options{CreateDir: !a.dbExplicit})
 	if err != nil {
 		return nil, err
 	}

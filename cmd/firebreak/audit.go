@@ -12,6 +12,7 @@ import (
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -121,7 +122,7 @@ func auditRun(ctx context.Context, a *app, opts *auditOptions) error {
 		ids = []int64{id}
 	} else {
 		if pos[0] == "verify" {
-			if err := db.Integrity(ctx); err != nil {
+			if err := db.Check(ctx); err != nil {
 				return failedf("%v", err)
 			}
 		}
@@ -175,12 +176,12 @@ func auditRun(ctx context.Context, a *app, opts *auditOptions) error {
 // verifyIncident runs every check of one incident, first failure first: the chain itself, the heads saved
 // off the machine, then each table that the events must agree with (the incident's projection, the
 // retrospective, the runs' approvals and host results).
-func verifyIncident(ctx context.Context, db *store.DB, id int64, heads []savedHead) (legacy int, err error) {
-	if err := db.VerifyChain(ctx, id); err != nil {
+func verifyIncident(ctx context.Context, db store.Store, id int64, heads []savedHead) (legacy int, err error) {
+	if err := store.VerifyChain(ctx, db, id); err != nil {
 		return 0, err
 	}
 	for _, h := range heads {
-		if err := db.CheckHead(ctx, id, h.Head); err != nil {
+		if err := store.CheckHead(ctx, db, id, h.Head); err != nil {
 			return 0, err
 		}
 	}
@@ -244,9 +245,9 @@ func headsOf(heads []savedHead, id int64) []savedHead {
 	return out
 }
 
-func printHeads(ctx context.Context, a *app, db *store.DB, ids []int64, asJSON bool) error {
+func printHeads(ctx context.Context, a *app, db store.Store, ids []int64, asJSON bool) error {
 	for _, id := range ids {
-		h, err := db.Head(ctx, id)
+		h, err := store.HeadOf(ctx, db, id)
 		if err != nil {
 			return err
 		}
@@ -279,10 +280,10 @@ func backupRun(ctx context.Context, a *app, file string) error {
 	if err != nil {
 		return err
 	}
-	if err := db.Backup(ctx, file); err != nil {
+	if err := engine.Backup(ctx, db, file); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "backup of %s written to %s\n", db.Path(), file)
+	fmt.Fprintf(a.stdout, "backup of %s written to %s\n", db.Where(), file)
 	return nil
 }
 
@@ -302,7 +303,7 @@ beside it.`,
 }
 
 func restoreRun(ctx context.Context, a *app, file string) error {
-	kept, err := store.Restore(ctx, file, a.dbPath)
+	kept, err := engine.Restore(ctx, file, a.dbPath)
 	if err != nil {
 		return err
 	}

@@ -118,11 +118,17 @@ func (c *Config) secrets() output.Secrets {
 	return output.NewSecrets(c.SecretVars...)
 }
 
-// logDir returns the root of the run logs for a database at dbPath: runs.log_dir, or logs beside the
-// database as before the key existed.
+// logDir returns the root of the run logs: runs.log_dir, or logs beside a SQLite database (dbPath), or
+// logs in firebreak's data directory on this machine when the database is a server (dbPath "").
 func (c *Config) logDir(dbPath string) string {
 	dir := expandHome(c.Runs.LogDir)
 	switch {
+	case dir == "" && dbPath == "":
+		data, err := store.DataDir()
+		if err != nil {
+			return filepath.Join(os.TempDir(), "firebreak-logs")
+		}
+		return filepath.Join(data, "logs")
 	case dir == "":
 		return filepath.Join(filepath.Dir(dbPath), "logs")
 	case !filepath.IsAbs(dir) && c.file != "":

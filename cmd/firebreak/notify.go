@@ -102,10 +102,13 @@ func (a *app) spawnNotify(b notify.Batch) (wait func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"__notify", "--db", a.dbPath}
-	if a.db != nil {
-		args[2] = a.db.Path()
+	// The database goes in the environment, not argv: a postgres:// URL may hold a password, and argv is
+	// what every user on the machine sees in ps.
+	target := a.dbPath
+	if a.db != nil && a.db.LocalPath() != "" {
+		target = a.db.LocalPath()
 	}
+	args := []string{"__notify"}
 	if a.configPath != "" {
 		args = append(args, "--config", a.configPath)
 	}
@@ -123,6 +126,7 @@ func (a *app) spawnNotify(b notify.Batch) (wait func(), err error) {
 		args = append(args, item)
 	}
 	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "FIREBREAK_DB="+target)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // outlives this command, away from its terminal
 	if err := cmd.Start(); err != nil {
 		return nil, err

@@ -231,7 +231,7 @@ func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) 
 	}
 	connect, _ := time.ParseDuration(a.cfg.Runs.ConnectTimeout)
 	pool := transport.NewPool(transport.Config{ConnectTimeout: connect})
-	logDir := filepath.Join(a.cfg.logDir(db.Path()), inc.Ref())
+	logDir := filepath.Join(a.cfg.logDir(db.LocalPath()), inc.Ref())
 	maxHost, maxRun, minFree := a.cfg.Runs.logLimits()
 	var mu sync.Mutex
 	eng := &rollout.Engine{DB: db, Actor: a.actor.String(), Transports: pool, LogDir: logDir, Policy: policy,
@@ -619,7 +619,7 @@ func runsRun(ctx context.Context, a *app, opts *runsOptions) error {
 	return tw.Flush()
 }
 
-func showOneRun(ctx context.Context, a *app, db *store.DB, id int64, asJSON bool) error {
+func showOneRun(ctx context.Context, a *app, db store.Store, id int64, asJSON bool) error {
 	r, err := db.Run(ctx, id)
 	if err != nil {
 		return runErr(err)

@@ -35,7 +35,7 @@ var notes = []string{
 
 // Generate writes spec.Incidents incidents with spec.Events events in all, one transaction per incident,
 // through the incident service, so the projections and hash chains are real.
-func Generate(ctx context.Context, db *store.DB, spec Spec) error {
+func Generate(ctx context.Context, db store.Store, spec Spec) error {
 	if spec.Incidents < 1 {
 		return fmt.Errorf("at least one incident")
 	}

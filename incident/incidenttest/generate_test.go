@@ -7,11 +7,12 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 func TestGenerate(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "fb.db"), store.Options{})
+	db, err := engine.Open(ctx, filepath.Join(t.TempDir(), "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestGenerate(t *testing.T) {
 	if events < 380 || events > 420 {
 		t.Errorf("%d events, want about 400", events)
 	}
-	if err := db.VerifyAll(ctx); err != nil {
+	if err := store.VerifyAll(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -34,7 +34,7 @@ func approvalsIncident(t *testing.T) (*Service, int64, []int64) {
 		}
 		at = at.Add(time.Minute)
 		ev := store.Event{Incident: inc.ID, At: at, Actor: actor, Kind: incident.KindApproved, Text: "approved", Data: raw}
-		if err := s.DB.Write(ctx, func(tx *store.Tx) error { return tx.AppendEvent(ctx, &ev) }); err != nil {
+		if err := s.DB.Write(ctx, func(tx store.Tx) error { return tx.AppendEvent(ctx, &ev) }); err != nil {
 			t.Fatal(err)
 		}
 		return ev.Seq

@@ -60,7 +60,7 @@ type facts struct {
 
 // gather reads the incident's events (in pages, so a 200,000-event timeline never sits in memory whole)
 // and runs.
-func gather(ctx context.Context, db *store.DB, inc *incident.Incident) (*facts, error) {
+func gather(ctx context.Context, db store.Store, inc *incident.Incident) (*facts, error) {
 	f := &facts{runHosts: map[int64][]store.RunHost{}}
 	counts := map[string]int{}
 	var order []string
@@ -166,7 +166,7 @@ func gather(ctx context.Context, db *store.DB, inc *incident.Incident) (*facts, 
 // are flagged too: hiding an event takes it off the timeline, not out of the record of who approved what.
 // An approval whose data does not say who started the run and who approved it (written before the run
 // engine recorded both) is not flagged.
-func approvalFlags(ctx context.Context, db *store.DB, id int64) ([]Flag, error) {
+func approvalFlags(ctx context.Context, db store.Store, id int64) ([]Flag, error) {
 	events, err := db.Events(ctx, store.EventQuery{Incident: id, Kinds: []string{incident.KindApproved}})
 	if err != nil {
 		return nil, err
@@ -190,7 +190,7 @@ func approvalFlags(ctx context.Context, db *store.DB, id int64) ([]Flag, error) 
 
 // hiddenRows lists every hidden event as hidden, with who hid it and why (from the hide event), and not
 // its text.
-func hiddenRows(ctx context.Context, db *store.DB, inc *incident.Incident) ([]Row, error) {
+func hiddenRows(ctx context.Context, db store.Store, inc *incident.Incident) ([]Row, error) {
 	if len(inc.Hidden) == 0 {
 		return nil, nil
 	}

@@ -49,7 +49,7 @@ func actionOf(a store.ActionItem) actionData {
 }
 
 // recordVersion appends the retro_saved event of a version just saved, in the same transaction.
-func recordVersion(ctx context.Context, tx *store.Tx, v store.RetroVersion) error {
+func recordVersion(ctx context.Context, tx store.Tx, v store.RetroVersion) error {
 	data, _ := json.Marshal(savedOf(v))
 	ev := store.Event{Incident: v.Incident, At: v.At, Actor: v.Author, Kind: incident.KindRetroSaved, Data: data,
 		Text: fmt.Sprintf("saved version %d of the retrospective's %s section", v.Version, v.Section)}
@@ -57,7 +57,7 @@ func recordVersion(ctx context.Context, tx *store.Tx, v store.RetroVersion) erro
 }
 
 // recordAction appends the action_item event of an action item version just saved, in the same transaction.
-func recordAction(ctx context.Context, tx *store.Tx, a store.ActionItem) error {
+func recordAction(ctx context.Context, tx store.Tx, a store.ActionItem) error {
 	data, _ := json.Marshal(actionOf(a))
 	what := "changed"
 	switch {
@@ -74,7 +74,7 @@ func recordAction(ctx context.Context, tx *store.Tx, a store.ActionItem) error {
 // Verify checks an incident's retrospective versions and action items against the events that record them:
 // every version has its event, every event its version, with the same content. It returns a *store.Mismatch
 // for the first that disagrees, and how many rows predate the chain (legacy: no event records them).
-func Verify(ctx context.Context, db *store.DB, id int64) (legacy int, err error) {
+func Verify(ctx context.Context, db store.Store, id int64) (legacy int, err error) {
 	versions, err := db.RetroVersions(ctx, id)
 	if err != nil {
 		return 0, err

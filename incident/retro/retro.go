@@ -131,7 +131,7 @@ func (s *Service) now() time.Time {
 // items, suggestions, metrics, responders and the timeline.
 func (s *Service) Load(ctx context.Context, id int64) (*Retro, error) {
 	db := s.Incidents.DB
-	head, err := db.Head(ctx, id) // before the rest, so every event the export shows is under it
+	head, err := store.HeadOf(ctx, db, id) // before the rest, so every event the export shows is under it
 	if errors.Is(err, store.ErrNotFound) {
 		head, err = store.Head{}, nil // Get says so
 	}
@@ -195,7 +195,7 @@ func (s *Service) Save(ctx context.Context, id int64, slug string, base int, tex
 	}
 	author := s.Incidents.Actor.String()
 	var res SaveResult
-	err := s.Incidents.DB.Write(ctx, func(tx *store.Tx) error {
+	err := s.Incidents.DB.Write(ctx, func(tx store.Tx) error {
 		res = SaveResult{}
 		latest, err := tx.LatestRetroVersions(ctx, id)
 		if err != nil {
@@ -266,7 +266,7 @@ func (s *Service) SaveAction(ctx context.Context, id int64, a Action, remove boo
 	}
 	row := store.ActionItem{Incident: id, Item: a.Item, Text: strings.TrimSpace(a.Text), Owner: a.Owner, Ticket: a.Ticket, Due: a.Due,
 		Kind: a.Kind, Done: a.Done, Removed: remove, Author: s.Incidents.Actor.String(), At: s.now()}
-	err = s.Incidents.DB.Write(ctx, func(tx *store.Tx) error {
+	err = s.Incidents.DB.Write(ctx, func(tx store.Tx) error {
 		if row.Item != 0 {
 			items, err := tx.ActionItems(ctx, id)
 			if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/incidenttest"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -34,7 +35,7 @@ func fixedClock() func() time.Time {
 
 func newRetro(t testing.TB, actor string) (*Service, *incident.Service) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "fb.db"), store.Options{})
+	db, err := engine.Open(context.Background(), filepath.Join(t.TempDir(), "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,10 +41,10 @@ func MayApprove(policy Policy, run store.RunRow, actor string) error {
 // Approve records person's approval of a run that waits for one, for the plan the approver saw (planHash,
 // from Brief). The person who started the run cannot approve it: "one person shouldn't be able to break
 // production"; an approval of a plan that has changed is refused.
-func Approve(ctx context.Context, db *store.DB, policy Policy, run int64, actor, planHash string, notify func(store.Event)) (store.Event, error) {
+func Approve(ctx context.Context, db store.Store, policy Policy, run int64, actor, planHash string, notify func(store.Event)) (store.Event, error) {
 	person := PersonOf(actor)
 	var ev store.Event
-	err := db.Write(ctx, func(tx *store.Tx) error {
+	err := db.Write(ctx, func(tx store.Tx) error {
 		r, err := tx.Run(ctx, run)
 		if errors.Is(err, store.ErrNotFound) {
 			return store.Errorf(ErrNotFound, "%s does not exist (firebreak runs lists them)", RunRef(run))

@@ -28,7 +28,7 @@ type Brief struct {
 }
 
 // BriefOf gathers what an approver of run must see.
-func BriefOf(ctx context.Context, db *store.DB, run int64) (*Brief, error) {
+func BriefOf(ctx context.Context, db store.Store, run int64) (*Brief, error) {
 	r, err := db.Run(ctx, run)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, store.Errorf(ErrNotFound, "%s does not exist (firebreak runs lists them)", RunRef(run))
@@ -59,7 +59,7 @@ func BriefOf(ctx context.Context, db *store.DB, run int64) (*Brief, error) {
 
 // dryRunVersion compares the run's script with the latest successful dry run of the same step (or, for
 // an ad-hoc script, the latest ad-hoc dry run) in the incident.
-func dryRunVersion(ctx context.Context, db *store.DB, r store.RunRow, script Script) (string, string, error) {
+func dryRunVersion(ctx context.Context, db store.Store, r store.RunRow, script Script) (string, string, error) {
 	dry := true
 	runs, err := db.Runs(ctx, store.RunQuery{Incident: r.Incident, DryRun: &dry})
 	if err != nil {

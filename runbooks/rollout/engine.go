@@ -24,7 +24,7 @@ type Transports interface {
 // Engine runs runs. The same engine serves the console and the headless command: it sends Updates out and
 // asks for Decisions at every pause.
 type Engine struct {
-	DB         *store.DB
+	DB         store.Store
 	Actor      string // as the timeline records it: "root as alice"
 	Transports Transports
 	LogDir     string // run logs go to LogDir/RUN-n/HOST.log
@@ -163,7 +163,7 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	var severity int
 	var pr planRecord
 	var row store.RunRow
-	err = e.DB.Write(ctx, func(tx *store.Tx) error {
+	err = e.DB.Write(ctx, func(tx store.Tx) error {
 		f, err := e.facts(ctx, tx, spec, plan, findings)
 		if err != nil {
 			return err

@@ -52,7 +52,7 @@ type Policy struct {
 
 // DryRunMissing lists the hosts (the first stage's) without a successful dry run of the same script text
 // in the incident: the dry-run-first guard. The console's plan preview asks it too.
-func DryRunMissing(ctx context.Context, db *store.DB, incident int64, script Script, hosts []*inventory.Host) ([]string, error) {
+func DryRunMissing(ctx context.Context, db store.Store, incident int64, script Script, hosts []*inventory.Host) ([]string, error) {
 	return dryRunMissing(ctx, db, incident, script, names(hosts))
 }
 

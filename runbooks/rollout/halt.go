@@ -28,16 +28,16 @@ type HaltResult struct {
 // killed, no new host starts) and no run starts until Resume. The switch is the off-switch file, which
 // needs no free disk space; the halt is then recorded on every open incident. The reason is folded onto one
 // line rather than refused: nothing about its text may stop the off-switch.
-func Halt(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) (HaltResult, error) {
+func Halt(ctx context.Context, db store.Store, actor, reason string, notify func(store.Event)) (HaltResult, error) {
 	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: true, Actor: actor, Reason: incident.FoldLine(reason), At: time.Now()}, notify)
 }
 
 // Resume releases the off-switch.
-func Resume(ctx context.Context, db *store.DB, actor, reason string, notify func(store.Event)) (HaltResult, error) {
+func Resume(ctx context.Context, db store.Store, actor, reason string, notify func(store.Event)) (HaltResult, error) {
 	return setHalt(ctx, db, store.Switch{Name: HaltSwitch, Engaged: false, Actor: actor, Reason: incident.FoldLine(reason), At: time.Now()}, notify)
 }
 
-func setHalt(ctx context.Context, db *store.DB, sw store.Switch, notify func(store.Event)) (HaltResult, error) {
+func setHalt(ctx context.Context, db store.Store, sw store.Switch, notify func(store.Event)) (HaltResult, error) {
 	if err := db.Halt().Write(sw); err != nil {
 		return HaltResult{}, err
 	}
@@ -48,7 +48,7 @@ func setHalt(ctx context.Context, db *store.DB, sw store.Switch, notify func(sto
 // SyncHalt records on the timeline what the off-switch file says, when the record does not say it yet: a
 // halt engaged while the database could not be written is recorded by the next firebreak that can. It
 // returns the incidents it recorded it on.
-func SyncHalt(ctx context.Context, db *store.DB, notify func(store.Event)) ([]int64, error) {
+func SyncHalt(ctx context.Context, db store.Store, notify func(store.Event)) ([]int64, error) {
 	sw, err := db.Halt().Read()
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func SyncHalt(ctx context.Context, db *store.DB, notify func(store.Event)) ([]in
 	}
 	var events []store.Event
 	var ids []int64
-	err = db.Write(ctx, func(tx *store.Tx) error {
+	err = db.Write(ctx, func(tx store.Tx) error {
 		events, ids = nil, nil
 		cur, err := tx.Switch(ctx, HaltSwitch)
 		if err != nil {
@@ -107,6 +107,6 @@ func SyncHalt(ctx context.Context, db *store.DB, notify func(store.Event)) ([]in
 
 // Halted reports whether the off-switch is engaged, and by whom: the off-switch file, which every run
 // obeys.
-func Halted(ctx context.Context, db *store.DB) (store.Switch, error) {
+func Halted(ctx context.Context, db store.Store) (store.Switch, error) {
 	return db.Halt().Read()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 // BenchmarkHaltFleet measures the off-switch end to end: 50 hosts of real sshd each in flight with a
@@ -21,7 +22,7 @@ import (
 func BenchmarkHaltFleet(b *testing.B) {
 	const n = 50
 	f := newFixtureTB(b, n, 3)
-	other, err := store.Open(context.Background(), f.db.Path(), store.Options{})
+	other, err := engine.Open(context.Background(), f.db.LocalPath(), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

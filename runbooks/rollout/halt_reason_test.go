@@ -7,13 +7,14 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 // TestHaltReasonFolded: the off-switch is never refused over its reason's text; a reason with line breaks
 // or an escape sequence is folded onto one line before it reaches the timeline.
 func TestHaltReasonFolded(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "fb.db"), store.Options{})
+	db, err := engine.Open(ctx, filepath.Join(t.TempDir(), "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

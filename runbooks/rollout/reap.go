@@ -55,7 +55,7 @@ func alive(pid int, start string) bool {
 // Reap finds runs whose firebreak died while they were running or waiting (kill -9, a crash, a lost
 // terminal) and marks them interrupted, with the hosts that were in flight as unknown: nobody knows whether
 // their command finished. Nothing is re-run. It returns the runs it marked.
-func Reap(ctx context.Context, db *store.DB) ([]int64, error) {
+func Reap(ctx context.Context, db store.Store) ([]int64, error) {
 	active, err := db.Runs(ctx, store.RunQuery{Statuses: []string{StatusRunning, StatusWaiting}})
 	if err != nil {
 		return nil, err
@@ -66,7 +66,7 @@ func Reap(ctx context.Context, db *store.DB) ([]int64, error) {
 		if r.OwnerHost != me || alive(r.OwnerPID, r.OwnerStart) {
 			continue
 		}
-		err := db.Write(ctx, func(tx *store.Tx) error {
+		err := db.Write(ctx, func(tx store.Tx) error {
 			cur, err := tx.Run(ctx, r.ID)
 			if err != nil || (cur.Status != StatusRunning && cur.Status != StatusWaiting) {
 				return err // someone else reaped it first

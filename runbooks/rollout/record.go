@@ -54,7 +54,7 @@ type StageDoneData struct {
 // fan-out from waiting on a disk flush per host, and a record is reported (to the notify hooks and whoever
 // watches) only once it is committed.
 type recorder struct {
-	db     *store.DB
+	db     store.Store
 	actor  string
 	notify func(store.Event)
 	in     chan record
@@ -71,7 +71,7 @@ type record struct {
 	synced chan error        // non-nil: commit now and report
 }
 
-func newRecorder(db *store.DB, actor string, notify func(store.Event)) *recorder {
+func newRecorder(db store.Store, actor string, notify func(store.Event)) *recorder {
 	r := &recorder{db: db, actor: actor, notify: notify, in: make(chan record, 1024), done: make(chan struct{})}
 	go r.loop()
 	return r
@@ -114,7 +114,7 @@ func (r *recorder) loop() {
 		if len(batch) == 0 {
 			return
 		}
-		err := r.db.Write(context.Background(), func(tx *store.Tx) error {
+		err := r.db.Write(context.Background(), func(tx store.Tx) error {
 			for i := range batch {
 				rec := &batch[i]
 				switch {

@@ -59,7 +59,7 @@ type Resolver struct {
 	Inventory func(names []string) (*inventory.Inventory, error)
 	Defaults  Defaults
 	// DB reads the runs that Resume and Retry continue.
-	DB *store.DB
+	DB store.Store
 	// Warn receives warnings (a part of the pattern that matches nothing); nil drops them.
 	Warn func(string)
 	// Secrets are the configured secret names (secret_vars in the config) with the name rule; a spec adds

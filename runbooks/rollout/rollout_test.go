@@ -17,11 +17,12 @@ import (
 	"github.com/firebreak/firebreak/runbooks/transport"
 	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 type fixture struct {
 	t     testing.TB
-	db    *store.DB
+	db    store.Store
 	inc   int64
 	fleet *sshtest.Fleet
 	hosts []*inventory.Host
@@ -35,13 +36,13 @@ func newFixtureTB(t testing.TB, n, severity int) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "fb.db"), store.Options{})
+	db, err := engine.Open(ctx, filepath.Join(dir, "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	var inc int64
-	err = db.Write(ctx, func(tx *store.Tx) error {
+	err = db.Write(ctx, func(tx store.Tx) error {
 		inc, err = tx.CreateIncident(ctx, store.IncidentRow{Title: "t", Severity: severity, Status: "mitigating", DeclaredAt: time.Now()})
 		return err
 	})
@@ -336,7 +337,7 @@ func TestTwoPersonApproval(t *testing.T) {
 	}
 }
 
-func waitWaiting(t *testing.T, db *store.DB) int64 {
+func waitWaiting(t *testing.T, db store.Store) int64 {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -407,7 +408,7 @@ func TestHaltStopsEverythingAndBlocksNewRuns(t *testing.T) {
 	}()
 	// Wait for the canary to be in flight, then halt from a second handle, as another process would.
 	waitFile(t, filepath.Join(f.dir, "pid-host01"))
-	other, _ := store.Open(ctx, f.db.Path(), store.Options{})
+	other, _ := engine.Open(ctx, f.db.LocalPath(), store.Options{})
 	defer other.Close()
 	start := time.Now()
 	if _, err := Halt(ctx, other, "root as bob", "wrong cluster!", nil); err != nil {
@@ -493,7 +494,7 @@ func TestAdHocDryRunDoesNotExecute(t *testing.T) {
 }
 
 // planOf is the plan hash an approver of run sees.
-func planOf(t *testing.T, db *store.DB, run int64) string {
+func planOf(t *testing.T, db store.Store, run int64) string {
 	t.Helper()
 	b, err := BriefOf(context.Background(), db, run)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // against its newest host_done event. A host with no host_done event may only be pending, running,
 // cancelled (never started), or unknown when a run_interrupted event names it. It returns a
 // *store.Mismatch for the first that disagrees. It adds no write: host_done events are already there.
-func VerifyRecords(ctx context.Context, db *store.DB, id int64) error {
+func VerifyRecords(ctx context.Context, db store.Store, id int64) error {
 	events, err := db.Events(ctx, store.EventQuery{Incident: id,
 		Kinds: []string{KindApproved, KindHostDone, KindRunInterrupted}})
 	if err != nil {

@@ -21,7 +21,7 @@ type Deps struct {
 	Incidents *incident.Service
 	// DB is the database: Watch is the change feed (other consoles' and commands' writes), Runs/RunHosts
 	// read runs, Switch reads the off-switch.
-	DB *store.DB
+	DB store.Store
 	// Actor is who is at this console.
 	Actor incident.Actor
 	// Library loads the runbook library (built-in plus the configured directories).

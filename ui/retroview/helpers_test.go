@@ -16,6 +16,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 	"github.com/firebreak/firebreak/ui/deps"
 	"github.com/firebreak/firebreak/ui/styles"
 )
@@ -45,7 +46,7 @@ func (c *clock) add(d time.Duration) {
 type env struct {
 	t     testing.TB
 	path  string
-	db    *store.DB
+	db    store.Store
 	clock *clock
 	inc   *incident.Incident
 }
@@ -54,7 +55,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "fb.db")
-	db, err := store.Open(ctx, path, store.Options{})
+	db, err := engine.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

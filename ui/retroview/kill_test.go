@@ -18,6 +18,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 	"github.com/firebreak/firebreak/ui/deps"
 	"github.com/firebreak/firebreak/ui/styles"
 )
@@ -75,7 +76,7 @@ func typist(spec string) int {
 	if len(parts) > 2 {
 		stop, _ = strconv.Atoi(parts[2])
 	}
-	db, err := store.Open(context.Background(), parts[0], store.Options{})
+	db, err := engine.Open(context.Background(), parts[0], store.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "open:", err)
 		return 3

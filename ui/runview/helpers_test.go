@@ -17,6 +17,7 @@ import (
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/runbooks/transport"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 	"github.com/firebreak/firebreak/ui/deps"
 	"github.com/firebreak/firebreak/ui/styles"
 )
@@ -42,7 +43,7 @@ const testRunbookDir = "testdata/runbooks"
 type env struct {
 	t   testing.TB
 	dir string
-	db  *store.DB
+	db  store.Store
 	svc *incident.Service
 	inc *incident.Incident
 	d   deps.Deps
@@ -62,7 +63,7 @@ func newEnv(t testing.TB, sev incident.Severity, invPath string) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "fb.db"), store.Options{})
+	db, err := engine.Open(ctx, filepath.Join(dir, "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

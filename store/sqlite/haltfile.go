@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 // haltFileSize is the fixed size of the off-switch file. It is written whole when the database is opened,
@@ -32,15 +34,15 @@ func openHaltFile(dbPath string) (h *HaltFile, created bool, err error) {
 	path := dbPath + "-halt"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, false, Errorf(ErrUnusable, "%s: %v", path, unwrapPathErr(err))
+		return nil, false, store.Errorf(store.ErrUnusable, "%s: %v", path, unwrapPathErr(err))
 	}
 	h = &HaltFile{f: f, path: path}
 	if st, err := f.Stat(); err == nil && st.Size() < haltFileSize {
 		// New (or cut short): write a released switch whole, so the blocks are there for later. Open then
 		// copies the recorded switch into it.
-		if err := h.write(Switch{Name: "halt"}); err != nil {
+		if err := h.write(store.Switch{Name: "halt"}); err != nil {
 			f.Close()
-			return nil, false, Errorf(ErrUnusable, "%s: %v", path, err)
+			return nil, false, store.Errorf(store.ErrUnusable, "%s: %v", path, err)
 		}
 		created = true
 	}
@@ -52,19 +54,19 @@ func (h *HaltFile) Path() string { return h.path }
 
 // Read returns the switch as the file has it. A file another program damaged reads as engaged: when in
 // doubt, nothing runs.
-func (h *HaltFile) Read() (Switch, error) {
+func (h *HaltFile) Read() (store.Switch, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	buf := make([]byte, haltFileSize)
 	n, err := h.f.ReadAt(buf, 0)
 	if err != nil && n == 0 {
-		return Switch{Name: "halt"}, err
+		return store.Switch{Name: "halt"}, err
 	}
 	return parseHalt(buf[:n]), nil
 }
 
-func parseHalt(b []byte) Switch {
-	damaged := Switch{Name: "halt", Engaged: true, Actor: "firebreak", Reason: "the off-switch file is damaged: firebreak resume rewrites it"}
+func parseHalt(b []byte) store.Switch {
+	damaged := store.Switch{Name: "halt", Engaged: true, Actor: "firebreak", Reason: "the off-switch file is damaged: firebreak resume rewrites it"}
 	b = bytes.TrimRight(b, "\x00 ")
 	lines := strings.SplitN(string(b), "\n", 5)
 	if len(lines) < 5 || lines[0] != haltMagic {
@@ -74,7 +76,7 @@ func parseHalt(b []byte) Switch {
 	if err != nil || (lines[1] != "0" && lines[1] != "1") {
 		return damaged
 	}
-	s := Switch{Name: "halt", Engaged: lines[1] == "1", Actor: lines[3], Reason: lines[4]}
+	s := store.Switch{Name: "halt", Engaged: lines[1] == "1", Actor: lines[3], Reason: lines[4]}
 	if nanos > 0 {
 		s.At = time.Unix(0, nanos).UTC()
 	}
@@ -82,13 +84,13 @@ func parseHalt(b []byte) Switch {
 }
 
 // Write rewrites the file in place with s and syncs it. It allocates nothing on the disk.
-func (h *HaltFile) Write(s Switch) error {
+func (h *HaltFile) Write(s store.Switch) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.write(s)
 }
 
-func (h *HaltFile) write(s Switch) error {
+func (h *HaltFile) write(s store.Switch) error {
 	engaged := "0"
 	if s.Engaged {
 		engaged = "1"
@@ -121,4 +123,7 @@ func (h *HaltFile) close() error {
 }
 
 // Halt is the off-switch file of the database.
-func (db *DB) Halt() *HaltFile { return db.halt }
+func (db *DB) Halt() store.OffSwitch { return db.halt }
+
+// HaltFile is the off-switch file itself, for tests and tools that look at it.
+func (db *DB) HaltFile() *HaltFile { return db.halt }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -6,28 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/firebreak/firebreak/store"
 )
 
-// IncidentRow is the stored projection of one incident: list columns plus the full state as JSON, which only
-// the incident package interprets.
-type IncidentRow struct {
-	ID         int64
-	Title      string
-	Severity   int
-	Status     string
-	Drill      bool
-	Commander  string
-	DeclaredAt time.Time
-	UpdatedAt  time.Time
-	LastSeq    int64
-	LastHash   string
-	State      json.RawMessage
-}
-
 // CreateIncident inserts a new incident row with no events yet and returns its id (the n of INC-n).
-func (tx *Tx) CreateIncident(ctx context.Context, r IncidentRow) (int64, error) {
-	at := FormatTime(r.DeclaredAt)
+func (tx *Tx) CreateIncident(ctx context.Context, r store.IncidentRow) (int64, error) {
+	at := store.FormatTime(r.DeclaredAt)
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO incidents (title, severity, status, drill, commander, declared_at, updated_at, state)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.Title, r.Severity, r.Status, r.Drill, r.Commander, at, at, string(orEmpty(r.State)))
 	if err != nil {
@@ -37,62 +22,56 @@ func (tx *Tx) CreateIncident(ctx context.Context, r IncidentRow) (int64, error) 
 }
 
 // SaveIncident rewrites an incident's projection (not its chain head, which only AppendEvent moves).
-func (tx *Tx) SaveIncident(ctx context.Context, r IncidentRow) error {
+func (tx *Tx) SaveIncident(ctx context.Context, r store.IncidentRow) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE incidents SET title = ?, severity = ?, status = ?, drill = ?, commander = ?, state = ?
 		WHERE id = ?`, r.Title, r.Severity, r.Status, r.Drill, r.Commander, string(orEmpty(r.State)), r.ID)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("incident %d: %w", r.ID, ErrNotFound)
+		return fmt.Errorf("incident %d: %w", r.ID, store.ErrNotFound)
 	}
 	return nil
 }
 
 // Incident reads one incident inside the transaction, so what a writer decides on is what it commits against.
-func (tx *Tx) Incident(ctx context.Context, id int64) (IncidentRow, error) {
+func (tx *Tx) Incident(ctx context.Context, id int64) (store.IncidentRow, error) {
 	return getIncident(ctx, tx.tx, id)
 }
 
 // Incident reads one incident.
-func (db *DB) Incident(ctx context.Context, id int64) (IncidentRow, error) {
+func (db *DB) Incident(ctx context.Context, id int64) (store.IncidentRow, error) {
 	return getIncident(ctx, db.readers, id)
 }
 
 const incidentCols = `id, title, severity, status, drill, commander, declared_at, updated_at, last_seq, last_hash, state`
 
-func getIncident(ctx context.Context, q querier, id int64) (IncidentRow, error) {
+func getIncident(ctx context.Context, q querier, id int64) (store.IncidentRow, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = ?`, id)
 	if err != nil {
-		return IncidentRow{}, err
+		return store.IncidentRow{}, err
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return IncidentRow{}, err
+			return store.IncidentRow{}, err
 		}
-		return IncidentRow{}, fmt.Errorf("incident %d: %w", id, ErrNotFound)
+		return store.IncidentRow{}, fmt.Errorf("incident %d: %w", id, store.ErrNotFound)
 	}
 	return scanIncident(rows)
 }
 
-// IncidentQuery selects incidents for a list.
-type IncidentQuery struct {
-	Statuses []string // only these statuses (none: all)
-	Limit    int      // 0: all
-}
-
 // Incidents lists incidents, most recently updated first.
-func (db *DB) Incidents(ctx context.Context, q IncidentQuery) ([]IncidentRow, error) {
+func (db *DB) Incidents(ctx context.Context, q store.IncidentQuery) ([]store.IncidentRow, error) {
 	return queryIncidents(ctx, db.readers, q)
 }
 
 // Incidents lists incidents inside the transaction.
-func (tx *Tx) Incidents(ctx context.Context, q IncidentQuery) ([]IncidentRow, error) {
+func (tx *Tx) Incidents(ctx context.Context, q store.IncidentQuery) ([]store.IncidentRow, error) {
 	return queryIncidents(ctx, tx.tx, q)
 }
 
-func queryIncidents(ctx context.Context, qr querier, q IncidentQuery) ([]IncidentRow, error) {
+func queryIncidents(ctx context.Context, qr querier, q store.IncidentQuery) ([]store.IncidentRow, error) {
 	query := `SELECT ` + incidentCols + ` FROM incidents`
 	var args []any
 	if len(q.Statuses) > 0 {
@@ -110,7 +89,7 @@ func queryIncidents(ctx context.Context, qr querier, q IncidentQuery) ([]Inciden
 		return nil, err
 	}
 	defer rows.Close()
-	var out []IncidentRow
+	var out []store.IncidentRow
 	for rows.Next() {
 		r, err := scanIncident(rows)
 		if err != nil {
@@ -121,16 +100,16 @@ func queryIncidents(ctx context.Context, qr querier, q IncidentQuery) ([]Inciden
 	return out, rows.Err()
 }
 
-func scanIncident(rows *sql.Rows) (IncidentRow, error) {
-	var r IncidentRow
+func scanIncident(rows *sql.Rows) (store.IncidentRow, error) {
+	var r store.IncidentRow
 	var declared, updated, state string
 	if err := rows.Scan(&r.ID, &r.Title, &r.Severity, &r.Status, &r.Drill, &r.Commander, &declared, &updated,
 		&r.LastSeq, &r.LastHash, &state); err != nil {
 		return r, err
 	}
 	var err1, err2 error
-	r.DeclaredAt, err1 = ParseTime(declared)
-	r.UpdatedAt, err2 = ParseTime(updated)
+	r.DeclaredAt, err1 = store.ParseTime(declared)
+	r.UpdatedAt, err2 = store.ParseTime(updated)
 	r.State = json.RawMessage(state)
 	return r, errors.Join(err1, err2)
 }

@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -11,11 +11,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/store"
 )
 
 func openTemp(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "fb.db"), Options{})
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "fb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,14 +30,14 @@ func newIncident(t *testing.T, db *DB, n int) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var id int64
-	err := db.Write(ctx, func(tx *Tx) error {
+	err := db.Write(ctx, func(tx store.Tx) error {
 		var err error
-		id, err = tx.CreateIncident(ctx, IncidentRow{Title: "t", Severity: 2, Status: "investigating", DeclaredAt: time.Now()})
+		id, err = tx.CreateIncident(ctx, store.IncidentRow{Title: "t", Severity: 2, Status: "investigating", DeclaredAt: time.Now()})
 		if err != nil {
 			return err
 		}
 		for i := range n {
-			ev := Event{Incident: id, Actor: "tester", Kind: "note", Text: fmt.Sprintf("note %d", i), Data: json.RawMessage(`{"i":1}`)}
+			ev := store.Event{Incident: id, Actor: "tester", Kind: "note", Text: fmt.Sprintf("note %d", i), Data: json.RawMessage(`{"i":1}`)}
 			if err := tx.AppendEvent(ctx, &ev); err != nil {
 				return err
 			}
@@ -53,7 +55,7 @@ func TestOpenCreatesPrivateFiles(t *testing.T) {
 	path := filepath.Join(dir, "fb.db")
 	old := umask(0o022)
 	defer umask(old)
-	db, err := Open(context.Background(), path, Options{})
+	db, err := Open(context.Background(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,11 +78,11 @@ func TestOpenCreatesPrivateFiles(t *testing.T) {
 
 func TestOpenCreatesDefaultDirectoryOnlyWhenAsked(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	_, err := Open(context.Background(), filepath.Join(dir, "fb.db"), Options{})
-	if !errors.Is(err, ErrUnusable) {
-		t.Fatalf("missing directory: want ErrUnusable, got %v", err)
+	_, err := Open(context.Background(), filepath.Join(dir, "fb.db"), store.Options{})
+	if !errors.Is(err, store.ErrUnusable) {
+		t.Fatalf("missing directory: want store.ErrUnusable, got %v", err)
 	}
-	db, err := Open(context.Background(), filepath.Join(dir, "fb.db"), Options{CreateDir: true})
+	db, err := Open(context.Background(), filepath.Join(dir, "fb.db"), store.Options{CreateDir: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,9 +127,9 @@ func TestOpenRefusesUnusableFiles(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before, _ := os.ReadFile(c.path)
-			_, err := Open(context.Background(), c.path, Options{})
-			if !errors.Is(err, ErrUnusable) || !contains(err.Error(), c.want) {
-				t.Fatalf("want ErrUnusable mentioning %q, got %v", c.want, err)
+			_, err := Open(context.Background(), c.path, store.Options{})
+			if !errors.Is(err, store.ErrUnusable) || !contains(err.Error(), c.want) {
+				t.Fatalf("want store.ErrUnusable mentioning %q, got %v", c.want, err)
 			}
 			after, _ := os.ReadFile(c.path)
 			if string(before) != string(after) {
@@ -140,7 +142,7 @@ func TestOpenRefusesUnusableFiles(t *testing.T) {
 func TestMigrationsRecordVersionAndReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fb.db")
 	for range 2 {
-		db, err := Open(context.Background(), path, Options{})
+		db, err := Open(context.Background(), path, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +172,7 @@ func TestChainAndTampering(t *testing.T) {
 			db := openTemp(t)
 			id := newIncident(t, db, 5)
 			other := newIncident(t, db, 2)
-			if err := db.VerifyChain(ctx, id); err != nil {
+			if err := store.VerifyChain(ctx, db, id); err != nil {
 				t.Fatalf("fresh chain: %v", err)
 			}
 			// The triggers refuse tampering through SQL...
@@ -186,12 +188,12 @@ func TestChainAndTampering(t *testing.T) {
 			if _, err := raw.Exec(c.sql, id); err != nil {
 				t.Fatal(err)
 			}
-			err := db.VerifyChain(ctx, id)
-			var ce *ChainError
+			err := store.VerifyChain(ctx, db, id)
+			var ce *store.ChainError
 			if !errors.As(err, &ce) || ce.Seq != c.seq || !contains(ce.Error(), c.want) {
-				t.Fatalf("want ChainError at %d mentioning %q, got %v", c.seq, c.want, err)
+				t.Fatalf("want store.ChainError at %d mentioning %q, got %v", c.seq, c.want, err)
 			}
-			if err := db.VerifyChain(ctx, other); err != nil {
+			if err := store.VerifyChain(ctx, db, other); err != nil {
 				t.Errorf("untouched incident reported broken: %v", err)
 			}
 		})
@@ -206,7 +208,7 @@ func TestWatchSeesOtherConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := Open(ctx, db.Path(), Options{}) // a second handle: its own connections, as another process has
+	other, err := Open(ctx, db.Path(), store.Options{}) // a second handle: its own connections, as another process has
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,12 +245,12 @@ func TestBackupAndRestore(t *testing.T) {
 	if st, _ := os.Stat(backup); st.Mode().Perm() != 0o600 {
 		t.Errorf("backup mode %v, want 0600", st.Mode().Perm())
 	}
-	if err := db.Backup(ctx, backup); !errors.Is(err, ErrUnusable) {
+	if err := db.Backup(ctx, backup); !errors.Is(err, store.ErrUnusable) {
 		t.Errorf("backup over an existing file: want refusal, got %v", err)
 	}
 
 	// Restore refuses a database that is open...
-	if _, err := Restore(ctx, backup, db.Path()); !errors.Is(err, ErrUnusable) || !contains(err.Error(), "in use") {
+	if _, err := Restore(ctx, backup, db.Path()); !errors.Is(err, store.ErrUnusable) || !contains(err.Error(), "in use") {
 		t.Fatalf("restore over an open database: want 'in use', got %v", err)
 	}
 	// ...and restores into a new place, verified.
@@ -256,14 +258,14 @@ func TestBackupAndRestore(t *testing.T) {
 	if _, err := Restore(ctx, backup, target); err != nil {
 		t.Fatal(err)
 	}
-	rdb, err := Open(ctx, target, Options{})
+	rdb, err := Open(ctx, target, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rdb.VerifyAll(ctx); err != nil {
+	if err := store.VerifyAll(ctx, rdb); err != nil {
 		t.Fatalf("restored database does not verify: %v", err)
 	}
-	evs, _ := rdb.Events(ctx, EventQuery{Incident: id})
+	evs, _ := rdb.Events(ctx, store.EventQuery{Incident: id})
 	if len(evs) != 20 {
 		t.Fatalf("restored %d events, want 20", len(evs))
 	}
@@ -283,7 +285,7 @@ func TestBackupAndRestore(t *testing.T) {
 	junk := filepath.Join(dir, "junk")
 	os.WriteFile(junk, []byte("not a database at all, not even close, really not"), 0o600)
 	before, _ := os.ReadFile(target)
-	if _, err := Restore(ctx, junk, target); !errors.Is(err, ErrUnusable) {
+	if _, err := Restore(ctx, junk, target); !errors.Is(err, store.ErrUnusable) {
 		t.Fatalf("restore of junk: want refusal, got %v", err)
 	}
 	if after, _ := os.ReadFile(target); string(after) != string(before) {

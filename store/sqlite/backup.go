@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/firebreak/firebreak/store"
+
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -20,10 +22,10 @@ import (
 func (db *DB) Backup(ctx context.Context, dest string) error {
 	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		return Errorf(ErrUnusable, "%s already exists: choose a new file name (a backup never overwrites)", dest)
+		return store.Errorf(store.ErrUnusable, "%s already exists: choose a new file name (a backup never overwrites)", dest)
 	}
 	if err != nil {
-		return Errorf(ErrUnusable, "cannot create %s: %v", dest, unwrapPathErr(err))
+		return store.Errorf(store.ErrUnusable, "cannot create %s: %v", dest, unwrapPathErr(err))
 	}
 	f.Close()
 	if err := db.backupTo(ctx, dest); err != nil {
@@ -66,8 +68,8 @@ func (db *DB) backupTo(ctx context.Context, dest string) error {
 	})
 }
 
-// Integrity runs PRAGMA integrity_check and returns an error naming the first problem.
-func (db *DB) Integrity(ctx context.Context) error {
+// Check runs PRAGMA integrity_check and returns an error naming the first problem.
+func (db *DB) Check(ctx context.Context) error {
 	var res string
 	if err := db.readers.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
 		return err
@@ -78,30 +80,13 @@ func (db *DB) Integrity(ctx context.Context) error {
 	return nil
 }
 
-// VerifyAll checks the integrity of the file and the hash chain of every incident.
-func (db *DB) VerifyAll(ctx context.Context) error {
-	if err := db.Integrity(ctx); err != nil {
-		return err
-	}
-	ids, err := db.IncidentIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := db.VerifyChain(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Restore replaces the database at target with the backup in file. The backup is checked first (integrity,
 // schema, every hash chain) on a copy, so a bad backup never replaces a good database. A target that any
 // firebreak has open is refused. The database it replaces is kept beside it as TARGET.before-restore-TIME,
 // so a restore loses nothing either.
 func Restore(ctx context.Context, file, target string) (kept string, err error) {
 	if _, err := os.Stat(file); err != nil {
-		return "", Errorf(ErrUnusable, "backup %s: %v", file, unwrapPathErr(err))
+		return "", store.Errorf(store.ErrUnusable, "backup %s: %v", file, unwrapPathErr(err))
 	}
 	target, err = filepath.Abs(target)
 	if err != nil {
@@ -112,37 +97,37 @@ func Restore(ctx context.Context, file, target string) (kept string, err error) 
 	}
 	lock, err := os.OpenFile(target+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return "", Errorf(ErrUnusable, "%s-lock: %v", target, unwrapPathErr(err))
+		return "", store.Errorf(store.ErrUnusable, "%s-lock: %v", target, unwrapPathErr(err))
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return "", Errorf(ErrUnusable, "%s is in use by a running firebreak (a console or a command): close them all, then restore", target)
+		return "", store.Errorf(store.ErrUnusable, "%s is in use by a running firebreak (a console or a command): close them all, then restore", target)
 	}
 
 	tmp := fmt.Sprintf("%s.restoring-%d", target, os.Getpid())
 	defer os.Remove(tmp)
 	defer os.Remove(tmp + "-lock")
-	if err := copyFile(file, tmp); err != nil {
-		return "", Errorf(ErrUnusable, "reading backup %s: %v", file, err)
+	if err := CopyFile(file, tmp); err != nil {
+		return "", store.Errorf(store.ErrUnusable, "reading backup %s: %v", file, err)
 	}
-	check, err := Open(ctx, tmp, Options{})
+	check, err := Open(ctx, tmp, store.Options{})
 	if err != nil {
 		var se sqlite3.Error
 		switch {
 		case errors.As(err, &se) && se.Code == sqlite3.ErrNotADB, strings.Contains(err.Error(), "not a firebreak database"):
-			return "", Errorf(ErrUnusable, "%s is not a firebreak backup (not a SQLite database): nothing restored", file)
-		case errors.Is(err, ErrUnusable):
-			return "", Errorf(ErrUnusable, "backup %s cannot be used: %s: nothing restored", file, strings.ReplaceAll(err.Error(), tmp, file))
+			return "", store.Errorf(store.ErrUnusable, "%s is not a firebreak backup (not a SQLite database): nothing restored", file)
+		case errors.Is(err, store.ErrUnusable):
+			return "", store.Errorf(store.ErrUnusable, "backup %s cannot be used: %s: nothing restored", file, strings.ReplaceAll(err.Error(), tmp, file))
 		}
 		return "", fmt.Errorf("backup %s cannot be used: %w", file, err)
 	}
-	err = check.VerifyAll(ctx)
+	err = store.VerifyAll(ctx, check)
 	if err == nil {
 		_, err = check.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	}
 	check.Close()
 	if err != nil {
-		return "", Errorf(ErrUnusable, "backup %s failed verification, nothing restored: %v", file, err)
+		return "", store.Errorf(store.ErrUnusable, "backup %s failed verification, nothing restored: %v", file, err)
 	}
 
 	if _, err := os.Stat(target); err == nil {
@@ -164,12 +149,13 @@ func Restore(ctx context.Context, file, target string) (kept string, err error) 
 func prepareDir(path string) error {
 	st, err := os.Stat(filepath.Dir(path))
 	if err != nil || !st.IsDir() {
-		return Errorf(ErrUnusable, "directory %s does not exist: create it or choose another --db", filepath.Dir(path))
+		return store.Errorf(store.ErrUnusable, "directory %s does not exist: create it or choose another --db", filepath.Dir(path))
 	}
 	return nil
 }
 
-func copyFile(from, to string) error {
+// CopyFile copies a file to a new private (0600) file, synced to disk.
+func CopyFile(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err

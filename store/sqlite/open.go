@@ -1,7 +1,7 @@
-// Package store keeps firebreak's state in one SQLite file that several consoles and commands share: the
+// Package sqlite keeps firebreak's record in one SQLite file (the embedded default engine) that several consoles and commands share: the
 // append-only timeline with its hash chain, the projection of each incident's current state, the change feed
 // that tells every process when someone else wrote, and online backup and restore.
-package store
+package sqlite
 
 import (
 	"context"
@@ -14,15 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/firebreak/firebreak/store"
+
 	"github.com/mattn/go-sqlite3"
 )
-
-// ErrUnusable means the database cannot be used as asked: a missing directory, a file that is not a
-// firebreak database, one from a newer firebreak, or one that is being restored.
-var ErrUnusable = errors.New("database unusable")
-
-// ErrNotFound means the row asked for does not exist.
-var ErrNotFound = errors.New("not found")
 
 // DB is an open firebreak database: one writer connection (SQLite allows one writer at a time anyway, and a
 // single connection means this process never competes with itself for the lock) and a small reader pool.
@@ -34,47 +29,18 @@ type DB struct {
 	halt    *HaltFile
 }
 
-// DefaultPath is where the database lives when neither --db nor FIREBREAK_DB names one:
-// $XDG_DATA_HOME/firebreak/firebreak.db, else ~/.local/share/firebreak/firebreak.db.
-func DefaultPath() (string, error) {
-	dir, err := DataDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "firebreak.db"), nil
-}
-
-// DataDir is firebreak's XDG data directory, where the default database and run logs live.
-func DataDir() (string, error) {
-	if d := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "firebreak"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("no home directory to keep the database in: set --db or FIREBREAK_DB: %w", err)
-	}
-	return filepath.Join(home, ".local", "share", "firebreak"), nil
-}
-
-// Options change how Open behaves.
-type Options struct {
-	// CreateDir creates the database's directory (mode 0700) when it is missing. Set it for the default
-	// path only: a --db in a directory that does not exist is more likely a typo than a wish.
-	CreateDir bool
-}
-
 // Open opens (creating and migrating if needed) the database at path. The file and its WAL are private to
 // their owner (0600).
-func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+func Open(ctx context.Context, path string, opt store.Options) (*DB, error) {
 	if path == "" {
-		return nil, Errorf(ErrUnusable, "empty database path")
+		return nil, store.Errorf(store.ErrUnusable, "empty database path")
 	}
 	if strings.ContainsAny(path, "?#") {
-		return nil, Errorf(ErrUnusable, "%s: database paths cannot contain '?' or '#'", path)
+		return nil, store.Errorf(store.ErrUnusable, "%s: database paths cannot contain '?' or '#'", path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, Errorf(ErrUnusable, "%s: %v", path, err)
+		return nil, store.Errorf(store.ErrUnusable, "%s: %v", path, err)
 	}
 	if err := prepareFile(abs, opt); err != nil {
 		return nil, err
@@ -112,7 +78,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		err = db.readers.PingContext(ctx)
 	}
 	if err == nil && newHalt { // a database from before the off-switch file: the file starts as recorded
-		var sw Switch
+		var sw store.Switch
 		if sw, err = getSwitch(ctx, db.readers, "halt"); err == nil && sw.Engaged {
 			err = db.halt.Write(sw)
 		}
@@ -152,41 +118,41 @@ func probe(ctx context.Context, path string) error {
 // checkVersion refuses a database from a newer firebreak, or another program's database.
 func checkVersion(path string, version, tables int) error {
 	if version > SchemaVersion() {
-		return Errorf(ErrUnusable, "%s was written by a newer firebreak (schema %d; this one knows up to %d): upgrade firebreak, or use another --db", path, version, SchemaVersion())
+		return store.Errorf(store.ErrUnusable, "%s was written by a newer firebreak (schema %d; this one knows up to %d): upgrade firebreak, or use another --db", path, version, SchemaVersion())
 	}
 	if version == 0 && tables > 0 {
-		return Errorf(ErrUnusable, "%s is a SQLite database of another program, not firebreak's: choose another --db", path)
+		return store.Errorf(store.ErrUnusable, "%s is a SQLite database of another program, not firebreak's: choose another --db", path)
 	}
 	return nil
 }
 
 // prepareFile checks the directory and creates the file 0600 before SQLite can create it with the umask's mode.
-func prepareFile(path string, opt Options) error {
+func prepareFile(path string, opt store.Options) error {
 	dir := filepath.Dir(path)
 	st, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist) && opt.CreateDir:
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return Errorf(ErrUnusable, "cannot create %s for the database: %v", dir, err)
+			return store.Errorf(store.ErrUnusable, "cannot create %s for the database: %v", dir, err)
 		}
 	case errors.Is(err, os.ErrNotExist):
-		return Errorf(ErrUnusable, "directory %s does not exist: create it or choose another --db", dir)
+		return store.Errorf(store.ErrUnusable, "directory %s does not exist: create it or choose another --db", dir)
 	case err != nil:
-		return Errorf(ErrUnusable, "%s: %v", dir, unwrapPathErr(err))
+		return store.Errorf(store.ErrUnusable, "%s: %v", dir, unwrapPathErr(err))
 	case !st.IsDir():
-		return Errorf(ErrUnusable, "%s is not a directory: choose another --db", dir)
+		return store.Errorf(store.ErrUnusable, "%s is not a directory: choose another --db", dir)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return Errorf(ErrUnusable, "cannot open %s: %v: choose another --db or fix its permissions", path, unwrapPathErr(err))
+		return store.Errorf(store.ErrUnusable, "cannot open %s: %v: choose another --db or fix its permissions", path, unwrapPathErr(err))
 	}
 	st, err = f.Stat()
 	f.Close()
 	if err != nil {
-		return Errorf(ErrUnusable, "%s: %v", path, err)
+		return store.Errorf(store.ErrUnusable, "%s: %v", path, err)
 	}
 	if !st.Mode().IsRegular() {
-		return Errorf(ErrUnusable, "%s is not a regular file", path)
+		return store.Errorf(store.ErrUnusable, "%s is not a regular file", path)
 	}
 	return nil
 }
@@ -220,7 +186,7 @@ func privatise(path string) error {
 func lockShared(path string) (*os.File, error) {
 	f, err := os.OpenFile(path+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, Errorf(ErrUnusable, "%s-lock: %v", path, unwrapPathErr(err))
+		return nil, store.Errorf(store.ErrUnusable, "%s-lock: %v", path, unwrapPathErr(err))
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -230,26 +196,26 @@ func lockShared(path string) (*os.File, error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			f.Close()
-			return nil, Errorf(ErrUnusable, "%s is being restored by another firebreak; try again when it is done", path)
+			return nil, store.Errorf(store.ErrUnusable, "%s is being restored by another firebreak; try again when it is done", path)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// classify turns SQLite's errors about the file itself into ErrUnusable with a message a person can act on.
+// classify turns SQLite's errors about the file itself into store.ErrUnusable with a message a person can act on.
 func classify(path string, err error) error {
-	if err == nil || errors.Is(err, ErrUnusable) {
+	if err == nil || errors.Is(err, store.ErrUnusable) {
 		return err
 	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		switch se.Code {
 		case sqlite3.ErrNotADB:
-			return Errorf(ErrUnusable, "%s is not a firebreak database (not SQLite): choose another --db", path)
+			return store.Errorf(store.ErrUnusable, "%s is not a firebreak database (not SQLite): choose another --db", path)
 		case sqlite3.ErrCantOpen, sqlite3.ErrPerm, sqlite3.ErrReadonly, sqlite3.ErrAuth:
-			return Errorf(ErrUnusable, "cannot open %s (%v): check the directory is writable, or choose another --db", path, se)
+			return store.Errorf(store.ErrUnusable, "cannot open %s (%v): check the directory is writable, or choose another --db", path, se)
 		case sqlite3.ErrCorrupt:
-			return Errorf(ErrUnusable, "%s is corrupt: restore it from a backup (firebreak restore FILE)", path)
+			return store.Errorf(store.ErrUnusable, "%s is corrupt: restore it from a backup (firebreak restore FILE)", path)
 		}
 	}
 	return err

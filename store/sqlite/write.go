@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/firebreak/firebreak/store"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -19,7 +20,7 @@ type Tx struct {
 // Write runs fn in a write transaction (BEGIN IMMEDIATE on the one writer connection) and commits it. If
 // another process holds the write lock for longer than the busy timeout, Write keeps trying with backoff
 // rather than ever showing a person "database is locked".
-func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 	backoff := 5 * time.Millisecond
 	for {
 		err := db.writeOnce(ctx, fn)
@@ -35,7 +36,7 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	}
 }
 
-func (db *DB) writeOnce(ctx context.Context, fn func(*Tx) error) error {
+func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) error {
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
