@@ -42,18 +42,20 @@ func (a *app) setup() error {
 	var err error
 	g := a.global
 	a.applyNoColor()
-	a.dbPath, a.dbExplicit = firstNonEmpty(g.db, os.Getenv("FIREBREAK_DB")), true
-	if a.dbPath == "" {
-		if a.dbPath, err = store.DefaultPath(); err != nil {
-			return err
-		}
-		a.dbExplicit = false
-	}
 	if a.configPath, err = configPath(g.config); err != nil {
 		return err
 	}
 	if a.cfg, err = loadConfig(a.configPath); err != nil {
 		return err
+	}
+	// The database: --db, else FIREBREAK_DB, else the config's db, else the default file. Each is a path
+	// (SQLite) or a postgres:// URL.
+	a.dbPath, a.dbExplicit = firstNonEmpty(g.db, os.Getenv("FIREBREAK_DB"), a.cfg.database()), true
+	if a.dbPath == "" {
+		if a.dbPath, err = store.DefaultPath(); err != nil {
+			return err
+		}
+		a.dbExplicit = false
 	}
 	if a.actor, err = incident.CurrentActor(firstNonEmpty(g.as, os.Getenv("FIREBREAK_USER"))); err != nil {
 		return err

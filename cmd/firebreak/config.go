@@ -14,6 +14,7 @@ import (
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 )
 
 // errConfig marks a config file that cannot be used (exit 2).
@@ -21,6 +22,9 @@ var errConfig = errors.New("config")
 
 // Config is firebreak.toml. Every key is documented in the README; unknown keys are errors.
 type Config struct {
+	// DB is the database: a SQLite file's path, or a postgres:// URL (the password is better kept in
+	// ~/.pgpass or PGPASSWORD than here). --db and FIREBREAK_DB come first.
+	DB string `toml:"db"`
 	// RunbookDirs add runbooks to the built-in library (./runbooks is always added when it exists).
 	RunbookDirs []string `toml:"runbook_dirs"`
 	// Inventories are loaded when no -i is given (localhost is always there).
@@ -116,6 +120,19 @@ func (r RunDefaults) logLimits() (maxHost, maxRun, minFree int64) {
 // secrets is the name rule with the configured secret_vars marked.
 func (c *Config) secrets() output.Secrets {
 	return output.NewSecrets(c.SecretVars...)
+}
+
+// database is the configured database: a path (relative to the config file's directory, ~ expanded) or a
+// URL as written.
+func (c *Config) database() string {
+	if c.DB == "" || engine.IsURL(c.DB) {
+		return c.DB
+	}
+	dir := expandHome(c.DB)
+	if !filepath.IsAbs(dir) && c.file != "" {
+		dir = filepath.Join(filepath.Dir(c.file), dir)
+	}
+	return dir
 }
 
 // logDir returns the root of the run logs: runs.log_dir, or logs beside a SQLite database (dbPath), or

@@ -141,7 +141,7 @@ func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 			return err
 		}
 		if n > 0 {
-			return store.Errorf(store.ErrUnusable, "%s already holds a record (%d incidents and runs): import only into an empty database", db.path, n)
+			return store.Errorf(store.ErrUnusable, "%s already holds a record: import only into an empty database (a new file)", db.path)
 		}
 		return load(&importer{ctx: ctx, tx: tx})
 	})
