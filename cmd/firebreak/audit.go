@@ -307,7 +307,7 @@ func restoreRun(ctx context.Context, a *app, file string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "restored %s from %s (verified: integrity and every hash chain)\n", a.dbPath, file)
+	fmt.Fprintf(a.stdout, "restored %s from %s (verified: integrity and every hash chain)\n", engine.Redact(a.dbPath), file)
 	if kept != "" {
 		fmt.Fprintf(a.stdout, "the database it replaced is kept as %s\n", kept)
 	}
