@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
 	"github.com/firebreak/firebreak/store/postgres/pgtest"
@@ -105,4 +106,32 @@ func firstDiff(a, b string) string {
 	}
 	from := max(0, i-200)
 	return "want: ..." + a[from:min(len(a), i+200)] + "\n got: ..." + b[from:min(len(b), i+200)]
+}
+
+// TestE2EPostgresConsolesOnTwoBastions stands two consoles in for two bastions (different machine ids)
+// on one PostgreSQL database: what the command line writes on one is on both consoles within a second
+// (LISTEN/NOTIFY), and so is a halt.
+func TestE2EPostgresConsolesOnTwoBastions(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	e := newEnv(t).with("FIREBREAK_DB", url)
+	inc := e.declare("replication lag on the primary", "--sev", "2")
+	a := startConsole(t, e.with("FIREBREAK_MACHINE_ID", "bastion-a"), 110, 30)
+	b := startConsole(t, e.with("FIREBREAK_MACHINE_ID", "bastion-b"), 110, 30)
+	for _, c := range []*tmuxConsole{a, b} {
+		c.waitFor(15*time.Second, inc, "replication lag")
+	}
+	other := e.with("FIREBREAK_MACHINE_ID", "bastion-c").with("FIREBREAK_USER", "dave")
+	other.declare("queue backlog in eu-west", "--sev", "3")
+	for name, c := range map[string]*tmuxConsole{"a": a, "b": b} {
+		if d := c.waitFor(5*time.Second, "queue backlog in eu-west"); d > time.Second {
+			t.Errorf("console %s showed a new incident after %v, want within 1s", name, d)
+		}
+	}
+	other.ok("halt", "--reason", "stop everything")
+	for name, c := range map[string]*tmuxConsole{"a": a, "b": b} {
+		if d := c.waitFor(5*time.Second, "HALTED by dave"); d > time.Second {
+			t.Errorf("console %s showed the halt after %v, want within 1s", name, d)
+		}
+	}
+	a.checkWidth(110)
 }
