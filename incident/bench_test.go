@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,11 +14,12 @@ import (
 
 	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/store/engine"
+	"github.com/firebreak/firebreak/store/postgres/pgtest"
 )
 
 // BenchmarkAppend measures appending one note (one write transaction, fsync'd) with no other writer.
 func BenchmarkAppend(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "fb.db")
+	path := benchTarget(b)
 	id := declareIn(b, path)
 	ctx := context.Background()
 	db, err := engine.Open(ctx, path, store.Options{})
@@ -43,7 +45,7 @@ func BenchmarkAppend(b *testing.B) {
 // as fast as they can, so they compete for the one write lock all the time, and reports the append latency
 // every process saw (not one favoured process: SQLite's busy handler is not fair).
 func BenchmarkAppendFourProcesses(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "fb.db")
+	path := benchTarget(b)
 	id := declareIn(b, path)
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -81,4 +83,13 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// benchTarget is a fresh database for a benchmark: a SQLite file, or with FIREBREAK_BENCH_ENGINE=postgres a
+// database on a private PostgreSQL server (go test -bench Append ./incident/ with and without it).
+func benchTarget(b *testing.B) string {
+	if os.Getenv("FIREBREAK_BENCH_ENGINE") == "postgres" {
+		return pgtest.NewDatabase(b)
+	}
+	return filepath.Join(b.TempDir(), "fb.db")
 }
