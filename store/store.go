@@ -71,17 +71,22 @@ type Tx interface {
 	SaveActionItem(ctx context.Context, a *ActionItem) error
 }
 
+// Feed is the change feed. Watch's channel receives a signal whenever anyone, in this process or another
+// (on this machine or another), has committed since the last signal; bursts coalesce into one signal, and
+// consumers then read what they show. A signal also follows every reconnect, since changes made while
+// disconnected cannot be announced. The channel closes when ctx is done. SQLite polls the file's
+// data_version every interval; PostgreSQL listens for notifications (interval is then unused).
+type Feed interface {
+	Watch(ctx context.Context, interval time.Duration) (<-chan struct{}, error)
+}
+
 // Store is an open firebreak database.
 type Store interface {
 	Reader
 	// Write runs fn in a write transaction and commits it. fn may be called again when the engine has to
 	// retry (a busy database, a lost connection before commit), so it must not act outside the Tx.
 	Write(ctx context.Context, fn func(Tx) error) error
-	// Watch is the change feed: the channel receives a signal whenever anyone, in this process or another
-	// (on this machine or another), has committed since the last signal; bursts coalesce into one signal,
-	// and consumers then read what they show. A signal also follows every reconnect, since changes made
-	// while disconnected cannot be announced. The channel closes when ctx is done.
-	Watch(ctx context.Context, interval time.Duration) (<-chan struct{}, error)
+	Feed
 	// Halt is the off-switch every run polls.
 	Halt() OffSwitch
 
