@@ -243,7 +243,7 @@ func (s *Service) AssignRole(ctx context.Context, id int64, role Role, person st
 		if role == Commander && person == "" && inc.Status != Investigating {
 			return nil, store.Errorf(ErrRefused, "%s is %s and must keep a commander: hand over with firebreak role %s commander NAME", inc.Ref(), inc.Status, inc.Ref())
 		}
-		d := roleData{Role: role, Person: person, Previous: prev}
+		d := RoleData{Role: role, Person: person, Previous: prev}
 		text := fmt.Sprintf("%s is now %s", person, role)
 		switch {
 		case person == "":
@@ -327,7 +327,7 @@ func (s *Service) Hide(ctx context.Context, id, seq int64, reason string) (*Inci
 		if _, ok := inc.Hidden[seq]; ok {
 			return nil, nil
 		}
-		return []Draft{{Kind: KindHide, Text: fmt.Sprintf("hid event %d: %s", seq, reason), Data: hideData{Seq: seq, Reason: reason}}}, nil
+		return []Draft{{Kind: KindHide, Text: fmt.Sprintf("hid event %d: %s", seq, reason), Data: HideData{Seq: seq, Reason: reason}}}, nil
 	})
 }
 

@@ -76,7 +76,7 @@ func (inc *Incident) Apply(ev store.Event) error {
 		}
 		inc.Severity = d.To
 	case KindRole:
-		var d roleData
+		var d RoleData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return bad(err)
 		}
@@ -129,7 +129,7 @@ func (inc *Incident) Apply(ev store.Event) error {
 		}
 		inc.RetroState = d.To
 	case KindHide:
-		var d hideData
+		var d HideData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return bad(err)
 		}

@@ -165,11 +165,11 @@ func TestTimelineFoldsRunHosts(t *testing.T) {
 	var drafts []incident.Draft
 	for i, st := range []rollout.HostState{rollout.OK, rollout.OK, rollout.Failed} {
 		host := fmt.Sprintf("web-%02d", i+1)
-		drafts = append(drafts, incident.Draft{Kind: rollout.KindHostDone, Text: "RUN-1 " + host + ": " + string(st),
-			Data: rollout.HostDoneData{Run: 1, Host: host, Stage: 2, State: st, ExitCode: i}})
+		drafts = append(drafts, incident.Draft{Kind: incident.KindHostDone, Text: "RUN-1 " + host + ": " + string(st),
+			Data: incident.HostDoneData{Run: 1, Host: host, Stage: 2, State: string(st), ExitCode: i}})
 	}
-	drafts = append(drafts, incident.Draft{Kind: rollout.KindStageDone, Text: "RUN-1 stage 2/3 done: 2 ok, 1 failed",
-		Data: rollout.StageDoneData{Run: 1, Stage: 2, Counts: map[rollout.HostState]int{rollout.OK: 2, rollout.Failed: 1}}})
+	drafts = append(drafts, incident.Draft{Kind: incident.KindStageDone, Text: "RUN-1 stage 2/3 done: 2 ok, 1 failed",
+		Data: incident.StageDoneData{Run: 1, Stage: 2, Counts: map[string]int{string(rollout.OK): 2, string(rollout.Failed): 1}}})
 	if _, _, err := w.as("bob").Change(w.ctx, 1, func(*incident.Incident) ([]incident.Draft, error) { return drafts, nil }); err != nil {
 		t.Fatal(err)
 	}

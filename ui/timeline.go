@@ -14,7 +14,6 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/output"
-	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/ui/runview"
 )
@@ -84,7 +83,7 @@ func kinds(ks ...string) func(ev *store.Event, _ *incident.Incident) bool {
 
 // foldedKinds are the per-host events of runs, which the default view folds into their stage's line
 // (stage_done carries the counts; enter on it lists the hosts).
-var foldedKinds = []string{rollout.KindHostDone, rollout.KindStageStarted}
+var foldedKinds = []string{incident.KindHostDone, incident.KindStageStarted}
 
 var timelineFilters = []kindFilter{
 	{"all, runs folded", func(ev *store.Event, _ *incident.Incident) bool { return !slices.Contains(foldedKinds, ev.Kind) }},
@@ -92,10 +91,7 @@ var timelineFilters = []kindFilter{
 	{"notes", kinds(incident.KindNote)},
 	{"changes", kinds(incident.KindDeclared, incident.KindStatus, incident.KindSeverity, incident.KindRole, incident.KindMilestone)},
 	{"checklist", kinds(incident.KindAttached, incident.KindTick, incident.KindUntick, incident.KindSkip, incident.KindAssign)},
-	{"runs", kinds(rollout.KindRunStarted, rollout.KindRunRefused, rollout.KindGuard, rollout.KindBreakGlass, rollout.KindStageStarted,
-		rollout.KindHostDone, rollout.KindStageDone, rollout.KindRunWaiting, rollout.KindRunContinued, rollout.KindApproved,
-		rollout.KindRunFinished, rollout.KindRunInterrupted, rollout.KindHalt, rollout.KindResume,
-		runview.KindScriptSaved, runview.KindScriptSavedAsRunbook)},
+	{"runs", kinds(append(slices.Clone(incident.RunKinds), runview.KindScriptSaved, runview.KindScriptSavedAsRunbook)...)},
 	{"starred", func(ev *store.Event, inc *incident.Incident) bool { return inc != nil && inc.IsStarred(ev.Seq) }},
 }
 
@@ -334,8 +330,8 @@ func (t *timelinePane) key(k tea.KeyMsg) tea.Cmd {
 			return nil
 		}
 		title := fmt.Sprintf("Event %d of %s", ev.Seq, t.cp.inc.Ref())
-		if ev.Kind == rollout.KindStageDone { // a folded stage: its hosts, one line each
-			var d rollout.StageDoneData
+		if ev.Kind == incident.KindStageDone { // a folded stage: its hosts, one line each
+			var d incident.StageDoneData
 			if json.Unmarshal(ev.Data, &d) == nil && d.Run != 0 {
 				return t.expandStage(title, *ev, d)
 			}
@@ -444,7 +440,7 @@ func (t *timelinePane) row(ev *store.Event, seqW int, wide, selected bool) strin
 	switch {
 	case hidden:
 		line += st.Subtle.Render(text)
-	case ev.Kind == "halt" || ev.Kind == "break_glass":
+	case ev.Kind == incident.KindHalt || ev.Kind == incident.KindBreakGlass:
 		line += st.Error.Render(text)
 	case ev.Kind == incident.KindNote:
 		line += st.Bold.Render(text)
@@ -465,18 +461,18 @@ func (t *timelinePane) FullHelp() [][]key.Binding {
 
 // expandStage opens a stage's line with every host of it: their states, exits and phases, read from their
 // host_done events.
-func (t *timelinePane) expandStage(title string, ev store.Event, stage rollout.StageDoneData) tea.Cmd {
+func (t *timelinePane) expandStage(title string, ev store.Event, stage incident.StageDoneData) tea.Cmd {
 	db, id := t.cp.c.d.DB, t.cp.id
 	ctx, cancel := context.WithTimeout(t.cp.c.ctx, opTimeout)
 	defer cancel()
-	evs, err := db.Events(ctx, store.EventQuery{Incident: id, Kinds: []string{rollout.KindHostDone}})
+	evs, err := db.Events(ctx, store.EventQuery{Incident: id, Kinds: []string{incident.KindHostDone}})
 	var b strings.Builder
 	b.WriteString(t.eventText(&ev) + "\n\nhosts\n")
 	if err != nil {
 		b.WriteString("reading the hosts: " + err.Error())
 	}
 	for _, h := range evs {
-		var d rollout.HostDoneData
+		var d incident.HostDoneData
 		if json.Unmarshal(h.Data, &d) != nil || d.Run != stage.Run || d.Stage != stage.Stage {
 			continue
 		}

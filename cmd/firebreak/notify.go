@@ -84,10 +84,10 @@ func (a *app) closeNotify() {
 // notifyGroup is the coalescing key of an event: a run's host_done events share one; every other event
 // stands alone.
 func notifyGroup(ev store.Event) string {
-	if ev.Kind != rollout.KindHostDone {
+	if ev.Kind != incident.KindHostDone {
 		return ""
 	}
-	var d rollout.HostDoneData
+	var d incident.HostDoneData
 	if json.Unmarshal(ev.Data, &d) != nil {
 		return ""
 	}
@@ -220,7 +220,7 @@ func notifyRunnerRun(ctx context.Context, a *app, pos []string, droppedN int) er
 	svc.Notify = nil
 	if *dropped > 0 && len(items) > 0 {
 		recordNotifyFailed(ctx, svc, items[0].id, fmt.Sprintf("%d per-host events were not sent to the notify hooks: the notify queue was full", *dropped),
-			map[string]any{"dropped": *dropped})
+			incident.NotifyFailedData{Dropped: *dropped})
 	}
 	for _, it := range items {
 		if err := notifyOne(ctx, a, svc, it); err != nil {
@@ -242,13 +242,13 @@ func notifyOne(ctx context.Context, a *app, svc *incident.Service, it notifyItem
 	}
 	p := hookPayload{Incident: inc.Ref(), Title: inc.Title, Severity: inc.Severity, Status: inc.Status, Drill: inc.Drill}
 	kind, what := events[0].Kind, fmt.Sprintf("event %d", it.first)
-	data := map[string]any{"seq": it.first}
+	failed := incident.NotifyFailedData{Seq: it.first}
 	if it.last == it.first {
 		p.Event = &events[0]
 	} else {
 		p.Batch = coalesce(events)
 		what = fmt.Sprintf("events %d-%d", it.first, it.last)
-		data["last_seq"] = it.last
+		failed.LastSeq = it.last
 	}
 	last := events[len(events)-1]
 	p.Head = store.Head{Seq: last.Seq, Hash: last.Hash}
@@ -258,10 +258,8 @@ func notifyOne(ctx context.Context, a *app, svc *incident.Service, it notifyItem
 			continue
 		}
 		if err := notify.Run(ctx, h, payload); err != nil {
-			d := map[string]any{"hook": h.Label(), "error": err.Error()}
-			for k, v := range data {
-				d[k] = v
-			}
+			d := failed
+			d.Hook, d.Error = h.Label(), err.Error()
 			recordNotifyFailed(ctx, svc, it.id, fmt.Sprintf("notify hook %q for %s failed: %s", h.Label(), what, output.Sanitize([]byte(err.Error()))), d)
 		}
 	}
@@ -271,18 +269,18 @@ func notifyOne(ctx context.Context, a *app, svc *incident.Service, it notifyItem
 // coalesce summarises the events of a group: those of events with the group key of the first.
 func coalesce(events []store.Event) *hookBatch {
 	key := notifyGroup(events[0])
-	var d rollout.HostDoneData
+	var d incident.HostDoneData
 	json.Unmarshal(events[0].Data, &d)
 	b := &hookBatch{Kind: events[0].Kind, Run: rollout.RunRef(d.Run), ByState: map[string]int{}, From: events[0].At}
 	for _, ev := range events {
 		if notifyGroup(ev) != key {
 			continue
 		}
-		var d rollout.HostDoneData
+		var d incident.HostDoneData
 		json.Unmarshal(ev.Data, &d)
 		b.Count++
-		b.ByState[string(d.State)]++
-		if d.State != rollout.OK && len(b.NotOK) < maxNotOK {
+		b.ByState[d.State]++
+		if d.State != string(rollout.OK) && len(b.NotOK) < maxNotOK {
 			b.NotOK = append(b.NotOK, d.Host)
 		}
 		if b.FirstSeq == 0 {
@@ -306,7 +304,7 @@ func coalesce(events []store.Event) *hookBatch {
 }
 
 // recordNotifyFailed records a notify_failed event, which is never itself notified.
-func recordNotifyFailed(ctx context.Context, svc *incident.Service, id int64, text string, data map[string]any) {
+func recordNotifyFailed(ctx context.Context, svc *incident.Service, id int64, text string, data incident.NotifyFailedData) {
 	_, _, _ = svc.Change(ctx, id, func(*incident.Incident) ([]incident.Draft, error) {
 		return []incident.Draft{{Kind: incident.KindNotifyFailed, Text: text, Data: data}}, nil
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 )
@@ -33,19 +34,19 @@ func TestParseNotifyItem(t *testing.T) {
 // A group's summary counts only the events with the first one's key: host_done of the same run.
 func TestCoalesceHostDone(t *testing.T) {
 	hostDone := func(seq, run int64, host string, state rollout.HostState) store.Event {
-		data, _ := json.Marshal(map[string]any{"run": run, "host": host, "state": state})
-		return store.Event{Incident: 1, Seq: seq, Kind: rollout.KindHostDone, Data: data}
+		data, _ := json.Marshal(incident.HostDoneData{Run: run, Host: host, State: string(state)})
+		return store.Event{Incident: 1, Seq: seq, Kind: incident.KindHostDone, Data: data}
 	}
 	events := []store.Event{
 		hostDone(10, 3, "a", rollout.OK),
 		hostDone(11, 3, "b", rollout.Failed),
-		{Incident: 1, Seq: 12, Kind: "note"},
+		{Incident: 1, Seq: 12, Kind: incident.KindNote},
 		hostDone(13, 4, "x", rollout.Failed), // another run
 		hostDone(14, 3, "c", rollout.OK),
 		hostDone(15, 3, "d", rollout.Unreachable),
 	}
 	b := coalesce(events)
-	if b.Kind != rollout.KindHostDone || b.Run != "RUN-3" || b.Count != 4 || b.FirstSeq != 10 || b.LastSeq != 15 ||
+	if b.Kind != incident.KindHostDone || b.Run != "RUN-3" || b.Count != 4 || b.FirstSeq != 10 || b.LastSeq != 15 ||
 		fmt.Sprint(b.ByState) != "map[failed:1 ok:2 unreachable:1]" || fmt.Sprint(b.NotOK) != "[b d]" ||
 		b.Text != "RUN-3: 4 hosts done: 2 ok, 1 failed, 1 unreachable" {
 		t.Errorf("coalesce = %+v", b)

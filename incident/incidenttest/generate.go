@@ -82,5 +82,5 @@ func Generate(ctx context.Context, db store.Store, spec Spec) error {
 
 func roleDraft(person string, at time.Time) incident.Draft {
 	return incident.Draft{Kind: incident.KindRole, Text: person + " is now commander", At: at,
-		Data: map[string]any{"role": "commander", "person": person, "milestone": "acknowledged"}}
+		Data: incident.RoleData{Role: incident.Commander, Person: person, Milestone: incident.Acknowledged}}
 }

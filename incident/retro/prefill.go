@@ -41,9 +41,10 @@ func (d Duration) String() string {
 }
 
 // keyKinds are the events a timeline shows when nobody starred any.
-var keyKinds = map[string]bool{"declared": true, "status": true, "severity": true, "role": true, "milestone": true,
-	"run_started": true, "run_finished": true, "run_interrupted": true, "halt": true, "resume": true, "break_glass": true,
-	"guard_override": true, incident.KindApproved: true, "attached": true}
+var keyKinds = map[string]bool{incident.KindDeclared: true, incident.KindStatus: true, incident.KindSeverity: true,
+	incident.KindRole: true, incident.KindMilestone: true, incident.KindRunStarted: true, incident.KindRunFinished: true,
+	incident.KindRunInterrupted: true, incident.KindHalt: true, incident.KindResume: true, incident.KindBreakGlass: true,
+	incident.KindGuard: true, incident.KindApproved: true, incident.KindAttached: true}
 
 const maxKeyRows = 100
 
@@ -200,10 +201,7 @@ func hiddenRows(ctx context.Context, db store.Store, inc *incident.Incident) ([]
 	}
 	by := map[int64]*Hidden{}
 	for _, ev := range hides {
-		var d struct {
-			Seq    int64  `json:"seq"`
-			Reason string `json:"reason"`
-		}
+		var d incident.HideData
 		if json.Unmarshal(ev.Data, &d) == nil && by[d.Seq] == nil {
 			by[d.Seq] = &Hidden{By: ev.Actor, Reason: d.Reason, Seq: ev.Seq}
 		}
@@ -231,15 +229,15 @@ func isKey(ev store.Event) bool {
 	if !keyKinds[ev.Kind] {
 		return false
 	}
-	if ev.Kind == "run_started" || ev.Kind == "run_finished" {
-		var d struct {
-			DryRun bool `json:"dry_run"`
-			Plan   struct {
-				DryRun bool `json:"dry_run"`
-			} `json:"plan"`
-		}
+	switch ev.Kind {
+	case incident.KindRunStarted:
+		var d incident.RunStartedData
 		json.Unmarshal(ev.Data, &d)
-		return !d.DryRun && !d.Plan.DryRun
+		return !d.PlanDryRun()
+	case incident.KindRunFinished:
+		var d incident.RunFinishedData
+		json.Unmarshal(ev.Data, &d)
+		return !d.DryRun
 	}
 	return true
 }

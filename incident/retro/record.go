@@ -11,40 +11,17 @@ import (
 	"github.com/firebreak/firebreak/store"
 )
 
-// savedData is the data of a retro_saved event: which version of which section, and the hash of its text,
-// so the chain proves the text without carrying it twice.
-type savedData struct {
-	Section    string `json:"section"`
-	Version    int    `json:"version"`
-	Base       int    `json:"base"`
-	Conflict   bool   `json:"conflict,omitempty"`
-	TextSHA256 string `json:"text_sha256"`
-}
-
-// actionData is the data of an action_item event: the whole version of the item.
-type actionData struct {
-	Item    int    `json:"item"`
-	Version int    `json:"version"`
-	Text    string `json:"text"`
-	Owner   string `json:"owner,omitempty"`
-	Ticket  string `json:"ticket,omitempty"`
-	Due     string `json:"due,omitempty"`
-	Kind    string `json:"kind,omitempty"`
-	Done    bool   `json:"done,omitempty"`
-	Removed bool   `json:"removed,omitempty"`
-}
-
 func textHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
 
-func savedOf(v store.RetroVersion) savedData {
-	return savedData{Section: v.Section, Version: v.Version, Base: v.Base, Conflict: v.Conflict, TextSHA256: textHash(v.Text)}
+func savedOf(v store.RetroVersion) incident.RetroSavedData {
+	return incident.RetroSavedData{Section: v.Section, Version: v.Version, Base: v.Base, Conflict: v.Conflict, TextSHA256: textHash(v.Text)}
 }
 
-func actionOf(a store.ActionItem) actionData {
-	return actionData{Item: a.Item, Version: a.Version, Text: a.Text, Owner: a.Owner, Ticket: a.Ticket, Due: a.Due, Kind: a.Kind,
+func actionOf(a store.ActionItem) incident.ActionItemData {
+	return incident.ActionItemData{Item: a.Item, Version: a.Version, Text: a.Text, Owner: a.Owner, Ticket: a.Ticket, Due: a.Due, Kind: a.Kind,
 		Done: a.Done, Removed: a.Removed}
 }
 
@@ -113,7 +90,7 @@ func Verify(ctx context.Context, db store.Store, id int64) (legacy int, err erro
 	for _, ev := range events {
 		switch ev.Kind {
 		case incident.KindRetroSaved:
-			var d savedData
+			var d incident.RetroSavedData
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return legacy, bad(ev.Seq, "the retro_saved event is unreadable: %v", err)
 			}
@@ -129,7 +106,7 @@ func Verify(ctx context.Context, db store.Store, id int64) (legacy int, err erro
 			}
 			delete(vrows, k)
 		case incident.KindActionItem:
-			var d actionData
+			var d incident.ActionItemData
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return legacy, bad(ev.Seq, "the action_item event is unreadable: %v", err)
 			}

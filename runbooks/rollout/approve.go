@@ -70,7 +70,7 @@ func Approve(ctx context.Context, db store.Store, policy Policy, run int64, acto
 		if data.SameAccountAsStarter() {
 			text += fmt.Sprintf(" (from the same OS account %s as the run)", accountOf(actor))
 		}
-		ev = store.Event{Incident: r.Incident, Actor: actor, Kind: KindApproved, Text: text, Data: mustJSON(data)}
+		ev = store.Event{Incident: r.Incident, Actor: actor, Kind: incident.KindApproved, Text: text, Data: mustJSON(data)}
 		return tx.AppendEvent(ctx, &ev)
 	})
 	if err == nil && notify != nil {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/transport"
@@ -202,9 +203,9 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	})
 	var ge *GuardError
 	if errors.As(err, &ge) {
-		rec.event(spec.Incident, KindRunRefused, fmt.Sprintf("refused %s: %s", what, ge.Error()),
-			map[string]any{"runbook": spec.Runbook, "step": spec.Step, "dry_run": spec.DryRun, "script_hash": spec.Script.Hash(),
-				"plan_hash": verdict.PlanHash, "guards": verdict.Decisions, "refusals": ge.Refusals}, nil)
+		rec.event(spec.Incident, incident.KindRunRefused, fmt.Sprintf("refused %s: %s", what, ge.Error()),
+			incident.RunRefusedData{Runbook: spec.Runbook, Step: spec.Step, DryRun: spec.DryRun, ScriptHash: spec.Script.Hash(),
+				PlanHash: verdict.PlanHash, Guards: mustJSON(verdict.Decisions), Refusals: mustJSON(ge.Refusals)}, nil)
 		if err := rec.sync(); err != nil {
 			return nil, err
 		}
@@ -221,15 +222,15 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	if spec.Again != nil {
 		text += fmt.Sprintf("; it %ss %s", spec.Again.Verb, RunRef(spec.Again.Run))
 	}
-	rec.event(spec.Incident, KindRunStarted, text, map[string]any{"run": row.ID, "plan": pr}, nil)
+	rec.event(spec.Incident, incident.KindRunStarted, text, incident.RunStartedData{Run: row.ID, Plan: row.Plan}, nil)
 	for _, d := range verdict.Decisions {
 		if d.Outcome == Overridden {
-			kind := KindGuard
+			kind := incident.KindGuard
 			if strings.HasPrefix(d.Override, "break glass") {
-				kind = KindBreakGlass
+				kind = incident.KindBreakGlass
 			}
 			rec.event(spec.Incident, kind, fmt.Sprintf("%s: guard %s overridden: %s (%s)", RunRef(row.ID), d.Guard, d.Override, d.Detail),
-				map[string]any{"run": row.ID, "guard": d.Guard, "reason": d.Override, "detail": d.Detail, "plan_hash": verdict.PlanHash}, nil)
+				incident.GuardData{Run: row.ID, Guard: d.Guard, Reason: d.Override, Detail: d.Detail, PlanHash: verdict.PlanHash}, nil)
 		}
 	}
 	e.watch(Update{Kind: UpdateStarted, Run: row.ID, Text: what})
@@ -288,15 +289,15 @@ func (r *runState) execute(parent context.Context) (*Summary, error) {
 		r.row.Stage = si + 1
 		r.rec.run(r.row)
 		stage := r.plan.Stage(si)
-		r.rec.event(r.spec.Incident, KindStageStarted, fmt.Sprintf("%s stage %d/%d started on %d hosts: %s", RunRef(r.row.ID),
-			si+1, len(r.plan.Stages), len(stage), hostList(stage)), map[string]any{"run": r.row.ID, "stage": si + 1, "hosts": names(stage)}, nil)
+		r.rec.event(r.spec.Incident, incident.KindStageStarted, fmt.Sprintf("%s stage %d/%d started on %d hosts: %s", RunRef(r.row.ID),
+			si+1, len(r.plan.Stages), len(stage), hostList(stage)), incident.StageStartedData{Run: r.row.ID, Stage: si + 1, Hosts: names(stage)}, nil)
 		r.e.watch(Update{Kind: UpdateStage, Run: r.row.ID, Stage: si + 1, Text: fmt.Sprintf("stage %d/%d: %d hosts", si+1, len(r.plan.Stages), len(stage))})
 
 		failed, stopped := r.runStage(ctx, si, stage)
 		counts := r.countStage(stage)
 		exceeded := r.spec.MaxFail.Exceeded(len(failed), len(stage))
-		r.rec.event(r.spec.Incident, KindStageDone, fmt.Sprintf("%s stage %d/%d done: %s", RunRef(r.row.ID), si+1, len(r.plan.Stages), countText(counts)),
-			StageDoneData{Run: r.row.ID, Stage: si + 1, Counts: counts, Failed: failed, MaxFailExceeded: exceeded}, nil)
+		r.rec.event(r.spec.Incident, incident.KindStageDone, fmt.Sprintf("%s stage %d/%d done: %s", RunRef(r.row.ID), si+1, len(r.plan.Stages), countText(counts)),
+			incident.StageDoneData{Run: r.row.ID, Stage: si + 1, Counts: stateNames(counts), Failed: failed, MaxFailExceeded: exceeded}, nil)
 		if err := r.rec.sync(); err != nil {
 			return nil, fmt.Errorf("recording the run: %w", err)
 		}
@@ -460,8 +461,8 @@ func (r *runState) hostDoneTail(h *inventory.Host, si int, res HostResult, tail,
 	if res.Error != "" && res.State != OK {
 		text += ": " + output.Sanitize([]byte(res.Error))
 	}
-	r.rec.event(r.spec.Incident, KindHostDone, text, HostDoneData{Run: r.row.ID, Host: h.Name, Stage: si + 1,
-		State: res.State, ExitCode: res.ExitCode, Phase: res.Phase, DurationMS: res.Duration.Milliseconds()},
+	r.rec.event(r.spec.Incident, incident.KindHostDone, text, incident.HostDoneData{Run: r.row.ID, Host: h.Name, Stage: si + 1,
+		State: string(res.State), ExitCode: res.ExitCode, Phase: res.Phase, DurationMS: res.Duration.Milliseconds()},
 		func(store.Event) {
 			r.e.watch(Update{Kind: UpdateHostDone, Run: r.row.ID, Stage: si + 1, Host: h.Name, Result: res})
 		})
@@ -533,7 +534,7 @@ func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
 	if needApproval {
 		text += fmt.Sprintf("; SEV%d needs another person's approval: firebreak approve %s", r.severity, RunRef(r.row.ID))
 	}
-	r.rec.event(r.spec.Incident, KindRunWaiting, text, map[string]any{"run": r.row.ID, "stage": si + 1, "waiting_for": waitingFor}, nil)
+	r.rec.event(r.spec.Incident, incident.KindRunWaiting, text, incident.RunWaitingData{Run: r.row.ID, Stage: si + 1, WaitingFor: waitingFor}, nil)
 	if err := r.rec.sync(); err != nil {
 		return Stop, err
 	}
@@ -599,8 +600,8 @@ func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
 	}
 	r.row.Status, r.row.WaitingFor = StatusRunning, ""
 	r.rec.run(r.row)
-	r.rec.event(r.spec.Incident, KindRunContinued, fmt.Sprintf("%s continues to stage %d/%d", RunRef(r.row.ID), si+2, len(r.plan.Stages)),
-		map[string]any{"run": r.row.ID, "stage": si + 2}, nil)
+	r.rec.event(r.spec.Incident, incident.KindRunContinued, fmt.Sprintf("%s continues to stage %d/%d", RunRef(r.row.ID), si+2, len(r.plan.Stages)),
+		incident.RunContinuedData{Run: r.row.ID, Stage: si + 2}, nil)
 	return Continue, nil
 }
 
@@ -646,8 +647,8 @@ func (r *runState) finish(status, reason string) (*Summary, error) {
 	if reason != "" {
 		text += "; " + reason
 	}
-	r.rec.event(r.spec.Incident, KindRunFinished, text, map[string]any{"run": r.row.ID, "status": status, "reason": reason,
-		"counts": counts, "dry_run": r.spec.DryRun, "runbook": r.spec.Runbook, "step": r.spec.Step, "script_hash": r.spec.Script.Hash()}, nil)
+	r.rec.event(r.spec.Incident, incident.KindRunFinished, text, incident.RunFinishedData{Run: r.row.ID, Status: status, Reason: reason,
+		Counts: stateNames(counts), DryRun: r.spec.DryRun, Runbook: r.spec.Runbook, Step: r.spec.Step, ScriptHash: r.spec.Script.Hash()}, nil)
 	if err := r.rec.sync(); err != nil {
 		return nil, err
 	}

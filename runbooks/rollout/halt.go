@@ -77,16 +77,16 @@ func SyncHalt(ctx context.Context, db store.Store, notify func(store.Event)) ([]
 		if err != nil {
 			return err
 		}
-		kind, text := KindHalt, "HALT: every run stopped by the off-switch"
+		kind, text := incident.KindHalt, "HALT: every run stopped by the off-switch"
 		if !sw.Engaged {
-			kind, text = KindResume, "resumed: runs may start again"
+			kind, text = incident.KindResume, "resumed: runs may start again"
 		}
 		if sw.Reason != "" {
 			text += ": " + sw.Reason
 		}
 		for _, inc := range open {
 			ev := store.Event{Incident: inc.ID, Actor: sw.Actor, Kind: kind, Text: text,
-				Data: mustJSON(map[string]string{"reason": sw.Reason, "at": store.FormatTime(sw.At)})}
+				Data: mustJSON(incident.SwitchData{Reason: sw.Reason, At: store.FormatTime(sw.At)})}
 			if err := tx.AppendEvent(ctx, &ev); err != nil {
 				return err
 			}

@@ -34,6 +34,18 @@ func (s HostState) Good() bool { return s == OK || s == Changed || s == Skipped 
 // Bad says the host counts as a failure of its stage.
 func (s HostState) Bad() bool { return s == Failed || s == TimedOut || s == Unreachable }
 
+// stateNames are counts by state as a run's events carry them (incident.StageDoneData, RunFinishedData).
+func stateNames(counts map[HostState]int) map[string]int {
+	if counts == nil {
+		return nil // null, as the map was written before
+	}
+	out := make(map[string]int, len(counts))
+	for s, n := range counts {
+		out[string(s)] = n
+	}
+	return out
+}
+
 // Mode is how a host job runs the script.
 type Mode int
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/incident"
 )
 
 // TestPreviewAndRunDecideAlike asks the console's preview (Engine.Preview) and the engine's start
@@ -46,7 +48,7 @@ func TestPreviewAndRunDecideAlike(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: preview: %v", name, err)
 		}
-		refusedBefore := len(f.events(KindRunRefused))
+		refusedBefore := len(f.events(incident.KindRunRefused))
 		sum, err := e.Run(ctx, spec)
 		var ge *GuardError
 		if errors.As(err, &ge) != (len(pv.Verdict.Refusals()) > 0) {
@@ -63,7 +65,7 @@ func TestPreviewAndRunDecideAlike(t *testing.T) {
 			if !reflect.DeepEqual(ge.Refusals, pv.Verdict.Refusals()) {
 				t.Errorf("%s: refusals differ\npreview: %+v\nrun:     %+v", name, pv.Verdict.Refusals(), ge.Refusals)
 			}
-			evs := f.events(KindRunRefused)
+			evs := f.events(incident.KindRunRefused)
 			if len(evs) != refusedBefore+1 {
 				t.Fatalf("%s: %d run_refused events, want %d", name, len(evs), refusedBefore+1)
 			}

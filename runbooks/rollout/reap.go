@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -98,8 +99,8 @@ func Reap(ctx context.Context, db store.Store) ([]int64, error) {
 			if len(unknown) > 0 {
 				text += fmt.Sprintf("; in flight, state unknown: %s", strings.Join(unknown, ", "))
 			}
-			ev := store.Event{Incident: r.Incident, Actor: "firebreak", Kind: KindRunInterrupted, Text: text,
-				Data: mustJSON(map[string]any{"run": r.ID, "pid": r.OwnerPID, "unknown": unknown})}
+			ev := store.Event{Incident: r.Incident, Actor: "firebreak", Kind: incident.KindRunInterrupted, Text: text,
+				Data: mustJSON(incident.RunInterruptedData{Run: r.ID, PID: r.OwnerPID, Unknown: unknown})}
 			return tx.AppendEvent(ctx, &ev)
 		})
 		if err != nil {
@@ -113,7 +114,7 @@ func Reap(ctx context.Context, db store.Store) ([]int64, error) {
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(err) // only maps of strings and numbers are passed
+		panic(err) // only payloads of strings, numbers and json.RawMessage are passed
 	}
 	return b
 }

@@ -6,49 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
 )
-
-// Event kinds a run writes on the incident's timeline, declared in package incident (which owns the rule
-// that none of them may be hidden).
-const (
-	KindRunStarted     = incident.KindRunStarted
-	KindRunRefused     = incident.KindRunRefused
-	KindGuard          = incident.KindGuard
-	KindBreakGlass     = incident.KindBreakGlass
-	KindStageStarted   = incident.KindStageStarted
-	KindHostDone       = incident.KindHostDone
-	KindStageDone      = incident.KindStageDone
-	KindRunWaiting     = incident.KindRunWaiting
-	KindRunContinued   = incident.KindRunContinued
-	KindApproved       = incident.KindApproved // its payload is incident.ApprovalData
-	KindRunFinished    = incident.KindRunFinished
-	KindRunInterrupted = incident.KindRunInterrupted
-	KindHalt           = incident.KindHalt
-	KindResume         = incident.KindResume
-)
-
-// HostDoneData is the data of a host_done event: how one host of a run ended. Readers (the console's
-// timeline, notify coalescing, audit) decode it with this type.
-type HostDoneData struct {
-	Run        int64     `json:"run"`
-	Host       string    `json:"host"`
-	Stage      int       `json:"stage"`
-	State      HostState `json:"state"`
-	ExitCode   int       `json:"exit_code"`
-	Phase      string    `json:"phase"`
-	DurationMS int64     `json:"duration_ms"`
-}
-
-// StageDoneData is the data of a stage_done event: how a stage of a run ended.
-type StageDoneData struct {
-	Run             int64             `json:"run"`
-	Stage           int               `json:"stage"`
-	Counts          map[HostState]int `json:"counts"`
-	Failed          []string          `json:"failed"`
-	MaxFailExceeded bool              `json:"max_fail_exceeded"`
-}
 
 // recorder writes a run's records in small batches: one transaction for many host results keeps a fast
 // fan-out from waiting on a disk flush per host, and a record is reported (to the notify hooks and whoever

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/transport"
@@ -148,7 +149,7 @@ func TestStagedRunReachesEveryHostInOrder(t *testing.T) {
 			t.Errorf("%s ran in stage %s, want %s", host, stage, wantStage[host])
 		}
 	}
-	if n := len(f.events(KindHostDone)); n != 8 { // one for the canary's dry run, seven for the real run
+	if n := len(f.events(incident.KindHostDone)); n != 8 { // one for the canary's dry run, seven for the real run
 		t.Errorf("%d host_done events, want 8", n)
 	}
 }
@@ -204,7 +205,7 @@ func TestDryRunFirstAndChangedScript(t *testing.T) {
 	if !errors.As(err, &ge) || ge.Refusals[0].Guard != "dry-run-first" {
 		t.Fatalf("real run without a dry run: %v", err)
 	}
-	if len(f.events(KindRunRefused)) != 1 {
+	if len(f.events(incident.KindRunRefused)) != 1 {
 		t.Fatal("the refusal was not recorded")
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, "log")); err == nil {
@@ -247,7 +248,7 @@ func TestCanaryShellcheckBreakGlass(t *testing.T) {
 	if s, err := e.Run(ctx, spec); err != nil || s.Status != StatusSucceeded {
 		t.Fatalf("no canary with a reason: %v", err)
 	}
-	if evs := f.events(KindGuard); len(evs) != 1 || !strings.Contains(evs[0].Text, "one cluster") {
+	if evs := f.events(incident.KindGuard); len(evs) != 1 || !strings.Contains(evs[0].Text, "one cluster") {
 		t.Fatalf("override not recorded: %v", evs)
 	}
 	// ShellCheck errors refuse even a dry run.
@@ -262,7 +263,7 @@ func TestCanaryShellcheckBreakGlass(t *testing.T) {
 	if s, err := e.Run(ctx, glass); err != nil || s.Status != StatusSucceeded {
 		t.Fatalf("break glass: %v", err)
 	}
-	bg := f.events(KindBreakGlass)
+	bg := f.events(incident.KindBreakGlass)
 	if len(bg) < 2 || !strings.Contains(bg[0].Text, "corrupting rows") {
 		t.Fatalf("break glass not recorded per guard: %v", bg)
 	}
@@ -288,7 +289,7 @@ func TestOutOfHours(t *testing.T) {
 	if _, err := e.Run(ctx, spec); err != nil {
 		t.Fatalf("confirmed: %v", err)
 	}
-	if evs := f.events(KindGuard); len(evs) != 1 || !strings.Contains(evs[0].Text, "working-hours") {
+	if evs := f.events(incident.KindGuard); len(evs) != 1 || !strings.Contains(evs[0].Text, "working-hours") {
 		t.Fatalf("confirmation not recorded: %v", evs)
 	}
 	e.Now = func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) } // Monday 10:00
@@ -332,7 +333,7 @@ func TestTwoPersonApproval(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the run did not go on after bob's approval")
 	}
-	if evs := f.events(KindApproved); len(evs) != 1 || !strings.Contains(evs[0].Text, "bob") {
+	if evs := f.events(incident.KindApproved); len(evs) != 1 || !strings.Contains(evs[0].Text, "bob") {
 		t.Fatalf("approval events %v", evs)
 	}
 }
@@ -437,7 +438,7 @@ func TestHaltStopsEverythingAndBlocksNewRuns(t *testing.T) {
 	if _, err := e.Run(ctx, f.spec(Script{Main: "true # FIREBREAK_DRY_RUN"}, true, "1")); err != nil {
 		t.Fatalf("after resume: %v", err)
 	}
-	if len(f.events(KindHalt)) != 1 || len(f.events(KindResume)) != 1 {
+	if len(f.events(incident.KindHalt)) != 1 || len(f.events(incident.KindResume)) != 1 {
 		t.Fatal("halt and resume are not both on the timeline")
 	}
 }

@@ -16,7 +16,7 @@ import (
 // *store.Mismatch for the first that disagrees. It adds no write: host_done events are already there.
 func VerifyRecords(ctx context.Context, db store.Store, id int64) error {
 	events, err := db.Events(ctx, store.EventQuery{Incident: id,
-		Kinds: []string{KindApproved, KindHostDone, KindRunInterrupted}})
+		Kinds: []string{incident.KindApproved, incident.KindHostDone, incident.KindRunInterrupted}})
 	if err != nil {
 		return err
 	}
@@ -46,24 +46,21 @@ func VerifyRecords(ctx context.Context, db store.Store, id int64) error {
 	var approvedOrder []approvalKey
 	for _, ev := range events {
 		switch ev.Kind {
-		case KindHostDone:
-			var d HostDoneData
+		case incident.KindHostDone:
+			var d incident.HostDoneData
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return bad(ev.Seq, "the host_done event is unreadable: %v", err)
 			}
-			done[hostKey{d.Run, d.Host}] = hostDone{seq: ev.Seq, State: string(d.State), ExitCode: d.ExitCode}
-		case KindRunInterrupted:
-			var d struct {
-				Run     int64    `json:"run"`
-				Unknown []string `json:"unknown"`
-			}
+			done[hostKey{d.Run, d.Host}] = hostDone{seq: ev.Seq, State: d.State, ExitCode: d.ExitCode}
+		case incident.KindRunInterrupted:
+			var d incident.RunInterruptedData
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return bad(ev.Seq, "the run_interrupted event is unreadable: %v", err)
 			}
 			for _, h := range d.Unknown {
 				unknown[hostKey{d.Run, h}] = ev.Seq
 			}
-		case KindApproved:
+		case incident.KindApproved:
 			var d incident.ApprovalData
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return bad(ev.Seq, "the approved event is unreadable: %v", err)

@@ -18,7 +18,9 @@ import (
 	"github.com/firebreak/firebreak/store"
 )
 
-// Event kinds the run screen records for ad-hoc scripts.
+// Event kinds the run screen records for ad-hoc scripts. This package owns them and their payloads
+// (scriptSavedData, scriptSavedAsRunbookData): only the console writes and reads them, so they need not
+// live in package incident, whose inventory (kinds.go) lists them.
 const (
 	KindScriptSaved          = "script_saved"
 	KindScriptSavedAsRunbook = "script_saved_as_runbook"
@@ -196,13 +198,27 @@ func (m *Model) loadVersionsCmd() tea.Cmd {
 	}
 }
 
-// scriptSavedData is the data of a script_saved event.
+// scriptSavedData is the data of a script_saved event: one version of the ad-hoc script. Its fields are in
+// the order of the keys it was written with as a map (alphabetical): what is stored and hashed stays so.
 type scriptSavedData struct {
-	Version int    `json:"version"`
-	Hash    string `json:"hash"`
-	Text    string `json:"text"`
-	Diff    string `json:"diff"`
-	Changed int    `json:"changed_lines"`
+	Changed      int    `json:"changed_lines"`
+	Diff         string `json:"diff"`
+	Hash         string `json:"hash"`
+	PreviousHash string `json:"previous_hash"`
+	Text         string `json:"text"`
+	Version      int    `json:"version"`
+}
+
+// scriptSavedAsRunbookData is the data of a script_saved_as_runbook event (fields in the map's key order,
+// as scriptSavedData's).
+type scriptSavedAsRunbookData struct {
+	Check    bool   `json:"check"` // whether the runbook got a check, and a rollback
+	Hash     string `json:"hash"`
+	Path     string `json:"path"`
+	Rollback bool   `json:"rollback"`
+	Runbook  string `json:"runbook"`
+	Step     string `json:"step"`
+	Version  int    `json:"version"`
 }
 
 // versionsLoaded takes the recorded versions (unless versions were made here meanwhile), then records the
@@ -255,12 +271,11 @@ func (m *Model) newVersion(text string) tea.Cmd {
 		desc = fmt.Sprintf("ad-hoc script v%d saved (sha256 %s, %d lines changed from v%d)", v.n, v.hash[:12], v.changed, v.n-1)
 	}
 	m.setMsg(desc, false)
-	data := map[string]any{"version": v.n, "hash": v.hash, "text": text, "diff": v.diff, "changed_lines": v.changed,
-		"previous_hash": prevHash}
+	data := scriptSavedData{Version: v.n, Hash: v.hash, Text: text, Diff: v.diff, Changed: v.changed, PreviousHash: prevHash}
 	return m.recordCmd(KindScriptSaved, desc, data)
 }
 
-func (m *Model) recordCmd(kind, text string, data map[string]any) tea.Cmd {
+func (m *Model) recordCmd(kind, text string, data any) tea.Cmd {
 	svc, id := m.d.Incidents, m.inc.ID
 	return func() tea.Msg {
 		if svc == nil {

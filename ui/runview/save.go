@@ -109,6 +109,6 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 	v := a.current()
 	text := fmt.Sprintf("ad-hoc script v%d (sha256 %s) saved as runbook %s: %s", v.n, v.hash[:12], msg.id, msg.path)
 	m.setMsg(text, false)
-	return m.recordCmd(KindScriptSavedAsRunbook, text, map[string]any{"runbook": msg.id, "path": msg.path, "step": "fix",
-		"version": v.n, "hash": v.hash, "check": a.check != "", "rollback": a.rollback != ""})
+	return m.recordCmd(KindScriptSavedAsRunbook, text, scriptSavedAsRunbookData{Runbook: msg.id, Path: msg.path, Step: "fix",
+		Version: v.n, Hash: v.hash, Check: a.check != "", Rollback: a.rollback != ""})
 }
