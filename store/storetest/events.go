@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ func init() {
 	contract("ActorCounts", testActorCounts)
 	contract("WriteRollsBackEverything", testWriteRollback)
 	contract("FailedWriteLeavesNoPartialEvent", testFailedWriteNoPartialEvent)
+	contract("WriteCancelledOrPanicking", testWriteCancelAndPanic)
 	contract("VerifyAndHeads", testVerifyAndHeads)
 }
 
@@ -333,4 +335,44 @@ func testVerifyAndHeads(t *T) {
 	}
 	t.verify(t.db)
 	t.verify(t.reopen(t.T))
+}
+
+// A Write whose context is already done fails with the context's error and commits nothing; so does one
+// whose fn panics (the panic goes on to the caller), and the database stays usable after either.
+func testWriteCancelAndPanic(t *T) {
+	id := t.incident(store.IncidentRow{})
+	ctx, cancel := context.WithCancel(t.ctx)
+	cancel()
+	err := t.db.Write(ctx, func(tx store.Tx) error {
+		return tx.AppendEvent(ctx, &store.Event{Incident: id, Actor: "a", Kind: "note"})
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Write with a cancelled context: %v, want context.Canceled", err)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != errSentinel {
+				t.Errorf("Write with a panicking fn: recovered %v, want fn's panic", p)
+			}
+		}()
+		t.db.Write(t.ctx, func(tx store.Tx) error {
+			if err := tx.AppendEvent(t.ctx, &store.Event{Incident: id, Actor: "a", Kind: "note", Text: "panicked"}); err != nil {
+				return err
+			}
+			panic(errSentinel)
+		})
+	}()
+	ctx, cancel = context.WithTimeout(t.ctx, 5*time.Second)
+	defer cancel()
+	var ev store.Event
+	if err := t.db.Write(ctx, func(tx store.Tx) error {
+		ev = store.Event{Incident: id, Actor: "a", Kind: "note", Text: "after"}
+		return tx.AppendEvent(ctx, &ev)
+	}); err != nil {
+		t.Fatalf("Write after a panicking one: %v", err)
+	}
+	if evs := t.events(t.db, store.EventQuery{Incident: id}); len(evs) != 1 || evs[0].Text != "after" || ev.Seq != 1 {
+		t.Errorf("events after a cancelled and a panicking Write: %+v", evs)
+	}
+	t.verify(t.db)
 }

@@ -25,7 +25,8 @@ func testRetroVersions(t *T) {
 	if m, err := t.db.LatestRetroVersions(t.ctx, a); err != nil || len(m) != 0 {
 		t.Fatalf("LatestRetroVersions of a new incident: %v, %v", m, err)
 	}
-	t1 := save(store.RetroVersion{Incident: a, Section: "timeline", Version: 9, Text: "09:00 alert", Author: "alice", At: t0})
+	t1 := save(store.RetroVersion{Incident: a, Section: "timeline", Version: 9, Text: "09:00 alert", Author: "alice", At: t0, Legacy: true})
+	t1.Legacy = false // only an import stores legacy versions
 	s1 := save(store.RetroVersion{Incident: a, Section: "summary", Text: "disk filled", Author: "alice", At: at(time.Minute)})
 	s2 := save(store.RetroVersion{Incident: a, Section: "summary", Text: "disk filled\n\nby logs", Author: "bob", At: at(2 * time.Minute), Base: 1})
 	s3 := save(store.RetroVersion{Incident: a, Section: "summary", Text: "both edits", Author: "carol", At: at(3*time.Minute + 1), Base: 1, Conflict: true})
@@ -86,7 +87,8 @@ func testActionItems(t *T) {
 	if as, err := t.db.ActionItems(t.ctx, a); err != nil || len(as) != 0 {
 		t.Fatalf("ActionItems of a new incident: %v, %v", as, err)
 	}
-	i1 := save(store.ActionItem{Incident: a, Version: 5, Text: "alert on disk", Owner: "alice", Ticket: "OPS-1", Due: "2026-04-01", Kind: "detect", Author: "alice", At: t0})
+	i1 := save(store.ActionItem{Incident: a, Version: 5, Text: "alert on disk", Owner: "alice", Ticket: "OPS-1", Due: "2026-04-01", Kind: "detect", Author: "alice", At: t0, Legacy: true})
+	i1.Legacy = false // only an import stores legacy items
 	i2 := save(store.ActionItem{Incident: a, Text: "rotate logs", Kind: "prevent", Author: "bob", At: at(time.Second)})
 	i1b := save(store.ActionItem{Incident: a, Item: 1, Text: "alert on disk at 80%", Owner: "alice", Ticket: "OPS-1", Done: true, Author: "carol", At: at(2 * time.Second)})
 	i2b := save(store.ActionItem{Incident: a, Item: 2, Text: "rotate logs", Removed: true, Author: "bob", At: at(3 * time.Second)})

@@ -203,7 +203,7 @@ func runID(r store.RunRow) int64           { return r.ID }
 // notFound fails t unless err is store.ErrNotFound (wrapped, with a message of its own).
 func notFound(t *T, what string, err error) {
 	t.Helper()
-	if !errors.Is(err, store.ErrNotFound) {
+	if !errors.Is(err, store.ErrNotFound) || err == store.ErrNotFound {
 		t.Errorf("%s: got error %v, want one wrapping store.ErrNotFound", what, err)
 	}
 }
