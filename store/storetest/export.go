@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -339,8 +340,11 @@ func testExportSnapshot(t *T) {
 			return
 		}
 		wrote = true
-		// Halfway through the export, someone else appends to every incident and creates another.
-		t.write(db2, func(tx store.Tx) error {
+		// Halfway through the export, someone else appends to every incident and creates another: an
+		// export does not hold up writers.
+		ctx, cancel := context.WithTimeout(t.ctx, 10*time.Second)
+		defer cancel()
+		err := db2.Write(ctx, func(tx store.Tx) error {
 			for _, id := range []int64{1, 2, 3} {
 				if err := tx.AppendEvent(t.ctx, &store.Event{Incident: id, Actor: "late", Kind: "note"}); err != nil {
 					return err
@@ -349,6 +353,9 @@ func testExportSnapshot(t *T) {
 			_, err := tx.CreateIncident(t.ctx, store.IncidentRow{Title: "late", Status: "investigating", DeclaredAt: t0})
 			return err
 		})
+		if err != nil {
+			t.Errorf("a Write while an Export runs: %v", err)
+		}
 	}})
 	if err != nil {
 		t.Fatalf("Export: %v", err)
@@ -418,6 +425,9 @@ func testImportFailure(t *T) {
 	t.populate()
 	rec := t.export(t.db)
 	target, _ := t.freshDB()
+	if empty := t.export(target); len(empty) != 0 {
+		t.Errorf("Export of an empty database sent %v", empty)
+	}
 	half := rec[:len(rec)/2]
 	err := target.Import(t.ctx, func(s store.Sink) error {
 		if err := half.load(s); err != nil {

@@ -27,7 +27,8 @@ import (
 
 // Open gives a subtest a fresh, empty, migrated database of the engine under test, and reopen, which opens
 // another handle on that same database, as a second process would (its own connections, its own off-switch
-// handle). Both fail t when they cannot open, and register cleanups that close what they opened.
+// handle). Both fail t when they cannot open, and register cleanups that close what they opened. A subtest
+// may call Open more than once (an import needs a second fresh database) and reopen any number of times.
 type Open func(t *testing.T) (db store.Store, reopen func(t *testing.T) store.Store)
 
 // Run runs the whole contract as subtests of t; each subtest opens its own database.
