@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
@@ -189,6 +190,14 @@ type SaveResult struct {
 func (s *Service) Save(ctx context.Context, id int64, slug string, base int, text string) (SaveResult, error) {
 	if _, ok := s.template().Section(slug); !ok {
 		return SaveResult{}, store.Errorf(incident.ErrInvalid, "no retrospective section %q: sections are %s", slug, strings.Join(s.template().Slugs(), ", "))
+	}
+	// The text is kept as written (Markdown, tabs, line breaks), but it must be text: every engine stores it,
+	// and PostgreSQL cannot store a NUL byte or invalid UTF-8.
+	switch {
+	case !utf8.ValidString(text):
+		return SaveResult{}, store.Errorf(incident.ErrInvalid, "the %s text is not valid UTF-8: save it as UTF-8 text (iconv -t UTF-8)", slug)
+	case strings.ContainsRune(text, 0):
+		return SaveResult{}, store.Errorf(incident.ErrInvalid, "the %s text contains a NUL byte: is it a binary file?", slug)
 	}
 	if _, err := s.Incidents.Get(ctx, id); err != nil {
 		return SaveResult{}, err

@@ -337,3 +337,29 @@ func TestActionItemFieldsAreOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSaveRefusesWhatIsNotText: a section is text; a NUL byte or invalid UTF-8 (a binary file piped to
+// retro set -) is refused with a message, on every engine alike, and nothing is saved.
+func TestSaveRefusesWhatIsNotText(t *testing.T) {
+	rs, is := newRetro(t, "alice")
+	ctx := context.Background()
+	inc, err := is.Declare(ctx, "binary", incident.SEV3, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"a\x00b", "caf\xe9"} {
+		_, err := rs.Save(ctx, inc.ID, "summary", 0, text)
+		if !errors.Is(err, incident.ErrInvalid) {
+			t.Errorf("Save(%q) = %v, want ErrInvalid", text, err)
+		}
+	}
+	r, err := rs.Load(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range r.Sections {
+		if sec.Version != 0 {
+			t.Errorf("section %s was saved (version %d)", sec.Slug, sec.Version)
+		}
+	}
+}
