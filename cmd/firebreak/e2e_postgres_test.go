@@ -34,6 +34,7 @@ func TestE2EPostgresMigrateBackupRestore(t *testing.T) {
 	inc1 := e.declare("checkout is down", "--sev", "2")
 	inc2 := e.declare("a drill", "--drill")
 	e.ok("note", inc1, "the payment provider answers 503")
+	e.ok("role", inc1, "commander", "alice")
 	e.ok("status", inc1, "identified")
 	e.ok("role", inc1, "scribe", "carol")
 	e.ok("star", inc1, "2")
@@ -129,7 +130,7 @@ func TestE2EPostgresConsolesOnTwoBastions(t *testing.T) {
 	}
 	other.ok("halt", "--reason", "stop everything")
 	for name, c := range map[string]*tmuxConsole{"a": a, "b": b} {
-		if d := c.waitFor(5*time.Second, "HALTED by dave"); d > time.Second {
+		if d := c.waitFor(5*time.Second, "HALTED by", "dave", "stop everything"); d > time.Second {
 			t.Errorf("console %s showed the halt after %v, want within 1s", name, d)
 		}
 	}
