@@ -42,7 +42,7 @@ func TestE2EPostgresMigrateBackupRestore(t *testing.T) {
 	e.ok("retro", "set", inc1, "summary", "The payment provider failed; checkout was down for 20 minutes.")
 	e.ok("retro", "action", inc1, "add", "alert on provider 5xx", "--owner", "alice", "--kind", "detect")
 	run := []string{"run", inc1, "--command", "echo restarted $FIREBREAK_HOST", "-i", f.Inventory, "--hosts", "all"}
-	e.ok(append(run, "--dry-run")...)
+	e.ok(append(run, "--dry-run", "--yes")...)
 	e.ok(append(run, "--stages", "1,100%", "--yes", "--confirm-out-of-hours")...)
 	want := e.record(inc1, inc2)
 
