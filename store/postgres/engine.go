@@ -6,6 +6,7 @@ import (
 	"github.com/firebreak/firebreak/store"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var _ store.Store = (*DB)(nil)
@@ -22,7 +23,7 @@ func (db *DB) Export(ctx context.Context, sink store.Sink) error {
 	return export(ctx, tx, sink)
 }
 
-func export(ctx context.Context, tx pgx.Tx, sink store.Sink) error {
+func export(ctx context.Context, tx querier, sink store.Sink) error {
 	incs, err := queryIncidents(ctx, tx, store.IncidentQuery{})
 	if err != nil {
 		return err
@@ -151,7 +152,7 @@ func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 // importer writes a record into the transaction; events, by far the most rows, go in batches by COPY.
 type importer struct {
 	ctx    context.Context
-	tx     pgx.Tx
+	tx     *pgxpool.Conn // in the Write's transaction
 	events [][]any
 }
 
