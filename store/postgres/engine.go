@@ -120,7 +120,7 @@ func export(ctx context.Context, tx querier, sink store.Sink) error {
 }
 
 // Import loads a whole record in one write transaction, keeping every id, seq and hash, and then moves the id
-// sequences past the ids it loaded, so that new incidents and runs never reuse one.
+// counters past the ids it loaded, so that new incidents and runs never reuse one.
 func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 	return db.Write(ctx, func(t store.Tx) error {
 		tx := t.(*Tx).tx
@@ -138,12 +138,11 @@ func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 		if err := im.flush(); err != nil {
 			return err
 		}
-		for _, table := range []string{"incidents", "runs"} {
-			// setval only moves forward: a sequence that already handed out higher ids keeps them used.
-			if _, err := tx.Exec(ctx, `SELECT setval('`+table+`_id_seq', m) FROM (SELECT max(id) AS m FROM `+table+`) x
-				WHERE m IS NOT NULL AND m > (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM `+table+`_id_seq)`); err != nil {
-				return err
-			}
+		// The counters move past the ids loaded (never back), so new incidents and runs never reuse one.
+		if _, err := tx.Exec(ctx, `UPDATE id_counters c SET last = greatest(c.last, coalesce(m.id, 0))
+			FROM (SELECT 'incidents' AS name, max(id) AS id FROM incidents UNION ALL SELECT 'runs', max(id) FROM runs) m
+			WHERE c.name = m.name`); err != nil {
+			return err
 		}
 		return seedOffSwitch(ctx, tx)
 	})
