@@ -6,7 +6,6 @@ import (
 	"github.com/firebreak/firebreak/store"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var _ store.Store = (*DB)(nil)
@@ -151,7 +150,7 @@ func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 // importer writes a record into the transaction; events, by far the most rows, go in batches by COPY.
 type importer struct {
 	ctx    context.Context
-	tx     *pgxpool.Conn // in the Write's transaction
+	tx     *txConn // the Write's transaction
 	events [][]any
 }
 

@@ -17,7 +17,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // feedChannel is the LISTEN/NOTIFY channel of the change feed.
@@ -30,7 +29,7 @@ const reconnectFor = 30 * time.Second
 // Tx is a write transaction. Every change goes through one, so a change and the events that record it land
 // together or not at all. It holds the database's write lock from its start to its commit.
 type Tx struct {
-	tx   *pgxpool.Conn // in a transaction from BEGIN to COMMIT
+	tx   *txConn
 	feed *feedNote
 }
 
@@ -73,12 +72,12 @@ func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // beginWrite starts a write transaction and takes the write lock in one round trip (the simple protocol
-// runs both statements); the lock key is our own constant.
+// runs both statements), for txConn.begin; the lock key is our own constant.
 var beginWrite = fmt.Sprintf(`BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)`, writeLock)
 
 // writeOnce runs fn once; retry says the error left nothing committed and fn may run again. The transaction
-// is driven by hand on one pooled connection rather than by pgx.Tx, so that BEGIN and the lock share a
-// round trip, and the notification and COMMIT another.
+// is driven by hand on one pooled connection rather than by pgx.Tx, so that BEGIN and the lock travel with
+// fn's first statement (txConn), and the notification with COMMIT.
 func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) (err error, retry bool) {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
@@ -86,19 +85,22 @@ func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) (err error
 	}
 	// A connection left in a transaction or broken is closed, not reused, on release.
 	defer conn.Release()
+	c := &txConn{conn: conn}
 	rollback := func() {
+		if !c.begun {
+			return
+		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		conn.Exec(rctx, "ROLLBACK")
 	}
-	if _, err := conn.Exec(ctx, beginWrite); err != nil {
-		rollback()
-		return err, retryable(err, conn.Conn())
-	}
-	t := &Tx{tx: conn, feed: &feedNote{}}
+	t := &Tx{tx: c, feed: &feedNote{}}
 	if err := fn(t); err != nil {
 		rollback()
 		return err, retryable(err, conn.Conn())
+	}
+	if !c.begun {
+		return nil, false // fn wrote nothing: nothing to commit or announce
 	}
 	// The notification is delivered to every listener when (and only if) the transaction commits.
 	b := &pgx.Batch{}
