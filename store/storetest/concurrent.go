@@ -18,7 +18,7 @@ func init() {
 
 // Writers appending to one incident at once, through one handle and through another on the same database,
 // leave a timeline with no gaps and a valid chain, every event exactly once.
-func testConcurrentAppends(t *T) {
+func testConcurrentAppends(t *ct) {
 	const writers, each = 8, 12
 	id := t.incident(store.IncidentRow{})
 	db2 := t.reopen(t.T)
@@ -78,7 +78,7 @@ func testConcurrentAppends(t *T) {
 }
 
 // Incidents created at once through two handles get distinct, dense ids.
-func testConcurrentCreates(t *T) {
+func testConcurrentCreates(t *ct) {
 	const writers, each = 6, 5
 	db2 := t.reopen(t.T)
 	var mu sync.Mutex
@@ -124,7 +124,7 @@ func testConcurrentCreates(t *T) {
 
 // Watch signals within a second of a commit through another handle, or through its own, and its channel
 // closes when its context is done.
-func testWatch(t *T) {
+func testWatch(t *ct) {
 	id := t.incident(store.IncidentRow{})
 	db2 := t.reopen(t.T)
 	ctx, cancel := context.WithCancel(t.ctx)

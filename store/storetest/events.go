@@ -21,7 +21,7 @@ func init() {
 	contract("VerifyAndHeads", testVerifyAndHeads)
 }
 
-func testAppendEvent(t *T) {
+func testAppendEvent(t *ct) {
 	id := t.incident(store.IncidentRow{DeclaredAt: t0})
 	if evs := t.events(t.db, store.EventQuery{Incident: id}); len(evs) != 0 {
 		t.Fatalf("a new incident has events %v", evs)
@@ -100,7 +100,7 @@ func testAppendEvent(t *T) {
 	t.verify(t.db)
 }
 
-func testAppendUnknown(t *T) {
+func testAppendUnknown(t *ct) {
 	id := t.incident(store.IncidentRow{})
 	err := t.db.Write(t.ctx, func(tx store.Tx) error {
 		return tx.AppendEvent(t.ctx, &store.Event{Incident: id + 1, Actor: "a", Kind: "note"})
@@ -116,7 +116,7 @@ func testAppendUnknown(t *T) {
 	same(t.T, "IncidentIDs", t.incidentIDs(t.db), []int64{id})
 }
 
-func testEventsQuery(t *T) {
+func testEventsQuery(t *ct) {
 	id := t.incident(store.IncidentRow{})
 	other := t.incident(store.IncidentRow{})
 	kinds := []string{"note", "status", "cmd"}
@@ -186,7 +186,7 @@ func testEventsQuery(t *T) {
 }
 
 // ActorCounts counts each actor's events of an incident, in order of each actor's first event.
-func testActorCounts(t *T) {
+func testActorCounts(t *ct) {
 	id := t.incident(store.IncidentRow{})
 	other := t.incident(store.IncidentRow{})
 	for _, a := range []string{"bob", "alice", "bob", "", "carol", "alice", "bob"} {
@@ -207,7 +207,7 @@ func testActorCounts(t *T) {
 
 // A Write whose fn fails commits nothing at all: no incident, event, run, switch, retrospective or action
 // item, and no moved head.
-func testWriteRollback(t *T) {
+func testWriteRollback(t *ct) {
 	id := t.incident(store.IncidentRow{Title: "kept", DeclaredAt: t0})
 	first := t.notes(id, 2, "a")
 	beforeInc := t.getIncident(t.db, id)
@@ -278,7 +278,7 @@ func testWriteRollback(t *T) {
 
 // An append that fails part way through a Write (here: to an unknown incident, after a good one) fails the
 // Write, and the good append does not land either.
-func testFailedWriteNoPartialEvent(t *T) {
+func testFailedWriteNoPartialEvent(t *ct) {
 	id := t.incident(store.IncidentRow{})
 	first := t.notes(id, 1, "a")
 	head := t.getIncident(t.db, id)
@@ -296,7 +296,7 @@ func testFailedWriteNoPartialEvent(t *T) {
 	t.verify(t.db)
 }
 
-func testVerifyAndHeads(t *T) {
+func testVerifyAndHeads(t *ct) {
 	id := t.incident(store.IncidentRow{})
 	h0, err := store.HeadOf(t.ctx, t.db, id)
 	if err != nil || h0 != (store.Head{}) {
@@ -339,7 +339,7 @@ func testVerifyAndHeads(t *T) {
 
 // A Write whose context is already done fails with the context's error and commits nothing; so does one
 // whose fn panics (the panic goes on to the caller), and the database stays usable after either.
-func testWriteCancelAndPanic(t *T) {
+func testWriteCancelAndPanic(t *ct) {
 	id := t.incident(store.IncidentRow{})
 	ctx, cancel := context.WithCancel(t.ctx)
 	cancel()

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,7 +62,7 @@ func (r record) load(sink store.Sink) error {
 	return nil
 }
 
-func (t *T) export(db store.Store) record {
+func (t *ct) export(db store.Store) record {
 	t.Helper()
 	var r record
 	if err := db.Export(t.ctx, &r); err != nil {
@@ -72,7 +73,7 @@ func (t *T) export(db store.Store) record {
 }
 
 // populate fills the database with some of everything, through every method of Tx.
-func (t *T) populate() {
+func (t *ct) populate() {
 	t.Helper()
 	a := t.incident(store.IncidentRow{Title: "disk full", Severity: 1, Status: "investigating", Commander: "alice", DeclaredAt: t0,
 		State: json.RawMessage(`{"z": 1, "a": [true]}`)})
@@ -134,7 +135,7 @@ type snapshot struct {
 	ActionVers  map[int64][]store.ActionItem
 }
 
-func (t *T) snapshot(db store.Store, switches ...string) snapshot {
+func (t *ct) snapshot(db store.Store, switches ...string) snapshot {
 	t.Helper()
 	must := func(err error) {
 		t.Helper()
@@ -192,7 +193,7 @@ func (t *T) snapshot(db store.Store, switches ...string) snapshot {
 
 // checkOrder fails t unless rec keeps the Sink's order: every incident before its events, runs and
 // retrospective; every run before its hosts and approvals; each timeline in seq order from 1.
-func checkOrder(t *T, rec record) {
+func checkOrder(t *ct, rec record) {
 	t.Helper()
 	incs, runs, next := map[int64]bool{}, map[int64]bool{}, map[int64]int64{}
 	for i, x := range rec {
@@ -227,7 +228,7 @@ func checkOrder(t *T, rec record) {
 
 // Export then Import into a fresh database of the same engine gives back everything exactly: every row,
 // every event with its hash, the same ids and numbering from there on.
-func testExportImport(t *T) {
+func testExportImport(t *ct) {
 	t.populate()
 	t.verify(t.db)
 	rec := t.export(t.db)
@@ -323,13 +324,13 @@ func testExportImport(t *T) {
 }
 
 // freshDB opens another fresh database of the engine under test (by running the suite's opener again).
-func (t *T) freshDB() (store.Store, func(*testing.T) store.Store) {
+func (t *ct) freshDB() (store.Store, func(*testing.T) store.Store) {
 	t.Helper()
 	return t.open(t.T)
 }
 
 // Export is one consistent snapshot: a commit made while it runs is not in it, and what it holds verifies.
-func testExportSnapshot(t *T) {
+func testExportSnapshot(t *ct) {
 	t.populate()
 	db2 := t.reopen(t.T)
 	var rec record
@@ -339,8 +340,11 @@ func testExportSnapshot(t *T) {
 			return
 		}
 		wrote = true
-		// Halfway through the export, someone else appends to every incident and creates another.
-		t.write(db2, func(tx store.Tx) error {
+		// Halfway through the export, someone else appends to every incident and creates another: an
+		// export does not hold up writers.
+		ctx, cancel := context.WithTimeout(t.ctx, 10*time.Second)
+		defer cancel()
+		err := db2.Write(ctx, func(tx store.Tx) error {
 			for _, id := range []int64{1, 2, 3} {
 				if err := tx.AppendEvent(t.ctx, &store.Event{Incident: id, Actor: "late", Kind: "note"}); err != nil {
 					return err
@@ -349,6 +353,9 @@ func testExportSnapshot(t *T) {
 			_, err := tx.CreateIncident(t.ctx, store.IncidentRow{Title: "late", Status: "investigating", DeclaredAt: t0})
 			return err
 		})
+		if err != nil {
+			t.Errorf("a Write while an Export runs: %v", err)
+		}
 	}})
 	if err != nil {
 		t.Fatalf("Export: %v", err)
@@ -381,7 +388,7 @@ type sinkFunc struct {
 func (s sinkFunc) Incident(x store.IncidentRow) error { s.during(); return s.record.Incident(x) }
 
 // Import into a database that holds incidents is refused as ErrUnusable, and changes nothing.
-func testImportNonEmpty(t *T) {
+func testImportNonEmpty(t *ct) {
 	t.populate()
 	rec := t.export(t.db)
 	want := t.snapshot(t.db, "halt", "another")
@@ -414,10 +421,13 @@ func testImportNonEmpty(t *T) {
 }
 
 // An Import whose load fails loads nothing, and the database can still take an import.
-func testImportFailure(t *T) {
+func testImportFailure(t *ct) {
 	t.populate()
 	rec := t.export(t.db)
 	target, _ := t.freshDB()
+	if empty := t.export(target); len(empty) != 0 {
+		t.Errorf("Export of an empty database sent %v", empty)
+	}
 	half := rec[:len(rec)/2]
 	err := target.Import(t.ctx, func(s store.Sink) error {
 		if err := half.load(s); err != nil {

@@ -16,7 +16,7 @@ func init() {
 	contract("IncidentsOrderFilterLimit", testIncidentsList)
 }
 
-func testEngine(t *T) {
+func testEngine(t *ct) {
 	switch e := t.db.Engine(); e {
 	case "sqlite":
 		if t.db.LocalPath() == "" {
@@ -43,7 +43,7 @@ func testEngine(t *T) {
 
 // Ids start at 1, go up by one, are never reused, and a create that was rolled back takes no number: the
 // next incident gets it (INC-n are dense).
-func testIncidentIDs(t *T) {
+func testIncidentIDs(t *ct) {
 	var got []int64
 	for range 3 {
 		got = append(got, t.incident(store.IncidentRow{}))
@@ -96,7 +96,7 @@ func testIncidentIDs(t *T) {
 	same(t.T, "IncidentIDs (second handle)", t.incidentIDs(db2), []int64{1, 2, 3, 4, 5, 6, 7})
 }
 
-func testIncidentRoundTrip(t *T) {
+func testIncidentRoundTrip(t *ct) {
 	in := store.IncidentRow{
 		ID:         42, // ignored: the engine numbers incidents
 		Title:      "Ünïcode — «title» 🔥 with 'quotes' and \"doubles\"\nand a newline",
@@ -153,7 +153,7 @@ func testIncidentRoundTrip(t *T) {
 	}
 }
 
-func testIncidentNotFound(t *T) {
+func testIncidentNotFound(t *ct) {
 	for _, id := range []int64{0, 1, -1, 1 << 40} {
 		_, err := t.db.Incident(t.ctx, id)
 		notFound(t, "Incident on an empty database", err)
@@ -177,7 +177,7 @@ func testIncidentNotFound(t *T) {
 }
 
 // SaveIncident rewrites the projection's fields and state, never its id, declaration, update time or head.
-func testSaveIncident(t *T) {
+func testSaveIncident(t *ct) {
 	id := t.incident(store.IncidentRow{Title: "before", Severity: 2, Status: "investigating", Commander: "a", DeclaredAt: t0})
 	ev := t.appendEv(t.db, store.Event{Incident: id, Actor: "a", Kind: "note", Text: "x", At: at(5e9)})
 	t.write(t.db, func(tx store.Tx) error {
@@ -204,7 +204,7 @@ func testSaveIncident(t *T) {
 
 // Incidents lists the most recently updated first (ties: the higher id first), optionally only some
 // statuses and at most Limit of them.
-func testIncidentsList(t *T) {
+func testIncidentsList(t *ct) {
 	if got, err := t.db.Incidents(t.ctx, store.IncidentQuery{}); err != nil || len(got) != 0 {
 		t.Fatalf("Incidents on an empty database: %v, %v", got, err)
 	}

@@ -13,7 +13,7 @@ func init() {
 
 // Each section of each incident's retrospective numbers its versions from 1; the newest is the section's
 // text.
-func testRetroVersions(t *T) {
+func testRetroVersions(t *ct) {
 	a := t.incident(store.IncidentRow{})
 	b := t.incident(store.IncidentRow{})
 	save := func(v store.RetroVersion) store.RetroVersion {
@@ -75,7 +75,7 @@ func testRetroVersions(t *T) {
 
 // Action items of an incident are numbered from 1 (a new item is one past the highest), each item's
 // versions from 1; ActionItems is the newest version of each, removed ones included.
-func testActionItems(t *T) {
+func testActionItems(t *ct) {
 	a := t.incident(store.IncidentRow{})
 	b := t.incident(store.IncidentRow{})
 	save := func(x store.ActionItem) store.ActionItem {

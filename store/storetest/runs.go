@@ -21,7 +21,7 @@ func init() {
 	contract("HaltAcrossHandles", testHalt)
 }
 
-func (t *T) createRun(r store.RunRow, hosts []store.RunHost) int64 {
+func (t *ct) createRun(r store.RunRow, hosts []store.RunHost) int64 {
 	t.Helper()
 	if r.StartedAt.IsZero() {
 		r.StartedAt = t0
@@ -48,7 +48,7 @@ func fullRun(incident int64) store.RunRow {
 
 // CreateRun stores a run as given, except: the id is the engine's, FinishedAt and ContinueSeq start unset,
 // and its hosts store only their name, stage, position and state (exit code -1, nothing else).
-func testCreateRun(t *T) {
+func testCreateRun(t *ct) {
 	inc := t.incident(store.IncidentRow{})
 	in := fullRun(inc)
 	hosts := []store.RunHost{
@@ -108,7 +108,7 @@ func testCreateRun(t *T) {
 	}
 }
 
-func testRunNotFound(t *T) {
+func testRunNotFound(t *ct) {
 	_, err := t.db.Run(t.ctx, 1)
 	notFound(t, "Run on an empty database", err)
 	inc := t.incident(store.IncidentRow{})
@@ -143,7 +143,7 @@ func testRunNotFound(t *T) {
 }
 
 // UpdateRun writes status, waiting, stage, finish time, owner and lease, and nothing else.
-func testUpdateRun(t *T) {
+func testUpdateRun(t *ct) {
 	inc := t.incident(store.IncidentRow{})
 	id := t.createRun(fullRun(inc), []store.RunHost{{Host: "web-1", State: "pending"}})
 	t.write(t.db, func(tx store.Tx) error { return tx.BumpContinue(t.ctx, id) })
@@ -172,7 +172,7 @@ func testUpdateRun(t *T) {
 	same(t.T, "Run after UpdateRun (second handle)", t.getRun(t.reopen(t.T), id), want)
 }
 
-func testLeaseAndContinue(t *T) {
+func testLeaseAndContinue(t *ct) {
 	inc := t.incident(store.IncidentRow{})
 	id := t.createRun(fullRun(inc), nil)
 	other := t.createRun(fullRun(inc), nil)
@@ -209,7 +209,7 @@ func testLeaseAndContinue(t *T) {
 
 // SetHost writes a host's state and result (the duration in whole milliseconds, truncated), not its stage or
 // position, and no other host.
-func testSetHost(t *T) {
+func testSetHost(t *ct) {
 	inc := t.incident(store.IncidentRow{})
 	id := t.createRun(fullRun(inc), []store.RunHost{
 		{Host: "web-1", Stage: 1, Position: 0, State: "pending"},
@@ -241,7 +241,7 @@ func testSetHost(t *T) {
 }
 
 // Runs lists runs oldest (lowest id) first, filtered by incident, statuses, script hash and dry run.
-func testRunsFilters(t *T) {
+func testRunsFilters(t *ct) {
 	if runs, err := t.db.Runs(t.ctx, store.RunQuery{}); err != nil || len(runs) != 0 {
 		t.Fatalf("Runs on an empty database: %v, %v", runs, err)
 	}
@@ -295,7 +295,7 @@ func testRunsFilters(t *T) {
 
 // Approvals lists a run's approvals by time (ties: by stage, then person); approving the same stage of the
 // same run twice keeps the first approval as it was.
-func testApprovals(t *T) {
+func testApprovals(t *ct) {
 	inc := t.incident(store.IncidentRow{})
 	run := t.createRun(fullRun(inc), nil)
 	other := t.createRun(fullRun(inc), nil)
@@ -346,7 +346,7 @@ func testApprovals(t *T) {
 }
 
 // A switch never set reads released (with its name); SetSwitch engages and releases it.
-func testSwitches(t *T) {
+func testSwitches(t *ct) {
 	for _, name := range []string{"halt", "other", ""} {
 		sw, err := t.db.Switch(t.ctx, name)
 		if err != nil || sw != (store.Switch{Name: name}) {
@@ -388,7 +388,7 @@ func testSwitches(t *T) {
 }
 
 // The off-switch engaged through one handle reads engaged through another, and back.
-func testHalt(t *T) {
+func testHalt(t *ct) {
 	db2 := t.reopen(t.T)
 	for _, db := range []store.Store{t.db, db2} {
 		sw, err := db.Halt().Read()

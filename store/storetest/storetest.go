@@ -3,15 +3,13 @@
 // (the reference) and PostgreSQL both run it, so what firebreak sees is the same whichever engine keeps the
 // record.
 //
-// An engine's test calls Run with a function that opens a fresh database:
+// An engine's test calls Run with an Open that makes a fresh database and can open it again; see
+// store/sqlite/suite_test.go, which gives every subtest a new file and reopens it with sqlite.Open.
 //
-//	func TestContract(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) (store.Store, func(*testing.T) store.Store) {
-//			path := filepath.Join(t.TempDir(), "fb.db")
-//			open := func(t *testing.T) store.Store { ... sqlite.Open(ctx, path, ...); t.Cleanup(close) ... }
-//			return open(t), open
-//		})
-//	}
+// Where SQLite's behaviour is a choice another engine could make differently, the suite pins SQLite's:
+// ids are dense (a rolled-back create takes no number), JSON (incident state, run plan, event data) comes
+// back byte for byte as written, times come back in UTC truncated to microseconds, and changing a run or
+// host that does not exist is no error.
 package storetest
 
 import (
@@ -27,7 +25,8 @@ import (
 
 // Open gives a subtest a fresh, empty, migrated database of the engine under test, and reopen, which opens
 // another handle on that same database, as a second process would (its own connections, its own off-switch
-// handle). Both fail t when they cannot open, and register cleanups that close what they opened.
+// handle). Both fail t when they cannot open, and register cleanups that close what they opened. A subtest
+// may call Open more than once (an import needs a second fresh database) and reopen any number of times.
 type Open func(t *testing.T) (db store.Store, reopen func(t *testing.T) store.Store)
 
 // Run runs the whole contract as subtests of t; each subtest opens its own database.
@@ -35,13 +34,13 @@ func Run(t *testing.T, open Open) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			db, reopen := open(t)
-			c.fn(&T{T: t, ctx: t.Context(), db: db, reopen: reopen, open: open})
+			c.fn(&ct{T: t, ctx: t.Context(), db: db, reopen: reopen, open: open})
 		})
 	}
 }
 
-// T is one subtest with its database.
-type T struct {
+// ct is one subtest with its database.
+type ct struct {
 	*testing.T
 	ctx    context.Context
 	db     store.Store
@@ -51,13 +50,13 @@ type T struct {
 
 type testCase struct {
 	name string
-	fn   func(t *T)
+	fn   func(t *ct)
 }
 
 var cases []testCase
 
 // contract registers a subtest of Run.
-func contract(name string, fn func(t *T)) { cases = append(cases, testCase{name, fn}) }
+func contract(name string, fn func(t *ct)) { cases = append(cases, testCase{name, fn}) }
 
 // errSentinel is what a failing fn returns: Write must hand it back.
 var errSentinel = errors.New("storetest: fn fails on purpose")
@@ -72,7 +71,7 @@ func at(d time.Duration) time.Time { return t0.Add(d) }
 func us(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // write runs fn in a write transaction of db and fails the test if it fails.
-func (t *T) write(db store.Store, fn func(tx store.Tx) error) {
+func (t *ct) write(db store.Store, fn func(tx store.Tx) error) {
 	t.Helper()
 	if err := db.Write(t.ctx, fn); err != nil {
 		t.Fatalf("Write: %v", err)
@@ -80,7 +79,7 @@ func (t *T) write(db store.Store, fn func(tx store.Tx) error) {
 }
 
 // incident creates an incident from r in its own transaction.
-func (t *T) incident(r store.IncidentRow) int64 {
+func (t *ct) incident(r store.IncidentRow) int64 {
 	t.Helper()
 	if r.Title == "" {
 		r.Title = "disk full on db-1"
@@ -101,14 +100,14 @@ func (t *T) incident(r store.IncidentRow) int64 {
 }
 
 // appendEv appends ev in its own transaction through db and returns it as AppendEvent filled it in.
-func (t *T) appendEv(db store.Store, ev store.Event) store.Event {
+func (t *ct) appendEv(db store.Store, ev store.Event) store.Event {
 	t.Helper()
 	t.write(db, func(tx store.Tx) error { return tx.AppendEvent(t.ctx, &ev) })
 	return ev
 }
 
 // notes appends n notes by actor to an incident, one transaction for them all.
-func (t *T) notes(id int64, n int, actor string) []store.Event {
+func (t *ct) notes(id int64, n int, actor string) []store.Event {
 	t.Helper()
 	var evs []store.Event
 	t.write(t.db, func(tx store.Tx) error {
@@ -125,7 +124,7 @@ func (t *T) notes(id int64, n int, actor string) []store.Event {
 	return evs
 }
 
-func (t *T) getIncident(db store.Reader, id int64) store.IncidentRow {
+func (t *ct) getIncident(db store.Reader, id int64) store.IncidentRow {
 	t.Helper()
 	r, err := db.Incident(t.ctx, id)
 	if err != nil {
@@ -135,7 +134,7 @@ func (t *T) getIncident(db store.Reader, id int64) store.IncidentRow {
 	return r
 }
 
-func (t *T) events(db store.Reader, q store.EventQuery) []store.Event {
+func (t *ct) events(db store.Reader, q store.EventQuery) []store.Event {
 	t.Helper()
 	evs, err := db.Events(t.ctx, q)
 	if err != nil {
@@ -145,7 +144,7 @@ func (t *T) events(db store.Reader, q store.EventQuery) []store.Event {
 	return evs
 }
 
-func (t *T) getRun(db store.Reader, id int64) store.RunRow {
+func (t *ct) getRun(db store.Reader, id int64) store.RunRow {
 	t.Helper()
 	r, err := db.Run(t.ctx, id)
 	if err != nil {
@@ -155,7 +154,7 @@ func (t *T) getRun(db store.Reader, id int64) store.RunRow {
 	return r
 }
 
-func (t *T) runHosts(db store.Reader, id int64) []store.RunHost {
+func (t *ct) runHosts(db store.Reader, id int64) []store.RunHost {
 	t.Helper()
 	hs, err := db.RunHosts(t.ctx, id)
 	if err != nil {
@@ -164,7 +163,7 @@ func (t *T) runHosts(db store.Reader, id int64) []store.RunHost {
 	return hs
 }
 
-func (t *T) incidentIDs(db store.Store) []int64 {
+func (t *ct) incidentIDs(db store.Store) []int64 {
 	t.Helper()
 	ids, err := db.IncidentIDs(t.ctx)
 	if err != nil {
@@ -173,7 +172,7 @@ func (t *T) incidentIDs(db store.Store) []int64 {
 	return ids
 }
 
-func (t *T) verify(db store.Store) {
+func (t *ct) verify(db store.Store) {
 	t.Helper()
 	if err := store.VerifyAll(t.ctx, db); err != nil {
 		t.Fatalf("VerifyAll: %v", err)
@@ -201,7 +200,7 @@ func incidentID(r store.IncidentRow) int64 { return r.ID }
 func runID(r store.RunRow) int64           { return r.ID }
 
 // notFound fails t unless err is store.ErrNotFound (wrapped, with a message of its own).
-func notFound(t *T, what string, err error) {
+func notFound(t *ct, what string, err error) {
 	t.Helper()
 	if !errors.Is(err, store.ErrNotFound) || err == store.ErrNotFound {
 		t.Errorf("%s: got error %v, want one wrapping store.ErrNotFound", what, err)
