@@ -29,13 +29,12 @@ func (tx *Tx) AppendEvent(ctx context.Context, ev *store.Event) error {
 	}
 	store.Seal(ev, lastSeq, lastHash)
 	at := store.FormatTime(ev.At)
-	// One statement, one round trip: the event and the head it moves.
-	if _, err := tx.tx.Exec(ctx, `WITH e AS (INSERT INTO events (incident_id, seq, at, actor, kind, text, data, prev_hash, hash)
+	// One statement, the event and the head it moves, sent with the next statement or the COMMIT: the write
+	// lock and the row read above settle that it succeeds.
+	tx.tx.later(`WITH e AS (INSERT INTO events (incident_id, seq, at, actor, kind, text, data, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
 		UPDATE incidents SET last_seq = $2, last_hash = $9, updated_at = $3 WHERE id = $1`,
-		ev.Incident, ev.Seq, at, ev.Actor, ev.Kind, ev.Text, string(ev.Data), ev.PrevHash, ev.Hash); err != nil {
-		return err
-	}
+		ev.Incident, ev.Seq, at, ev.Actor, ev.Kind, ev.Text, string(ev.Data), ev.PrevHash, ev.Hash)
 	tx.feed.incident(ev.Incident, ev.Seq)
 	return nil
 }

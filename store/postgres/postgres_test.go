@@ -788,3 +788,40 @@ func TestWriteRetriesAfterLostConnection(t *testing.T) {
 		t.Fatalf("Write: %v after %d calls", err, calls)
 	}
 }
+
+// An event PostgreSQL cannot store (text with a NUL byte) fails the Write, even though its insert travels
+// with the COMMIT, and leaves nothing behind; one followed by a read fails that read.
+func TestAppendTheServerRefusesCommitsNothing(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.NewDatabase(t))
+	id := newIncident(t, db, 2)
+	err := db.Write(ctx, func(tx store.Tx) error {
+		if err := tx.AppendEvent(ctx, &store.Event{Incident: id, Kind: "note", Text: "ok"}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, &store.Event{Incident: id, Kind: "note", Text: "nul \x00 byte"})
+	})
+	if err == nil {
+		t.Fatal("a Write with an event the server refuses succeeded")
+	}
+	err = db.Write(ctx, func(tx store.Tx) error {
+		if err := tx.AppendEvent(ctx, &store.Event{Incident: id, Kind: "note", Text: "nul \x00 byte"}); err != nil {
+			return err
+		}
+		_, err := tx.Events(ctx, store.EventQuery{Incident: id})
+		if err == nil {
+			t.Error("the read after a refused append succeeded")
+		}
+		return err
+	})
+	if err == nil {
+		t.Fatal("a Write with an event the server refuses succeeded")
+	}
+	checkGapless(t, db, id, 2)
+	if err := db.Write(ctx, func(tx store.Tx) error {
+		return tx.AppendEvent(ctx, &store.Event{Incident: id, Kind: "note"})
+	}); err != nil {
+		t.Fatalf("the next Write: %v", err)
+	}
+	checkGapless(t, db, id, 3)
+}

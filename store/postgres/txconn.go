@@ -2,30 +2,59 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// txConn is a write transaction's connection. It begins the transaction lazily: BEGIN, the write lock and
-// fn's first statement go to the server in one pipeline, so the lock is held for one round trip fewer
-// (under contention, every round trip a lock holder waits on is one every other writer waits on too).
+// txConn is a write transaction's connection. It saves round trips while the write lock is held, since
+// under contention every round trip a lock holder waits on is one every other writer waits on too:
+//   - it begins lazily: BEGIN and the lock travel in one pipeline with fn's first statement;
+//   - a statement queued with later (AppendEvent's insert, whose outcome the lock and the row it read
+//     already settle) travels with the next statement, or with the notification and COMMIT. Should it fail
+//     all the same, that next statement, or Write, returns its error, and nothing is committed.
 type txConn struct {
-	conn  *pgxpool.Conn
-	begun bool
+	conn    *pgxpool.Conn
+	begun   bool
+	pending []queued
 }
 
-// start queues BEGIN and the lock before sql in one batch, and returns the batch with BEGIN's and the
-// lock's results read: the caller reads sql's result and closes the batch.
-func (c *txConn) start(ctx context.Context, sql string, args ...any) (pgx.BatchResults, error) {
-	c.begun = true
+type queued struct {
+	sql  string
+	args []any
+}
+
+// later queues a statement to be sent with the next one.
+func (c *txConn) later(sql string, args ...any) { c.pending = append(c.pending, queued{sql, args}) }
+
+// dirty says there is a transaction to commit.
+func (c *txConn) dirty() bool { return c.begun || len(c.pending) > 0 }
+
+// send pipelines what must come first (BEGIN and the lock when not begun, the queued statements) and
+// then the given statements, reads the results of what came first, and returns the batch for the
+// caller to read the given statements' results from and close. With nothing to come first it returns nil.
+func (c *txConn) send(ctx context.Context, stmts ...queued) (pgx.BatchResults, error) {
+	if c.begun && len(c.pending) == 0 {
+		return nil, nil
+	}
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
-	b.Queue(`SELECT pg_advisory_xact_lock($1)`, writeLock)
-	b.Queue(sql, args...)
+	if !c.begun {
+		b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, writeLock)
+		c.begun = true
+	}
+	for _, q := range c.pending {
+		b.Queue(q.sql, q.args...)
+	}
+	c.pending = nil
+	first := b.Len()
+	for _, q := range stmts {
+		b.Queue(q.sql, q.args...)
+	}
 	br := c.conn.SendBatch(ctx, b)
-	for range 2 {
+	for range first {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
 			return nil, err
@@ -34,23 +63,49 @@ func (c *txConn) start(ctx context.Context, sql string, args ...any) (pgx.BatchR
 	return br, nil
 }
 
-// begin starts the transaction on its own, for a statement that cannot be batched (COPY).
-func (c *txConn) begin(ctx context.Context) error {
-	if c.begun {
-		return nil
+// commit sends what is pending, the notification and COMMIT in one pipeline. committed=false means the
+// server refused something before the COMMIT, so nothing was committed; an error with committed=true
+// (a lost connection) leaves it unknown.
+func (c *txConn) commit(ctx context.Context, payload string) (err error, unknown bool) {
+	br, err := c.send(ctx, queued{`SELECT pg_notify($1, $2)`, []any{feedChannel, payload}}, queued{`COMMIT`, nil})
+	if err == nil && br == nil {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT pg_notify($1, $2)`, feedChannel, payload)
+		b.Queue(`COMMIT`)
+		br = c.conn.SendBatch(ctx, b)
 	}
-	c.begun = true
-	_, err := c.conn.Exec(ctx, beginWrite)
-	return err
+	if err == nil {
+		_, err = br.Exec()
+		if err == nil {
+			_, err = br.Exec()
+		}
+		err = errors.Join(err, br.Close())
+	}
+	if err == nil {
+		return nil, false
+	}
+	// The server refused a statement, so it skipped the rest, COMMIT included. Any other failure came after
+	// the COMMIT was sent, and whether it happened is unknown.
+	var pe *pgconn.PgError
+	return err, !errors.As(err, &pe)
+}
+
+// begin starts the transaction on its own, for a statement that cannot be pipelined (COPY).
+func (c *txConn) begin(ctx context.Context) error {
+	br, err := c.send(ctx)
+	if err != nil || br == nil {
+		return err
+	}
+	return br.Close()
 }
 
 func (c *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if c.begun {
-		return c.conn.Exec(ctx, sql, args...)
-	}
-	br, err := c.start(ctx, sql, args...)
+	br, err := c.send(ctx, queued{sql, args})
 	if err != nil {
 		return pgconn.CommandTag{}, err
+	}
+	if br == nil {
+		return c.conn.Exec(ctx, sql, args...)
 	}
 	tag, err := br.Exec()
 	if cerr := br.Close(); err == nil {
@@ -60,12 +115,12 @@ func (c *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 }
 
 func (c *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if c.begun {
-		return c.conn.Query(ctx, sql, args...)
-	}
-	br, err := c.start(ctx, sql, args...)
+	br, err := c.send(ctx, queued{sql, args})
 	if err != nil {
 		return nil, err
+	}
+	if br == nil {
+		return c.conn.Query(ctx, sql, args...)
 	}
 	rows, err := br.Query()
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -71,13 +70,9 @@ func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 	}
 }
 
-// beginWrite starts a write transaction and takes the write lock in one round trip (the simple protocol
-// runs both statements), for txConn.begin; the lock key is our own constant.
-var beginWrite = fmt.Sprintf(`BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)`, writeLock)
-
 // writeOnce runs fn once; retry says the error left nothing committed and fn may run again. The transaction
 // is driven by hand on one pooled connection rather than by pgx.Tx, so that BEGIN and the lock travel with
-// fn's first statement (txConn), and the notification with COMMIT.
+// fn's first statement, and the notification with COMMIT (txConn).
 func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) (err error, retry bool) {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
@@ -99,27 +94,13 @@ func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) (err error
 		rollback()
 		return err, retryable(err, conn.Conn())
 	}
-	if !c.begun {
+	if !c.dirty() {
 		return nil, false // fn wrote nothing: nothing to commit or announce
 	}
 	// The notification is delivered to every listener when (and only if) the transaction commits.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT pg_notify($1, $2)`, feedChannel, t.feed.payload())
-	b.Queue(`COMMIT`)
-	br := conn.SendBatch(ctx, b)
-	_, errNotify := br.Exec()
-	_, errCommit := br.Exec()
-	errClose := br.Close()
-	if errNotify != nil {
+	if err, unknown := c.commit(ctx, t.feed.payload()); err != nil {
 		rollback()
-		// The server refused the notification, so it skipped the COMMIT: nothing was committed. Any other
-		// failure came after the COMMIT was sent, and whether it happened is unknown.
-		var pe *pgconn.PgError
-		return errNotify, errors.As(errNotify, &pe) && serverRetryable(errNotify)
-	}
-	if err := errors.Join(errCommit, errClose); err != nil {
-		rollback()
-		return err, serverRetryable(err)
+		return err, !unknown && serverRetryable(err)
 	}
 	return nil, false
 }
