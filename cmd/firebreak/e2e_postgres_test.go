@@ -31,7 +31,7 @@ func (e *fbEnv) record(incs ...string) string {
 func TestE2EPostgresMigrateBackupRestore(t *testing.T) {
 	e := newEnv(t)
 	f := sshtest.Start(t, 2)
-	inc1 := e.declare("checkout is down", "--sev", "2")
+	inc1 := e.declare("checkout is down", "--sev", "3")
 	inc2 := e.declare("a drill", "--drill")
 	e.ok("note", inc1, "the payment provider answers 503")
 	e.ok("role", inc1, "commander", "alice")
