@@ -7,6 +7,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -116,6 +117,8 @@ func (db *DB) classify(err error) error {
 			return store.Errorf(store.ErrUnusable, "%s: %s: create the database (createdb, or CREATE DATABASE) or fix the URL", db.where, scrub(pe.Message, db.password))
 		case pe.Code == "42501":
 			return store.Errorf(store.ErrUnusable, "%s: %s: grant the user the rights firebreak needs (it creates its tables on first use), or use another user", db.where, scrub(pe.Message, db.password))
+		case pe.Code == "22021" || pe.Code == "22P05": // invalid byte sequence, untranslatable character
+			return fmt.Errorf("PostgreSQL cannot store this text: it holds a NUL byte or bytes that are not UTF-8 (%s); nothing was written", scrub(pe.Message, db.password))
 		case strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300":
 			return store.Errorf(store.ErrUnusable, "the PostgreSQL server at %s cannot take us now (%s): check it is up and accepting connections", db.where, scrub(pe.Message, db.password))
 		}
