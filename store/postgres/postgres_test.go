@@ -804,6 +804,9 @@ func TestAppendTheServerRefusesCommitsNothing(t *testing.T) {
 	if err == nil {
 		t.Fatal("a Write with an event the server refuses succeeded")
 	}
+	if !strings.Contains(err.Error(), "NUL byte") {
+		t.Errorf("the refusal does not say why: %v", err)
+	}
 	err = db.Write(ctx, func(tx store.Tx) error {
 		if err := tx.AppendEvent(ctx, &store.Event{Incident: id, Kind: "note", Text: "nul \x00 byte"}); err != nil {
 			return err
