@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
+)
+
+// leaseTTL is the runs' lease in the two-bastion tests: short, so a dead owner is found out quickly.
+const leaseTTL = 2 * time.Second
+
+// bastions stands in for two bastions sharing one database (dbURL; "" the env's SQLite file): the same
+// world with machine ids a and b and a short lease, an incident and a fleet of n hosts.
+func bastions(t *testing.T, dbURL string, n int) (a, b *fbEnv, f *sshtest.Fleet, inc string) {
+	t.Helper()
+	e := newEnv(t)
+	if dbURL != "" {
+		e = e.with("FIREBREAK_DB", dbURL)
+	}
+	e = e.with(leaseTTLEnv, leaseTTL.String())
+	f = sshtest.Start(t, n)
+	inc = e.declare("the fleet is on fire", "--sev", "3")
+	return e.with("FIREBREAK_MACHINE_ID", "a"), e.with("FIREBREAK_MACHINE_ID", "b"), f, inc
+}
+
+// TestE2EDeadBastionIsReaped: bastion a starts a run and is killed with -9 mid-stage. Bastion b cannot
+// tell a's pid is gone (another machine), so it waits for the lease: while it runs, b leaves the run
+// alone; once it ran out, b's `timeline --follow`, which nobody touches, marks the run interrupted (host in
+// flight unknown, the rest cancelled) within about a lease. The log a's canary wrote is on machine a:
+// b's `firebreak log` says so.
+func TestE2EDeadBastionIsReaped(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testDeadBastionIsReaped(t, "") })
+}
+
+func testDeadBastionIsReaped(t *testing.T, dbURL string) {
+	a, b, f, inc := bastions(t, dbURL, 3)
+	script := fmt.Sprintf(`if [ "$FIREBREAK_DRY_RUN" = 1 ]; then echo "dry on $FIREBREAK_HOST"; exit 0; fi
+echo $$ > %s/pid-$FIREBREAK_HOST; sleep 300 & wait`, a.root)
+	base := []string{"run", inc, "--command", script, "-i", f.Inventory}
+	a.ok(append(base, "--hosts", "host01", "--dry-run")...)
+	follow := b.startFollow(inc, "022")
+
+	run := a.command(t.Context(), append(base, "--hosts", "all", "--stages", "1,100%", "--yes", "--confirm-out-of-hours")...)
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the canary to start", 30*time.Second, fileHasPID(filepath.Join(a.root, "pid-host01")))
+	time.Sleep(100 * time.Millisecond) // let the recorder commit host01 as running
+	run.Process.Signal(syscall.SIGKILL)
+	run.Wait()
+	killed := time.Now()
+
+	// Under its lease the run is a's, whether a is alive or not: b cannot tell from another machine.
+	if out := b.ok("runs", "RUN-2"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "running") {
+		t.Fatalf("b reaped the run within its lease (%v after a was killed):\n%s", time.Since(killed), out)
+	}
+	var ev string
+	deadline := time.After(leaseTTL + 5*time.Second)
+	for ev == "" {
+		select {
+		case line := <-follow.lines:
+			if strings.Contains(line, `"kind":"run_interrupted"`) {
+				ev = line
+			}
+		case <-deadline:
+			t.Fatalf("b's timeline --follow did not see the run interrupted within %v of a's death", time.Since(killed))
+		}
+	}
+	t.Logf("run interrupted %v after its owner was killed (lease %v)", time.Since(killed).Round(time.Millisecond), leaseTTL)
+	for _, want := range []string{"machine a", "lease", "reaped from machine b", "host01"} {
+		if !strings.Contains(ev, want) {
+			t.Errorf("the run_interrupted event does not say %q: %s", want, ev)
+		}
+	}
+	out := b.ok("runs", "RUN-2")
+	states := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if fs := strings.Fields(l); len(fs) >= 3 && strings.HasPrefix(fs[1], "host") {
+			states[fs[1]] = fs[2]
+		}
+	}
+	if !strings.Contains(strings.SplitN(out, "\n", 2)[0], "interrupted") || states["host01"] != "unknown" ||
+		states["host02"] != "cancelled" || states["host03"] != "cancelled" {
+		t.Fatalf("after the lease ran out: %v\n%s", states, out)
+	}
+	kinds := map[string]int{}
+	for _, ev := range b.timeline(inc) {
+		kinds[ev.Kind]++
+	}
+	if kinds["run_interrupted"] != 1 {
+		t.Fatalf("%d run_interrupted events, want 1", kinds["run_interrupted"])
+	}
+	b.ok("audit", "verify", inc)
+
+	// The canary's log is on a: b says where, a prints it.
+	_, stderr, code := b.fb("log", "RUN-1", "host01")
+	if code == 0 || !strings.Contains(stderr, "is on machine a at ") || !strings.Contains(stderr, "run this there") {
+		t.Errorf("b's log of a's host: exit %d, %s", code, stderr)
+	}
+	if out := a.ok("log", "RUN-1", "host01"); !strings.Contains(out, "dry on host01") {
+		t.Errorf("a's log of its own host: %q", out)
+	}
+}
