@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/postgres"
 	"github.com/firebreak/firebreak/store/sqlite"
 )
 
@@ -18,5 +19,12 @@ func IsURL(target string) bool {
 
 // Open opens (creating and migrating if needed) the database target names.
 func Open(ctx context.Context, target string, opt store.Options) (store.Store, error) {
+	if IsURL(target) {
+		db, err := postgres.Open(ctx, target)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return db, nil
+	}
 	return sqlite.Open(ctx, target, opt)
 }
