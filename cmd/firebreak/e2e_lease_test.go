@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
+	"github.com/firebreak/firebreak/store/postgres/pgtest"
 )
 
 // leaseTTL is the runs' lease in the two-bastion tests: short, so a dead owner is found out quickly.
@@ -35,6 +37,7 @@ func bastions(t *testing.T, dbURL string, n int) (a, b *fbEnv, f *sshtest.Fleet,
 // b's `firebreak log` says so.
 func TestE2EDeadBastionIsReaped(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testDeadBastionIsReaped(t, "") })
+	t.Run("postgres", func(t *testing.T) { testDeadBastionIsReaped(t, pgtest.NewDatabase(t)) })
 }
 
 func testDeadBastionIsReaped(t *testing.T, dbURL string) {
@@ -104,5 +107,58 @@ echo $$ > %s/pid-$FIREBREAK_HOST; sleep 300 & wait`, a.root)
 	}
 	if out := a.ok("log", "RUN-1", "host01"); !strings.Contains(out, "dry on host01") {
 		t.Errorf("a's log of its own host: %q", out)
+	}
+}
+
+// TestE2EHaltAcrossBastionsPostgres: on PostgreSQL the off-switch is a row every machine reads. A halt from
+// bastion b stops bastion a's run within 1 s: a cancels its host in flight and records it.
+func TestE2EHaltAcrossBastionsPostgres(t *testing.T) {
+	a, b, f, inc := bastions(t, pgtest.NewDatabase(t), 3)
+	script := sleeper(a.root)
+	base := []string{"run", inc, "--command", script, "-i", f.Inventory}
+	a.ok(append(base, "--hosts", "host01", "--dry-run")...)
+	run := a.command(t.Context(), append(base, "--hosts", "all", "--stages", "1,100%", "--yes", "--confirm-out-of-hours")...)
+	out, _ := run.StdoutPipe()
+	run.Stderr = run.Stdout
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cancelled := make(chan time.Time, 1)
+	var lines []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if fs := strings.Fields(sc.Text()); len(fs) >= 2 && fs[0] == "host01" && fs[1] == "cancelled" {
+				cancelled <- time.Now()
+			}
+		}
+	}()
+	pidFile := filepath.Join(a.root, "pid-host01")
+	waitFor(t, "the canary to start", 30*time.Second, fileHasPID(pidFile))
+
+	halted := time.Now() // an upper bound: it includes starting b's firebreak and its opening the database
+	b.ok("--as", "bob", "halt", "--reason", "wrong cluster")
+	select {
+	case at := <-cancelled:
+		seen := at.Sub(halted)
+		t.Logf("halt from b seen by a's run: host01 cancelled %v after b's halt command started", seen.Round(time.Millisecond))
+		if seen > time.Second {
+			t.Errorf("a's run saw b's halt after %v, want within 1s", seen)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("a's run did not stop after b's halt")
+	}
+	<-done
+	if err := run.Wait(); run.ProcessState.ExitCode() != 1 {
+		t.Errorf("the halted run exited %d (%v), want 1:\n%s", run.ProcessState.ExitCode(), err, strings.Join(lines, "\n"))
+	}
+	if pidAlive(pidFile) {
+		t.Fatal("the remote command is still running after halt")
+	}
+	if out := b.ok("runs", "RUN-2"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "halted") {
+		t.Fatalf("b sees the run as:\n%s", out)
 	}
 }

@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/store/postgres/pgtest"
 )
 
 // fbBin is the firebreak binary built by TestMain.
@@ -47,6 +49,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	pgtest.Stop() // the private PostgreSQL server, if a test started one
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
