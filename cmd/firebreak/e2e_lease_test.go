@@ -18,7 +18,7 @@ const leaseTTL = 2 * time.Second
 
 // bastions stands in for two bastions sharing one database (dbURL; "" the env's SQLite file): the same
 // world with machine ids a and b and a short lease, an incident and a fleet of n hosts.
-func bastions(t *testing.T, dbURL string, n int) (a, b *fbEnv, f *sshtest.Fleet, inc string) {
+func bastions(t *testing.T, dbURL string, n int, sev string) (a, b *fbEnv, f *sshtest.Fleet, inc string) {
 	t.Helper()
 	e := newEnv(t)
 	if dbURL != "" {
@@ -26,7 +26,7 @@ func bastions(t *testing.T, dbURL string, n int) (a, b *fbEnv, f *sshtest.Fleet,
 	}
 	e = e.with(leaseTTLEnv, leaseTTL.String())
 	f = sshtest.Start(t, n)
-	inc = e.declare("the fleet is on fire", "--sev", "3")
+	inc = e.declare("the fleet is on fire", "--sev", sev)
 	return e.with("FIREBREAK_MACHINE_ID", "a"), e.with("FIREBREAK_MACHINE_ID", "b"), f, inc
 }
 
@@ -41,7 +41,7 @@ func TestE2EDeadBastionIsReaped(t *testing.T) {
 }
 
 func testDeadBastionIsReaped(t *testing.T, dbURL string) {
-	a, b, f, inc := bastions(t, dbURL, 3)
+	a, b, f, inc := bastions(t, dbURL, 3, "3")
 	script := fmt.Sprintf(`if [ "$FIREBREAK_DRY_RUN" = 1 ]; then echo "dry on $FIREBREAK_HOST"; exit 0; fi
 echo $$ > %s/pid-$FIREBREAK_HOST; sleep 300 & wait`, a.root)
 	base := []string{"run", inc, "--command", script, "-i", f.Inventory}
@@ -113,7 +113,7 @@ echo $$ > %s/pid-$FIREBREAK_HOST; sleep 300 & wait`, a.root)
 // TestE2EHaltAcrossBastionsPostgres: on PostgreSQL the off-switch is a row every machine reads. A halt from
 // bastion b stops bastion a's run within 1 s: a cancels its host in flight and records it.
 func TestE2EHaltAcrossBastionsPostgres(t *testing.T) {
-	a, b, f, inc := bastions(t, pgtest.NewDatabase(t), 3)
+	a, b, f, inc := bastions(t, pgtest.NewDatabase(t), 3, "3")
 	script := sleeper(a.root)
 	base := []string{"run", inc, "--command", script, "-i", f.Inventory}
 	a.ok(append(base, "--hosts", "host01", "--dry-run")...)
@@ -160,5 +160,41 @@ func TestE2EHaltAcrossBastionsPostgres(t *testing.T) {
 	}
 	if out := b.ok("runs", "RUN-2"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "halted") {
 		t.Fatalf("b sees the run as:\n%s", out)
+	}
+}
+
+// TestE2ELeaseSurvivesServerRestartPostgres: the PostgreSQL server restarts (every connection cut) while
+// bastion a's run waits for an approval. a's heartbeat fails, retries and renews the lease once the server
+// is back, so bastion b, reaping all along, leaves the run alone, and the run goes on after b's approval.
+func TestE2ELeaseSurvivesServerRestartPostgres(t *testing.T) {
+	const ttl = 5 * time.Second
+	a, b, f, inc := bastions(t, pgtest.NewDatabase(t), 2, "1")
+	a, b = a.with(leaseTTLEnv, ttl.String()), b.with(leaseTTLEnv, ttl.String())
+	a.ok("--as", "alice", "role", inc, "commander", "alice")
+	script := fmt.Sprintf(`[ "$FIREBREAK_DRY_RUN" = 1 ] && exit 0; echo "$FIREBREAK_HOST" >> %s/ran`, a.root)
+	base := []string{"--as", "alice", "run", inc, "--command", script, "-i", f.Inventory}
+	a.ok(append(base, "--hosts", "host01", "--dry-run")...)
+	run := a.startBG(append(base, "--hosts", "all", "--stages", "1,100%", "--yes", "--confirm-out-of-hours")...)
+	ref := b.waitingRun(inc)
+	follow := b.startFollow(inc, "022")
+
+	if err := pgtest.Shared(t).Restart(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(ttl + ttl/2)
+	if out := b.ok("runs", ref); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "waiting") {
+		t.Fatalf("after the server restarted, b sees:\n%s\na's output:\n%s", out, run.out.String())
+	}
+	for len(follow.lines) > 0 {
+		if line := <-follow.lines; strings.Contains(line, "run_interrupted") {
+			t.Fatalf("b reaped a run whose owner is alive: %s", line)
+		}
+	}
+	b.ok("--as", "bob", "approve", ref, "--yes")
+	if code := run.wait(t); code != 0 {
+		t.Fatalf("a's run exited %d after the approval:\n%s", code, run.out.String())
+	}
+	if ran := hostsRan(t, filepath.Join(a.root, "ran")); ran["host02"] != 1 {
+		t.Fatalf("host02 did not run after the approval: %v\n%s", ran, run.out.String())
 	}
 }

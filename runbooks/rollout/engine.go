@@ -592,9 +592,9 @@ func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
 	defer poll.Stop()
 	for {
 		if needApproval && !r.approved {
-			if by, err := r.approval(ctx, si+1); err != nil {
-				return Stop, err
-			} else if by != "" {
+			// A database out of reach for a moment (a server restarting) only delays the approval: the
+			// run keeps waiting and asks again at the next poll.
+			if by, err := r.approval(ctx, si+1); err == nil && by != "" {
 				r.approved = true
 				r.e.watch(Update{Kind: UpdateApproved, Run: r.row.ID, Stage: si + 1, Text: "approved by " + by})
 			}

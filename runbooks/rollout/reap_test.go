@@ -212,3 +212,57 @@ func TestReapedOwnerStops(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReapedOwnerStopsMidStage: reaped while its canary host01 is in flight, the owner starts no other
+// host and its view of host01 (cancelled) does not overwrite the record's (unknown).
+func TestReapedOwnerStopsMidStage(t *testing.T) {
+	f := newFixture(t, 2, 3)
+	ctx := context.Background()
+	e := f.engine("root")
+	e.Machine, e.LeaseTTL = "machine-a", 600*time.Millisecond
+	s := Script{Main: `[ "$FIREBREAK_DRY_RUN" = 1 ] && exit 0; echo "$FIREBREAK_HOST" >> "$OUT/ran"; echo $$ > "$OUT/pid-$FIREBREAK_HOST"; sleep 60 & wait`}
+	if _, err := e.Run(ctx, f.canaryDry(s)); err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.events(KindHostDone))
+	spec := f.spec(s, false, "1,100%")
+	done := make(chan *Summary, 1)
+	go func() {
+		sum, err := e.Run(ctx, spec)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- sum
+	}()
+	waitFile(t, filepath.Join(f.dir, "pid-host01"))
+	time.Sleep(100 * time.Millisecond) // let the recorder commit host01 as running
+	skewed := func() time.Time { return time.Now().Add(time.Minute) }
+	if reaped, err := (Reaper{DB: f.other(), Machine: "machine-b", Now: skewed}).Reap(ctx); err != nil || len(reaped) != 1 {
+		t.Fatalf("machine-b reaped %v (%v)", reaped, err)
+	}
+	select {
+	case sum := <-done:
+		if sum.Status != StatusInterrupted {
+			t.Fatalf("the owner says %s: %s", sum.Status, sum.Reason)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the owner did not stop after it was reaped")
+	}
+	pid, _ := os.ReadFile(filepath.Join(f.dir, "pid-host01"))
+	if processAlive(strings.TrimSpace(string(pid))) {
+		t.Fatal("host01's command is still running after its run was reaped")
+	}
+	hosts, _ := f.db.RunHosts(ctx, 2)
+	if hosts[0].State != string(Unknown) || hosts[1].State != string(Cancelled) {
+		t.Fatalf("the record says host01 %s, host02 %s; want unknown and cancelled", hosts[0].State, hosts[1].State)
+	}
+	if b, _ := os.ReadFile(filepath.Join(f.dir, "ran")); strings.Contains(string(b), "host02") {
+		t.Fatal("host02 started after the run was reaped")
+	}
+	if n := len(f.events(KindHostDone)) - before; n != 0 {
+		t.Fatalf("the reaped owner recorded %d host_done events", n)
+	}
+	if err := VerifyRecords(ctx, f.db, f.inc); err != nil {
+		t.Fatal(err)
+	}
+}
