@@ -107,6 +107,12 @@ func TestReapLeaseExpiredOnAnotherMachine(t *testing.T) {
 	if reaped, err := (Reaper{DB: f.db, Machine: "machine-a"}).Reap(ctx); err != nil || len(reaped) != 1 || reaped[0] != legacy {
 		t.Fatalf("machine-a reaped %v (%v), want %s", reaped, err, RunRef(legacy))
 	}
+	// A run recorded before machine ids named its machine by hostname: this machine still knows it.
+	hostname, _ := os.Hostname()
+	old := f.fakeRun(hostname, deadPID(t), "", time.Time{})
+	if reaped, err := (Reaper{DB: f.db, Machine: "machine-id-of-this-host"}).Reap(ctx); err != nil || len(reaped) != 1 || reaped[0] != old {
+		t.Fatalf("this machine reaped %v (%v), want %s (owned by its hostname, from before leases)", reaped, err, RunRef(old))
+	}
 }
 
 func TestReapDeadOwnerOnThisMachineAtOnce(t *testing.T) {
