@@ -22,7 +22,7 @@ func (db *DB) Export(ctx context.Context, sink store.Sink) error {
 	return export(ctx, tx, sink)
 }
 
-func export(ctx context.Context, tx pgx.Tx, sink store.Sink) error {
+func export(ctx context.Context, tx querier, sink store.Sink) error {
 	incs, err := queryIncidents(ctx, tx, store.IncidentQuery{})
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func export(ctx context.Context, tx pgx.Tx, sink store.Sink) error {
 }
 
 // Import loads a whole record in one write transaction, keeping every id, seq and hash, and then moves the id
-// sequences past the ids it loaded, so that new incidents and runs never reuse one.
+// counters past the ids it loaded, so that new incidents and runs never reuse one.
 func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 	return db.Write(ctx, func(t store.Tx) error {
 		tx := t.(*Tx).tx
@@ -137,12 +137,11 @@ func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 		if err := im.flush(); err != nil {
 			return err
 		}
-		for _, table := range []string{"incidents", "runs"} {
-			// setval only moves forward: a sequence that already handed out higher ids keeps them used.
-			if _, err := tx.Exec(ctx, `SELECT setval('`+table+`_id_seq', m) FROM (SELECT max(id) AS m FROM `+table+`) x
-				WHERE m IS NOT NULL AND m > (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM `+table+`_id_seq)`); err != nil {
-				return err
-			}
+		// The counters move past the ids loaded (never back), so new incidents and runs never reuse one.
+		if _, err := tx.Exec(ctx, `UPDATE id_counters c SET last = greatest(c.last, coalesce(m.id, 0))
+			FROM (SELECT 'incidents' AS name, max(id) AS id FROM incidents UNION ALL SELECT 'runs', max(id) FROM runs) m
+			WHERE c.name = m.name`); err != nil {
+			return err
 		}
 		return seedOffSwitch(ctx, tx)
 	})
@@ -151,7 +150,7 @@ func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 // importer writes a record into the transaction; events, by far the most rows, go in batches by COPY.
 type importer struct {
 	ctx    context.Context
-	tx     pgx.Tx
+	tx     *txConn // the Write's transaction
 	events [][]any
 }
 

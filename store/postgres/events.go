@@ -29,12 +29,11 @@ func (tx *Tx) AppendEvent(ctx context.Context, ev *store.Event) error {
 	}
 	store.Seal(ev, lastSeq, lastHash)
 	at := store.FormatTime(ev.At)
-	if _, err := tx.tx.Exec(ctx, `INSERT INTO events (incident_id, seq, at, actor, kind, text, data, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, ev.Incident, ev.Seq, at, ev.Actor, ev.Kind, ev.Text, string(ev.Data), ev.PrevHash, ev.Hash); err != nil {
-		return err
-	}
-	if _, err := tx.tx.Exec(ctx, `UPDATE incidents SET last_seq = $1, last_hash = $2, updated_at = $3 WHERE id = $4`,
-		ev.Seq, ev.Hash, at, ev.Incident); err != nil {
+	// One statement, one round trip: the event and the head it moves.
+	if _, err := tx.tx.Exec(ctx, `WITH e AS (INSERT INTO events (incident_id, seq, at, actor, kind, text, data, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))
+		UPDATE incidents SET last_seq = $2, last_hash = $9, updated_at = $3 WHERE id = $1`,
+		ev.Incident, ev.Seq, at, ev.Actor, ev.Kind, ev.Text, string(ev.Data), ev.PrevHash, ev.Hash); err != nil {
 		return err
 	}
 	tx.feed.incident(ev.Incident, ev.Seq)

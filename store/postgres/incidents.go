@@ -11,12 +11,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// CreateIncident inserts a new incident row with no events yet and returns its id (the n of INC-n).
+// CreateIncident inserts a new incident row with no events yet and returns its id (the n of INC-n): the
+// next number of id_counters, dense as SQLite's.
 func (tx *Tx) CreateIncident(ctx context.Context, r store.IncidentRow) (int64, error) {
 	at := store.FormatTime(r.DeclaredAt)
 	var id int64
-	err := tx.tx.QueryRow(ctx, `INSERT INTO incidents (title, severity, status, drill, commander, declared_at, updated_at, state)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.Title, r.Severity, r.Status, r.Drill, r.Commander, at, at,
+	err := tx.tx.QueryRow(ctx, `WITH n AS (UPDATE id_counters SET last = last + 1 WHERE name = 'incidents' RETURNING last)
+		INSERT INTO incidents (id, title, severity, status, drill, commander, declared_at, updated_at, state)
+		SELECT n.last, $1, $2, $3, $4, $5, $6, $7, $8 FROM n RETURNING id`, r.Title, r.Severity, r.Status, r.Drill, r.Commander, at, at,
 		string(orEmpty(r.State))).Scan(&id)
 	if err != nil {
 		return 0, err

@@ -7,8 +7,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -98,15 +96,19 @@ func scrub(msg, password string) string {
 	return strings.ReplaceAll(msg, password, "xxxxx")
 }
 
-// classify turns connection and server errors into store.ErrUnusable with a message a person can act on,
-// never holding the password. Errors of other kinds pass through (scrubbed).
+// classify turns connection and server errors about the database itself (unreachable, login refused,
+// missing, shutting down) into store.ErrUnusable with a message a person can act on, never holding the
+// password. Other errors pass through unchanged, so callers can still inspect them, unless their text holds
+// the password.
 func (db *DB) classify(err error) error {
 	if err == nil || errors.Is(err, store.ErrUnusable) || errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	msg := scrub(err.Error(), db.password)
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	var ce *pgconn.ConnectError
+	switch {
+	case errors.As(err, &pe):
 		switch {
 		case pe.Code == "28P01" || pe.Code == "28000":
 			return store.Errorf(store.ErrUnusable, "the PostgreSQL server at %s refused the login (%s): check the user and its password (in the URL, PGPASSWORD or ~/.pgpass) and pg_hba.conf", db.where, scrub(pe.Message, db.password))
@@ -117,12 +119,11 @@ func (db *DB) classify(err error) error {
 		case strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300":
 			return store.Errorf(store.ErrUnusable, "the PostgreSQL server at %s cannot take us now (%s): check it is up and accepting connections", db.where, scrub(pe.Message, db.password))
 		}
-		return fmt.Errorf("%s: %s", db.where, msg)
-	}
-	var ce *pgconn.ConnectError
-	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) {
+	case errors.As(err, &ce):
 		return store.Errorf(store.ErrUnusable, "cannot reach the PostgreSQL server of %s (%s): check that it is running and that the host and port are right", db.where, msg)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case isConnLoss(err):
+		return store.Errorf(store.ErrUnusable, "lost the connection to the PostgreSQL server of %s (%s): check that it is running and reachable", db.where, msg)
 	}
 	if msg != err.Error() {
 		return errors.New(msg)

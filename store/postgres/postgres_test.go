@@ -758,3 +758,33 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Fatalf("a new run after the import got id %d (%v), want 4", run, err)
 	}
 }
+
+// A connection lost inside a Write, before its commit, runs fn again on a new one: the event lands once.
+func TestWriteRetriesAfterLostConnection(t *testing.T) {
+	ctx := context.Background()
+	u := pgtest.NewDatabase(t)
+	db := open(t, u)
+	id := newIncident(t, db, 0)
+	dbname := strings.TrimPrefix(mustParse(t, u).Path, "/")
+	calls := 0
+	err := db.Write(ctx, func(tx store.Tx) error {
+		calls++
+		if calls == 1 {
+			if err := pgtest.Shared(t).Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, dbname); err != nil {
+				t.Error(err)
+			}
+		}
+		return tx.AppendEvent(ctx, &store.Event{Incident: id, Kind: "note"})
+	})
+	if err != nil || calls != 2 {
+		t.Fatalf("Write: %v after %d calls, want success after 2", err, calls)
+	}
+	checkGapless(t, db, id, 1)
+
+	// fn's own error is not retried.
+	calls = 0
+	boom := errors.New("boom")
+	if err := db.Write(ctx, func(tx store.Tx) error { calls++; return boom }); !errors.Is(err, boom) || calls != 1 {
+		t.Fatalf("Write: %v after %d calls", err, calls)
+	}
+}

@@ -31,7 +31,7 @@ func (tx *Tx) LatestRetroVersions(ctx context.Context, incident int64) (map[stri
 }
 
 func latestRetro(ctx context.Context, q querier, incident int64) (map[string]store.RetroVersion, error) {
-	rows, err := q.Query(ctx, `SELECT section, version, text, author, at, base, conflict FROM retro_versions r
+	rows, err := q.Query(ctx, `SELECT section, version, text, author, at, base, conflict, legacy FROM retro_versions r
 		WHERE incident_id = $1 AND version = (SELECT max(version) FROM retro_versions WHERE incident_id = r.incident_id AND section = r.section)`, incident)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func latestRetro(ctx context.Context, q querier, incident int64) (map[string]sto
 	for rows.Next() {
 		v := store.RetroVersion{Incident: incident}
 		var at string
-		if err := rows.Scan(&v.Section, &v.Version, &v.Text, &v.Author, &at, &v.Base, &v.Conflict); err != nil {
+		if err := rows.Scan(&v.Section, &v.Version, &v.Text, &v.Author, &at, &v.Base, &v.Conflict, &v.Legacy); err != nil {
 			return nil, err
 		}
 		v.At, _ = store.ParseTime(at)
@@ -52,7 +52,7 @@ func latestRetro(ctx context.Context, q querier, incident int64) (map[string]sto
 
 // RetroHistory lists every version of one section, oldest first.
 func (db *DB) RetroHistory(ctx context.Context, incident int64, section string) ([]store.RetroVersion, error) {
-	rows, err := db.pool.Query(ctx, `SELECT version, text, author, at, base, conflict FROM retro_versions
+	rows, err := db.pool.Query(ctx, `SELECT version, text, author, at, base, conflict, legacy FROM retro_versions
 		WHERE incident_id = $1 AND section = $2 ORDER BY version`, incident, section)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func (db *DB) RetroHistory(ctx context.Context, incident int64, section string) 
 	for rows.Next() {
 		v := store.RetroVersion{Incident: incident, Section: section}
 		var at string
-		if err := rows.Scan(&v.Version, &v.Text, &v.Author, &at, &v.Base, &v.Conflict); err != nil {
+		if err := rows.Scan(&v.Version, &v.Text, &v.Author, &at, &v.Base, &v.Conflict, &v.Legacy); err != nil {
 			return nil, err
 		}
 		v.At, _ = store.ParseTime(at)
@@ -99,7 +99,7 @@ func (tx *Tx) ActionItems(ctx context.Context, incident int64) ([]store.ActionIt
 }
 
 func actionItems(ctx context.Context, q querier, incident int64) ([]store.ActionItem, error) {
-	rows, err := q.Query(ctx, `SELECT item, version, text, owner, ticket, due, kind, done, removed, author, at FROM retro_actions a
+	rows, err := q.Query(ctx, `SELECT item, version, text, owner, ticket, due, kind, done, removed, author, at, legacy FROM retro_actions a
 		WHERE incident_id = $1 AND version = (SELECT max(version) FROM retro_actions WHERE incident_id = a.incident_id AND item = a.item)
 		ORDER BY item`, incident)
 	if err != nil {
@@ -110,7 +110,7 @@ func actionItems(ctx context.Context, q querier, incident int64) ([]store.Action
 	for rows.Next() {
 		a := store.ActionItem{Incident: incident}
 		var at string
-		if err := rows.Scan(&a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at); err != nil {
+		if err := rows.Scan(&a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at, &a.Legacy); err != nil {
 			return nil, err
 		}
 		a.At, _ = store.ParseTime(at)

@@ -17,9 +17,10 @@ import (
 // CreateRun inserts a run with its hosts (all pending) and returns its id.
 func (tx *Tx) CreateRun(ctx context.Context, r store.RunRow, hosts []store.RunHost) (int64, error) {
 	var id int64
-	err := tx.tx.QueryRow(ctx, `INSERT INTO runs (incident_id, runbook, step, title, script_hash, dry_run, status,
+	err := tx.tx.QueryRow(ctx, `WITH n AS (UPDATE id_counters SET last = last + 1 WHERE name = 'runs' RETURNING last)
+		INSERT INTO runs (id, incident_id, runbook, step, title, script_hash, dry_run, status,
 		waiting_for, stage, stages, plan, started_by, started_at, owner_pid, owner_start, owner_host, plan_hash, resumes, lease_until)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
+		SELECT n.last, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 FROM n RETURNING id`,
 		r.Incident, r.Runbook, r.Step, r.Title, r.ScriptHash, r.DryRun, r.Status, r.WaitingFor, r.Stage, r.Stages,
 		string(orEmpty(r.Plan)), r.StartedBy, store.FormatTime(r.StartedAt), r.OwnerPID, r.OwnerStart, r.OwnerHost, r.PlanHash,
 		r.Resumes, formatOpt(r.LeaseUntil)).Scan(&id)

@@ -12,7 +12,7 @@ import (
 
 // idleCheck is how long the feed waits without a notification before it asks whether its connection is
 // still alive: a connection cut without a word (a failover, a partition) is noticed within it.
-const idleCheck = 5 * time.Second
+var idleCheck = 5 * time.Second
 
 // Watch is the change feed: a connection of its own LISTENs on the feed channel, to which every committed
 // Write notifies (on commit, with only the keys it touched), and each notification becomes a signal on the
@@ -24,6 +24,7 @@ func (db *DB) Watch(ctx context.Context, interval time.Duration) (<-chan struct{
 	if err != nil {
 		return nil, db.classify(err)
 	}
+	check := idleCheck
 	ch := make(chan struct{}, 1)
 	signal := func() {
 		select {
@@ -39,7 +40,7 @@ func (db *DB) Watch(ctx context.Context, interval time.Duration) (<-chan struct{
 			}
 		}()
 		for {
-			err := db.wait(ctx, conn)
+			err := db.wait(ctx, conn, check)
 			if ctx.Err() != nil {
 				return
 			}
@@ -80,7 +81,7 @@ func (db *DB) listen(ctx context.Context) (*pgx.Conn, error) {
 
 // wait returns nil when a notification arrives, and an error when the connection is lost. While nothing
 // arrives it pings the server every idleCheck.
-func (db *DB) wait(ctx context.Context, conn *pgx.Conn) error {
+func (db *DB) wait(ctx context.Context, conn *pgx.Conn, idleCheck time.Duration) error {
 	for {
 		wctx, cancel := context.WithTimeout(ctx, idleCheck)
 		_, err := conn.WaitForNotification(wctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -28,7 +29,7 @@ const reconnectFor = 30 * time.Second
 // Tx is a write transaction. Every change goes through one, so a change and the events that record it land
 // together or not at all. It holds the database's write lock from its start to its commit.
 type Tx struct {
-	tx   pgx.Tx
+	tx   *txConn
 	feed *feedNote
 }
 
@@ -70,30 +71,54 @@ func (db *DB) Write(ctx context.Context, fn func(store.Tx) error) error {
 	}
 }
 
-// writeOnce runs fn once; retry says the error left nothing committed and fn may run again.
+// beginWrite starts a write transaction and takes the write lock in one round trip (the simple protocol
+// runs both statements), for txConn.begin; the lock key is our own constant.
+var beginWrite = fmt.Sprintf(`BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)`, writeLock)
+
+// writeOnce runs fn once; retry says the error left nothing committed and fn may run again. The transaction
+// is driven by hand on one pooled connection rather than by pgx.Tx, so that BEGIN and the lock travel with
+// fn's first statement (txConn), and the notification with COMMIT.
 func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) (err error, retry bool) {
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return err, retryable(err, nil)
 	}
-	t := &Tx{tx: tx, feed: &feedNote{}}
-	run := func() error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLock); err != nil {
-			return err
+	// A connection left in a transaction or broken is closed, not reused, on release.
+	defer conn.Release()
+	c := &txConn{conn: conn}
+	rollback := func() {
+		if !c.begun {
+			return
 		}
-		if err := fn(t); err != nil {
-			return err
-		}
-		// Delivered to every listener when (and only if) the transaction commits.
-		_, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, feedChannel, t.feed.payload())
-		return err
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		conn.Exec(rctx, "ROLLBACK")
 	}
-	if err := run(); err != nil {
-		tx.Rollback(context.WithoutCancel(ctx))
-		return err, retryable(err, tx.Conn())
+	t := &Tx{tx: c, feed: &feedNote{}}
+	if err := fn(t); err != nil {
+		rollback()
+		return err, retryable(err, conn.Conn())
 	}
-	if err := tx.Commit(ctx); err != nil {
-		// Only a failure the server reports means nothing was committed; a lost connection leaves it unknown.
+	if !c.begun {
+		return nil, false // fn wrote nothing: nothing to commit or announce
+	}
+	// The notification is delivered to every listener when (and only if) the transaction commits.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_notify($1, $2)`, feedChannel, t.feed.payload())
+	b.Queue(`COMMIT`)
+	br := conn.SendBatch(ctx, b)
+	_, errNotify := br.Exec()
+	_, errCommit := br.Exec()
+	errClose := br.Close()
+	if errNotify != nil {
+		rollback()
+		// The server refused the notification, so it skipped the COMMIT: nothing was committed. Any other
+		// failure came after the COMMIT was sent, and whether it happened is unknown.
+		var pe *pgconn.PgError
+		return errNotify, errors.As(errNotify, &pe) && serverRetryable(errNotify)
+	}
+	if err := errors.Join(errCommit, errClose); err != nil {
+		rollback()
 		return err, serverRetryable(err)
 	}
 	return nil, false

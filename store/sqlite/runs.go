@@ -195,13 +195,13 @@ func (tx *Tx) Approve(ctx context.Context, a store.Approval) error {
 	return err
 }
 
-// Approvals lists a run's approvals.
+// Approvals lists a run's approvals by time (ties: by stage, then person).
 func (db *DB) Approvals(ctx context.Context, run int64) ([]store.Approval, error) {
 	return approvals(ctx, db.readers, run)
 }
 
 func approvals(ctx context.Context, q querier, run int64) ([]store.Approval, error) {
-	rows, err := q.QueryContext(ctx, `SELECT run_id, stage, person, actor, at, plan_hash FROM approvals WHERE run_id = ? ORDER BY at`, run)
+	rows, err := q.QueryContext(ctx, `SELECT run_id, stage, person, actor, at, plan_hash FROM approvals WHERE run_id = ? ORDER BY at, stage, person`, run)
 	if err != nil {
 		return nil, err
 	}

@@ -41,8 +41,10 @@ func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	// Rolled back however fn ends, a panic included: a transaction left open would hold the one writer
+	// connection, and every later Write would wait for it forever.
+	defer tx.Rollback()
 	if err := fn(&Tx{tx: tx}); err != nil {
-		tx.Rollback()
 		return err
 	}
 	return tx.Commit()

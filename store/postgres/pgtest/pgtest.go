@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -216,13 +217,25 @@ func (s *Server) start() error {
 			"-k", filepath.Join(s.dir, "sock"), "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300",
 			"-c", "shared_buffers=32MB", "-c", "logging_collector=off")
 		cmd.Stdout, cmd.Stderr = logf, logf
-		err = cmd.Start()
+		done := make(chan error, 1)
+		started := make(chan error, 1)
+		go func() {
+			// Pdeathsig fires when the thread that started the child exits, not the process: this goroutine
+			// keeps its thread until the server has exited.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			if err := cmd.Start(); err != nil {
+				started <- err
+				return
+			}
+			started <- nil
+			done <- cmd.Wait()
+		}()
+		err = <-started
 		logf.Close()
 		if err != nil {
 			return fmt.Errorf("starting postgres: %w", err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
 		if err := s.waitReady(done); err != nil {
 			cmd.Process.Kill()
 			<-done
