@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/runbooks/transport/sshtest"
+	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/store/postgres/pgtest"
 )
 
@@ -31,8 +34,8 @@ func bastions(t *testing.T, dbURL string, n int, sev string) (a, b *fbEnv, f *ss
 }
 
 // TestE2EDeadBastionIsReaped: bastion a starts a run and is killed with -9 mid-stage. Bastion b cannot
-// tell a's pid is gone (another machine), so it waits for the lease: while it runs, b leaves the run
-// alone; once it ran out, b's `timeline --follow`, which nobody touches, marks the run interrupted (host in
+// tell a's pid is gone (another machine), so it waits for the lease (the event b records is later than
+// the lease's end); once it ran out, b's `timeline --follow`, which nobody touches, marks the run interrupted (host in
 // flight unknown, the rest cancelled) within about a lease. The log a's canary wrote is on machine a:
 // b's `firebreak log` says so.
 func TestE2EDeadBastionIsReaped(t *testing.T) {
@@ -58,26 +61,42 @@ echo $$ > %s/pid-$FIREBREAK_HOST; sleep 300 & wait`, a.root)
 	run.Wait()
 	killed := time.Now()
 
-	// Under its lease the run is a's, whether a is alive or not: b cannot tell from another machine.
-	if out := b.ok("runs", "RUN-2"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "running") {
-		t.Fatalf("b reaped the run within its lease (%v after a was killed):\n%s", time.Since(killed), out)
-	}
-	var ev string
+	var line string
 	deadline := time.After(leaseTTL + 5*time.Second)
-	for ev == "" {
+	for line == "" {
 		select {
-		case line := <-follow.lines:
-			if strings.Contains(line, `"kind":"run_interrupted"`) {
-				ev = line
+		case l := <-follow.lines:
+			if strings.Contains(l, `"kind":"run_interrupted"`) {
+				line = l
 			}
 		case <-deadline:
 			t.Fatalf("b's timeline --follow did not see the run interrupted within %v of a's death", time.Since(killed))
 		}
 	}
 	t.Logf("run interrupted %v after its owner was killed (lease %v)", time.Since(killed).Round(time.Millisecond), leaseTTL)
+	var ev tlEvent
+	var data struct {
+		LeaseUntil string `json:"lease_until"`
+		LeaseLost  bool   `json:"lease_lost"`
+		Machine    string `json:"machine"`
+		ReapedBy   string `json:"reaped_by"`
+	}
+	if err := json.Unmarshal([]byte(line), &ev); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(ev.Data, &data)
+	// Under its lease the run is a's, whether a is alive or not: b cannot tell from another machine.
+	at, _ := time.Parse(store.TimeFormat, ev.At)
+	until, err := time.Parse(store.TimeFormat, data.LeaseUntil)
+	if err != nil || at.Before(until.Add(rollout.LeaseGrace(leaseTTL))) {
+		t.Errorf("b reaped the run at %s, before its lease ran out (%q and its grace)", ev.At, data.LeaseUntil)
+	}
+	if !data.LeaseLost || data.Machine != "a" || data.ReapedBy != "b" {
+		t.Errorf("the event's data: %s", ev.Data)
+	}
 	for _, want := range []string{"machine a", "lease", "reaped from machine b", "host01"} {
-		if !strings.Contains(ev, want) {
-			t.Errorf("the run_interrupted event does not say %q: %s", want, ev)
+		if !strings.Contains(ev.Text, want) {
+			t.Errorf("the run_interrupted event does not say %q: %s", want, ev.Text)
 		}
 	}
 	out := b.ok("runs", "RUN-2")
@@ -178,9 +197,13 @@ func TestE2ELeaseSurvivesServerRestartPostgres(t *testing.T) {
 	ref := b.waitingRun(inc)
 	follow := b.startFollow(inc, "022")
 
+	restart := time.Now()
 	if err := pgtest.Shared(t).Restart(); err != nil {
 		t.Fatal(err)
 	}
+	// The lease had at least 2/3 of ttl to go when the server stopped; a restart slower than that would
+	// let it run out for real.
+	t.Logf("the server was down for %v (lease %v)", time.Since(restart).Round(time.Millisecond), ttl)
 	time.Sleep(ttl + ttl/2)
 	if out := b.ok("runs", ref); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "waiting") {
 		t.Fatalf("after the server restarted, b sees:\n%s\na's output:\n%s", out, run.out.String())
