@@ -30,6 +30,11 @@ func TestKindLiteralsStayWithTheirOwner(t *testing.T) {
 			if name := d.Name(); path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".")) {
 				return filepath.SkipDir
 			}
+			// store is below every owner of kinds (incident imports it, never the reverse): it stores
+			// whatever kind it is given, and its engine-neutral test suite's kinds are only sample data.
+			if rel, _ := filepath.Rel(root, path); filepath.ToSlash(rel) == "store" {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {

@@ -117,11 +117,17 @@ type (
 		Step       string         `json:"step"`
 	}
 	// RunInterruptedData is the data of a run_interrupted event: a run whose firebreak died, and the hosts
-	// that were in flight (their state unknown).
+	// that were in flight (their state unknown). Since runs hold a lease (schema 6) it also says which
+	// machine owned the run, which machine reaped it, and whether the owner's lease ran out (else its
+	// process was gone on its own machine); events from before have only pid, run and unknown.
 	RunInterruptedData struct {
-		PID     int      `json:"pid"`
-		Run     int64    `json:"run"`
-		Unknown []string `json:"unknown"`
+		LeaseLost  bool     `json:"lease_lost,omitempty"`
+		LeaseUntil string   `json:"lease_until,omitempty"` // store.FormatTime
+		Machine    string   `json:"machine,omitempty"`
+		PID        int      `json:"pid"`
+		ReapedBy   string   `json:"reaped_by,omitempty"`
+		Run        int64    `json:"run"`
+		Unknown    []string `json:"unknown"`
 	}
 	// SwitchData is the data of a halt or resume event: the off-switch's reason and when it was thrown
 	// (store.FormatTime).

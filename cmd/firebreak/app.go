@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"sync"
+	"time"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/rollout"
@@ -31,7 +33,13 @@ type app struct {
 
 	db     store.Store
 	notify notifyQueue // the notify hooks' dispatcher (notify.go)
+
+	leaseTTL time.Duration // runs' leases (FIREBREAK_LEASE_TTL, else rollout.DefaultLeaseTTL)
+	stopReap func()        // stops the periodic reaping (reapEvery) and waits for it
 }
+
+// leaseTTLEnv shortens (or lengthens) runs' leases: tests stand in for a dead bastion with it.
+const leaseTTLEnv = "FIREBREAK_LEASE_TTL"
 
 // setup resolves the global flags, reads the config and works out who is acting; it runs before every
 // command that needs them (not before help, completion, man or version).
@@ -60,6 +68,12 @@ func (a *app) setup() error {
 	if a.actor, err = incident.CurrentActor(firstNonEmpty(g.as, os.Getenv("FIREBREAK_USER"))); err != nil {
 		return err
 	}
+	a.leaseTTL = rollout.DefaultLeaseTTL
+	if v := os.Getenv(leaseTTLEnv); v != "" {
+		if a.leaseTTL, err = time.ParseDuration(v); err != nil || a.leaseTTL < 100*time.Millisecond {
+			return store.Errorf(incident.ErrInvalid, "%s=%q is not a lease time: give a duration of at least 100ms (15s is the default), or unset it", leaseTTLEnv, v)
+		}
+	}
 	a.ready = true
 	return nil
 }
@@ -83,12 +97,37 @@ func (a *app) store(ctx context.Context) (store.Store, error) {
 		fmt.Fprintf(a.stderr, "firebreak: warning: %v\n", err)
 	}
 	// A run whose firebreak died shows as interrupted from the first look at the database after it.
-	if reaped, err := rollout.Reap(ctx, db); err == nil && len(reaped) > 0 {
+	reaper := rollout.Reaper{DB: db, Grace: rollout.LeaseGrace(a.leaseTTL)}
+	if reaped, err := reaper.Reap(ctx); err == nil && len(reaped) > 0 {
 		for _, id := range reaped {
 			fmt.Fprintf(a.stderr, "firebreak: %s was interrupted (its firebreak stopped): see firebreak runs %s\n", rollout.RunRef(id), rollout.RunRef(id))
 		}
 	}
+	a.stopReap = reapEvery(reaper, a.leaseTTL)
 	return db, nil
+}
+
+// reapEvery reaps in the background, every fifth of the lease (at most every 3 s), until the returned
+// func is called: a console or a long command marks a run whose owner died on any machine interrupted
+// within about a lease, with no one running a command. Everyone who looks sees it through the change feed.
+func reapEvery(reaper rollout.Reaper, ttl time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(min(max(ttl/5, 100*time.Millisecond), 3*time.Second))
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				reaper.Reap(ctx) // a database out of reach now is tried again at the next tick
+			}
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
 }
 
 // incidents is the incident service acting as this app's actor, with notify hooks wired in.
@@ -101,6 +140,9 @@ func (a *app) incidents(ctx context.Context) (*incident.Service, error) {
 }
 
 func (a *app) close() {
+	if a.stopReap != nil {
+		a.stopReap()
+	}
 	a.closeNotify()
 	if a.db != nil {
 		a.db.Close()

@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	pgtest.Stop()
+	pgtest.Stop() // the private PostgreSQL server, if a test started one
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -69,6 +69,10 @@ func logRun(ctx context.Context, a *app, run, host string) error {
 		}
 		return nil
 	}
+	if h.LogHost != "" && h.LogHost != rollout.MachineID() {
+		return failedf("the log of %s %s is on machine %s at %s: run this there (firebreak log %s %s)", ref, clean(h.Host),
+			clean(h.LogHost), clean(h.LogPath), ref, clean(h.Host))
+	}
 	f, err := os.Open(h.LogPath)
 	if errors.Is(err, os.ErrNotExist) {
 		return failedf("%s %s: the log file %s is gone (removed since the run)", ref, h.Host, h.LogPath)

@@ -234,7 +234,7 @@ func (a *app) engine(ctx context.Context, inc *incident.Incident, verbose bool) 
 	logDir := filepath.Join(a.cfg.logDir(db.LocalPath()), inc.Ref())
 	maxHost, maxRun, minFree := a.cfg.Runs.logLimits()
 	var mu sync.Mutex
-	eng := &rollout.Engine{DB: db, Actor: a.actor.String(), Transports: pool, LogDir: logDir, Policy: policy,
+	eng := &rollout.Engine{DB: db, Actor: a.actor.String(), Transports: pool, LogDir: logDir, Policy: policy, LeaseTTL: a.leaseTTL,
 		Logs:   rollout.LogLimits{MaxHost: maxHost, MaxRun: maxRun, MinFree: uint64(max(minFree, 0))},
 		Notify: a.notifyEvent,
 		Watch: func(u rollout.Update) {
@@ -550,6 +550,7 @@ type runHostJSON struct {
 	DurationMS float64 `json:"duration_ms"`
 	Error      string  `json:"error,omitempty"`
 	Log        string  `json:"log,omitempty"`
+	LogMachine string  `json:"log_machine,omitempty"` // the machine id the log is on
 }
 
 func toRunJSON(r store.RunRow) runJSON {
@@ -633,7 +634,7 @@ func showOneRun(ctx context.Context, a *app, db store.Store, id int64, asJSON bo
 		j.Hosts = []runHostJSON{}
 		for _, h := range hosts {
 			j.Hosts = append(j.Hosts, runHostJSON{Host: h.Host, Stage: h.Stage, State: h.State, ExitCode: h.ExitCode,
-				DurationMS: float64(h.Duration.Microseconds()) / 1000, Error: h.Error, Log: h.LogPath})
+				DurationMS: float64(h.Duration.Microseconds()) / 1000, Error: h.Error, Log: h.LogPath, LogMachine: h.LogHost})
 		}
 		return writeJSON(a, j)
 	}
@@ -641,8 +642,13 @@ func showOneRun(ctx context.Context, a *app, db store.Store, id int64, asJSON bo
 		r.Stage, r.Stages, clean(r.StartedBy), r.StartedAt.Format("2006-01-02 15:04:05 UTC"))
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tHOST\tSTATE\tEXIT\tDURATION\tLOG")
+	here := rollout.MachineID()
 	for _, h := range hosts {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", h.Stage, clean(h.Host), h.State, h.ExitCode, h.Duration, orDash(clean(h.LogPath)))
+		log := h.LogPath
+		if log != "" && h.LogHost != "" && h.LogHost != here { // a log on another bastion: say which
+			log = h.LogHost + ":" + log
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", h.Stage, clean(h.Host), h.State, h.ExitCode, h.Duration, orDash(clean(log)))
 	}
 	return tw.Flush()
 }

@@ -40,6 +40,11 @@ type Engine struct {
 	Now func() time.Time
 	// Logs bound the run's logs and say how much free space a run needs to start.
 	Logs LogLimits
+	// Machine is this machine's id, recorded as the runs' owner and where their logs are ("": MachineID()).
+	Machine string
+	// LeaseTTL is how long a run's lease lasts unless renewed (0: DefaultLeaseTTL). The engine renews it
+	// every third of it while it drives the run.
+	LeaseTTL time.Duration
 }
 
 // LogLimits bound run logs ([runs] log_max_host, log_max_run, log_min_free).
@@ -121,6 +126,11 @@ func RunRef(id int64) string { return fmt.Sprintf("RUN-%d", id) }
 
 var errHalted = errors.New("halted by the off-switch")
 
+// errLeaseLost is why a run stops when another firebreak reaped it: this process did not renew its lease in
+// time (the database was out of reach, the machine paused), so the run is recorded as interrupted and this
+// process must start nothing more for it nor record anything that says otherwise.
+var errLeaseLost = errors.New("its lease ran out and another firebreak marked it interrupted: nothing more was started; see firebreak runs")
+
 // planRecord is the run's plan as recorded on the timeline and in the runs table.
 type planRecord struct {
 	Pattern     string            `json:"pattern,omitempty"`
@@ -164,6 +174,7 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	var severity int
 	var pr planRecord
 	var row store.RunRow
+	own := currentOwner(e.machine())
 	err = e.DB.Write(ctx, func(tx store.Tx) error {
 		f, err := e.facts(ctx, tx, spec, plan, findings)
 		if err != nil {
@@ -190,11 +201,10 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 			pr.Stages = append(pr.Stages, names)
 		}
 		planJSON, _ := json.Marshal(pr)
-		owner := currentOwner()
 		row = store.RunRow{Incident: spec.Incident, Runbook: spec.Runbook, Step: spec.Step, Title: spec.Title,
 			ScriptHash: spec.Script.Hash(), DryRun: spec.DryRun, Status: StatusRunning, Stages: len(plan.Stages),
-			Plan: planJSON, StartedBy: e.Actor, StartedAt: e.now(), OwnerPID: owner.pid, OwnerStart: owner.start, OwnerHost: owner.host,
-			PlanHash: verdict.PlanHash}
+			Plan: planJSON, StartedBy: e.Actor, StartedAt: e.now(), OwnerPID: own.pid, OwnerStart: own.start, OwnerHost: own.machine,
+			LeaseUntil: time.Now().Add(e.leaseTTL()), PlanHash: verdict.PlanHash}
 		if spec.Again != nil {
 			row.Resumes = spec.Again.Run
 		}
@@ -235,7 +245,7 @@ func (e *Engine) Run(ctx context.Context, spec Spec) (*Summary, error) {
 	}
 	e.watch(Update{Kind: UpdateStarted, Run: row.ID, Text: what})
 
-	r := &runState{e: e, spec: spec, plan: plan, row: row, rec: rec, severity: severity, approveBefore: verdict.ApproveBefore,
+	r := &runState{e: e, spec: spec, plan: plan, row: row, rec: rec, owner: own, severity: severity, approveBefore: verdict.ApproveBefore,
 		results: map[string]HostResult{}}
 	if e.Logs.MaxRun > 0 {
 		r.logBudget = output.NewRunBudget(e.Logs.MaxRun)
@@ -253,6 +263,7 @@ type runState struct {
 	plan          Plan
 	row           store.RunRow
 	rec           *recorder
+	owner         owner
 	severity      int
 	approveBefore int  // the stage that waits for an approval (-1: none)
 	approved      bool // someone else approved this plan
@@ -266,7 +277,13 @@ type runState struct {
 func (r *runState) execute(parent context.Context) (*Summary, error) {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
+	// Once reaped elsewhere, the run is no longer this process's: nothing more of it is recorded here.
+	r.rec.guard(r.row.ID, r.owner, func() { cancel(errLeaseLost) })
 	go r.watchHalt(ctx, cancel)
+	// The lease is renewed until the run's end is recorded, even after a signal cancelled ctx.
+	beat, stopBeat := context.WithCancel(context.WithoutCancel(parent))
+	defer stopBeat()
+	go r.heartbeat(beat)
 
 	status, reason := StatusSucceeded, ""
 	if r.approveBefore == 0 { // no canary: even the first stage is wide and waits for another person
@@ -301,7 +318,7 @@ func (r *runState) execute(parent context.Context) (*Summary, error) {
 		if err := r.rec.sync(); err != nil {
 			return nil, fmt.Errorf("recording the run: %w", err)
 		}
-		if len(failed) > 0 && r.spec.RollbackOnFailure && !r.spec.DryRun {
+		if len(failed) > 0 && r.spec.RollbackOnFailure && !r.spec.DryRun && !r.rec.isTaken() {
 			r.rollback(ctx, failed)
 		}
 		if cause := context.Cause(ctx); cause != nil {
@@ -342,6 +359,9 @@ func (r *runState) execute(parent context.Context) (*Summary, error) {
 func stopStatus(cause error) (string, string) {
 	if errors.Is(cause, errHalted) {
 		return StatusHalted, cause.Error()
+	}
+	if errors.Is(cause, errLeaseLost) {
+		return StatusInterrupted, cause.Error()
 	}
 	return StatusStopped, cause.Error()
 }
@@ -452,8 +472,12 @@ func (r *runState) hostDoneTail(h *inventory.Host, si int, res HostResult, tail,
 	r.mu.Lock()
 	r.results[h.Name] = res
 	r.mu.Unlock()
+	logHost := ""
+	if logPath != "" {
+		logHost = r.owner.machine
+	}
 	r.rec.host(store.RunHost{Run: r.row.ID, Host: h.Name, State: string(res.State), ExitCode: res.ExitCode,
-		Duration: res.Duration, Error: output.Sanitize([]byte(res.Error)), OutputTail: tail, LogPath: logPath})
+		Duration: res.Duration, Error: output.Sanitize([]byte(res.Error)), OutputTail: tail, LogPath: logPath, LogHost: logHost})
 	text := fmt.Sprintf("%s %s: %s", RunRef(r.row.ID), h.Name, res.State)
 	if res.State != Cancelled || res.Duration > 0 {
 		text += fmt.Sprintf(" (%s exit %d, %s)", res.Phase, res.ExitCode, res.Duration.Round(time.Millisecond))
@@ -569,9 +593,9 @@ func (r *runState) pause(ctx context.Context, si int) (Choice, error) {
 	defer poll.Stop()
 	for {
 		if needApproval && !r.approved {
-			if by, err := r.approval(ctx, si+1); err != nil {
-				return Stop, err
-			} else if by != "" {
+			// A database out of reach for a moment (a server restarting) only delays the approval: the
+			// run keeps waiting and asks again at the next poll.
+			if by, err := r.approval(ctx, si+1); err == nil && by != "" {
 				r.approved = true
 				r.e.watch(Update{Kind: UpdateApproved, Run: r.row.ID, Stage: si + 1, Text: "approved by " + by})
 			}
@@ -652,6 +676,10 @@ func (r *runState) finish(status, reason string) (*Summary, error) {
 	if err := r.rec.sync(); err != nil {
 		return nil, err
 	}
+	if r.rec.isTaken() { // another firebreak's record of the run stands, not this process's view of it
+		status, reason = StatusInterrupted, errLeaseLost.Error()
+		text = fmt.Sprintf("%s %s: %s", RunRef(r.row.ID), status, reason)
+	}
 	hosts, err := r.e.DB.RunHosts(context.Background(), r.row.ID)
 	if err != nil {
 		return nil, err
@@ -682,6 +710,56 @@ func (r *runState) watchHalt(ctx context.Context, cancel context.CancelCauseFunc
 			return
 		}
 	}
+}
+
+// heartbeat renews the run's lease every third of its TTL until ctx ends, so no firebreak on any machine
+// reaps a run this process still drives. A renewal that fails (the database out of reach) is retried
+// soon and never stops the run. One that finds the run reaped stops it: the recorder's guard cancels it.
+func (r *runState) heartbeat(ctx context.Context) {
+	ttl := r.e.leaseTTL()
+	retry := min(max(ttl/10, 50*time.Millisecond), time.Second)
+	wait := ttl / 3
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		taken := false
+		err := r.e.DB.Write(ctx, func(tx store.Tx) error {
+			cur, err := tx.Run(ctx, r.row.ID)
+			if err != nil {
+				return err
+			}
+			if taken = !r.owner.owns(cur); taken {
+				return nil
+			}
+			return tx.RenewLease(ctx, r.row.ID, time.Now().Add(ttl))
+		})
+		switch {
+		case err != nil:
+			wait = retry
+		case taken:
+			r.rec.lose()
+			return
+		default:
+			wait = ttl / 3
+		}
+	}
+}
+
+func (e *Engine) leaseTTL() time.Duration {
+	if e.LeaseTTL > 0 {
+		return e.LeaseTTL
+	}
+	return DefaultLeaseTTL
+}
+
+func (e *Engine) machine() string {
+	if e.Machine != "" {
+		return e.Machine
+	}
+	return MachineID()
 }
 
 func (e *Engine) watch(u Update) {

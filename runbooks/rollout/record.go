@@ -20,6 +20,12 @@ type recorder struct {
 	done   chan struct{}
 	mu     sync.Mutex
 	err    error
+	// The guard: once the run is recorded, every batch first checks that this process still owns it.
+	guarded bool
+	runID   int64
+	owner   owner
+	onLost  func()
+	taken   bool
 }
 
 type record struct {
@@ -49,6 +55,32 @@ func (r *recorder) host(h store.RunHost) { r.in <- record{host: &h} }
 
 func (r *recorder) run(row store.RunRow) { r.in <- record{run: &row} }
 
+// guard makes every later batch check, in its transaction, that owner still owns run; once another
+// firebreak has reaped it, the recorder drops what is queued and what comes, and calls lost once.
+func (r *recorder) guard(run int64, o owner, lost func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.guarded, r.runID, r.owner, r.onLost = true, run, o, lost
+}
+
+// lose marks the run as taken (reaped by another firebreak) and calls the guard's lost, once.
+func (r *recorder) lose() {
+	r.mu.Lock()
+	first := !r.taken
+	r.taken = true
+	lost := r.onLost
+	r.mu.Unlock()
+	if first && lost != nil {
+		lost()
+	}
+}
+
+func (r *recorder) isTaken() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.taken
+}
+
 // sync commits everything queued so far and returns the first write error, if any.
 func (r *recorder) sync() error {
 	ch := make(chan error, 1)
@@ -73,28 +105,32 @@ func (r *recorder) loop() {
 		if len(batch) == 0 {
 			return
 		}
-		err := r.db.Write(context.Background(), func(tx store.Tx) error {
-			for i := range batch {
-				rec := &batch[i]
-				switch {
-				case rec.host != nil:
-					if err := tx.SetHost(context.Background(), *rec.host); err != nil {
+		r.mu.Lock()
+		guarded, run, o, taken := r.guarded, r.runID, r.owner, r.taken
+		r.mu.Unlock()
+		lost := false
+		var err error
+		if !taken {
+			err = r.db.Write(context.Background(), func(tx store.Tx) error {
+				lost = false
+				var lease time.Time
+				if guarded {
+					cur, err := tx.Run(context.Background(), run)
+					if err != nil {
 						return err
 					}
-				case rec.run != nil:
-					if err := tx.UpdateRun(context.Background(), *rec.run); err != nil {
-						return err
+					if lost = !o.owns(cur); lost {
+						return nil // reaped: what this process would write now contradicts the record
 					}
-				case rec.event != nil:
-					ev := *rec.event // a retried transaction must append afresh
-					if err := tx.AppendEvent(context.Background(), &ev); err != nil {
-						return err
-					}
-					rec.event.Seq, rec.event.At, rec.event.Hash = ev.Seq, ev.At, ev.Hash
+					lease = cur.LeaseUntil
 				}
-			}
-			return nil
-		})
+				return r.write(tx, batch, lease)
+			})
+		}
+		if lost {
+			r.lose()
+		}
+		written := err == nil && !taken && !lost
 		r.mu.Lock()
 		if err != nil && r.err == nil {
 			r.err = err
@@ -102,14 +138,14 @@ func (r *recorder) loop() {
 		firstErr := r.err
 		r.mu.Unlock()
 		for _, rec := range batch {
-			if err == nil && rec.event != nil {
+			if written && rec.event != nil {
 				if r.notify != nil {
 					r.notify(*rec.event)
 				}
 				if rec.after != nil {
 					rec.after(*rec.event)
 				}
-			} else if err == nil && rec.after != nil {
+			} else if written && rec.after != nil {
 				rec.after(store.Event{})
 			}
 			if rec.synced != nil {
@@ -136,4 +172,34 @@ func (r *recorder) loop() {
 			flush()
 		}
 	}
+}
+
+// write writes a batch in tx. A run's row keeps the stored lease (lease, when not zero): only the
+// heartbeat moves it.
+func (r *recorder) write(tx store.Tx, batch []record, lease time.Time) error {
+	ctx := context.Background()
+	for i := range batch {
+		rec := &batch[i]
+		switch {
+		case rec.host != nil:
+			if err := tx.SetHost(ctx, *rec.host); err != nil {
+				return err
+			}
+		case rec.run != nil:
+			row := *rec.run
+			if !lease.IsZero() {
+				row.LeaseUntil = lease
+			}
+			if err := tx.UpdateRun(ctx, row); err != nil {
+				return err
+			}
+		case rec.event != nil:
+			ev := *rec.event // a retried transaction must append afresh
+			if err := tx.AppendEvent(ctx, &ev); err != nil {
+				return err
+			}
+			rec.event.Seq, rec.event.At, rec.event.Hash = ev.Seq, ev.At, ev.Hash
+		}
+	}
+	return nil
 }
