@@ -17,17 +17,19 @@ import (
 // is read FOR UPDATE: the write lock already serialises writers, the row lock keeps the seq gap-free even
 // for a writer that bypassed it.
 func (tx *Tx) AppendEvent(ctx context.Context, ev *store.Event) error {
-	var lastSeq int64
-	var lastHash string
-	err := tx.tx.QueryRow(ctx, `SELECT last_seq, last_hash FROM incidents WHERE id = $1 FOR UPDATE`, ev.Incident).
-		Scan(&lastSeq, &lastHash)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("incident %d: %w", ev.Incident, store.ErrNotFound)
+	h, known := tx.heads[ev.Incident]
+	if !known {
+		err := tx.tx.QueryRow(ctx, `SELECT last_seq, last_hash FROM incidents WHERE id = $1 FOR UPDATE`, ev.Incident).
+			Scan(&h.seq, &h.hash)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("incident %d: %w", ev.Incident, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	store.Seal(ev, lastSeq, lastHash)
+	store.Seal(ev, h.seq, h.hash)
+	tx.heads[ev.Incident] = head{ev.Seq, ev.Hash}
 	at := store.FormatTime(ev.At)
 	// One statement, the event and the head it moves, sent with the next statement or the COMMIT: the write
 	// lock and the row read above settle that it succeeds.

@@ -43,7 +43,11 @@ func (tx *Tx) SaveIncident(ctx context.Context, r store.IncidentRow) error {
 
 // Incident reads one incident inside the transaction, so what a writer decides on is what it commits against.
 func (tx *Tx) Incident(ctx context.Context, id int64) (store.IncidentRow, error) {
-	return getIncident(ctx, tx.tx, id)
+	r, err := getIncident(ctx, tx.tx, id)
+	if err == nil {
+		tx.heads[id] = head{r.LastSeq, r.LastHash}
+	}
+	return r, err
 }
 
 // Incident reads one incident.

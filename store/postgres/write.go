@@ -30,6 +30,15 @@ const reconnectFor = 30 * time.Second
 type Tx struct {
 	tx   *txConn
 	feed *feedNote
+	// heads are the chain heads this transaction has read or moved. Every Write holds the write lock, so
+	// no one else moves them before the commit: AppendEvent needs no round trip to read one it knows.
+	heads map[int64]head
+}
+
+// head is an incident's chain head: its newest event's seq and hash.
+type head struct {
+	seq  int64
+	hash string
 }
 
 // querier is what the pool and a transaction both answer.
@@ -89,7 +98,7 @@ func (db *DB) writeOnce(ctx context.Context, fn func(store.Tx) error) (err error
 		defer cancel()
 		conn.Exec(rctx, "ROLLBACK")
 	}
-	t := &Tx{tx: c, feed: &feedNote{}}
+	t := &Tx{tx: c, feed: &feedNote{}, heads: map[int64]head{}}
 	if err := fn(t); err != nil {
 		rollback()
 		return err, retryable(err, conn.Conn())
