@@ -5,6 +5,7 @@ package main
 // restored into another PostgreSQL database, and reads the same through every command on the way.
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -135,4 +136,39 @@ func TestE2EPostgresConsolesOnTwoBastions(t *testing.T) {
 		}
 	}
 	a.checkWidth(110)
+}
+
+// TestE2EPostgresPasswordStaysPrivate: with the password in the URL (--db), the password reaches no output,
+// no event, no hook's argv, environment or stdin; the hook still gets the address of the database.
+func TestE2EPostgresPasswordStaysPrivate(t *testing.T) {
+	srv := pgtest.Shared(t)
+	url := pgtest.NewDatabase(t)
+	if !strings.Contains(url, srv.Password()) {
+		t.Fatalf("the test URL %q does not carry the password: the test would prove nothing", url)
+	}
+	e := newEnv(t).with("FIREBREAK_DB", "")
+	seen := filepath.Join(e.root, "hook")
+	mustWriteFile(t, filepath.Join(e.work, "firebreak.toml"), []byte(`
+[[notify]]
+events = ["*"]
+command = ["sh", "-c", `+tomlQuote(`{ echo "argv: $0 $*"; env; cat; } >> `+seen)+`]
+`))
+	inc := e.declare("--db", url, "the password must stay private")
+	e.ok("--db", url, "note", inc, "a note")
+	var all strings.Builder
+	all.WriteString(e.ok("--db", url, "timeline", inc, "--json"))
+	all.WriteString(e.ok("--db", url, "show", inc, "--json"))
+	all.WriteString(e.ok("--db", url, "export", inc))
+	var hook []byte
+	waitFor(t, "the hooks to run for both events", 15*time.Second, func() bool {
+		hook, _ = os.ReadFile(seen)
+		return strings.Count(string(hook), `"kind":"`) >= 2
+	})
+	all.Write(hook)
+	if strings.Contains(all.String(), srv.Password()) {
+		t.Fatalf("the password leaked:\n%s", all.String())
+	}
+	if !strings.Contains(string(hook), "FIREBREAK_DB=postgres://") {
+		t.Errorf("the hook does not get the database's address:\n%s", hook)
+	}
 }

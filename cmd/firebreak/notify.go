@@ -18,6 +18,7 @@ import (
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/store/engine"
 
 	"github.com/spf13/cobra"
 )
@@ -218,6 +219,11 @@ func notifyRunnerRun(ctx context.Context, a *app, pos []string, droppedN int) er
 		return err
 	}
 	svc.Notify = nil
+	// The hooks are other people's programs: they inherit the database's address (a hook may call
+	// firebreak back) but never its password, which they can get from ~/.pgpass or PGPASSWORD as we did.
+	if v, ok := os.LookupEnv("FIREBREAK_DB"); ok {
+		os.Setenv("FIREBREAK_DB", engine.WithoutPassword(v))
+	}
 	if *dropped > 0 && len(items) > 0 {
 		recordNotifyFailed(ctx, svc, items[0].id, fmt.Sprintf("%d per-host events were not sent to the notify hooks: the notify queue was full", *dropped),
 			incident.NotifyFailedData{Dropped: *dropped})

@@ -23,3 +23,25 @@ func Redact(target string) string {
 	}
 	return u.String()
 }
+
+// WithoutPassword is target with a URL's password removed (from the user part and the password parameter),
+// still usable when the password comes from ~/.pgpass or PGPASSWORD. Paths, and URLs that do not parse,
+// come back as they are only when they hold no password; an unparseable URL becomes "".
+func WithoutPassword(target string) string {
+	if !IsURL(target) {
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return ""
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

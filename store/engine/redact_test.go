@@ -22,3 +22,16 @@ func TestRedactHidesPasswords(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutPasswordKeepsTheRest(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/var/lib/firebreak/fb.db", "/var/lib/firebreak/fb.db"},
+		{"postgres://alice:s3cret@db:5432/fb?sslmode=require", "postgres://alice@db:5432/fb?sslmode=require"},
+		{"postgres://db/fb?password=s3cret", "postgres://db/fb"},
+		{"postgres://alice:s3cret@db:bad port/fb", ""},
+	} {
+		if got := WithoutPassword(tc.in); got != tc.want {
+			t.Errorf("WithoutPassword(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
