@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +91,18 @@ func scrubAll(msg, raw string) string {
 	return msg
 }
 
+// oneLine folds a multi-line message onto one line, each different line once (pgx repeats an address it
+// tried twice, with and without TLS).
+func oneLine(msg string) string {
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.Join(strings.Fields(l), " "); l != "" && !slices.Contains(lines, l) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, " ")
+}
+
 func scrub(msg, password string) string {
 	if len(password) < 1 {
 		return msg
@@ -123,7 +136,8 @@ func (db *DB) classify(err error) error {
 			return store.Errorf(store.ErrUnusable, "the PostgreSQL server at %s cannot take us now (%s): check it is up and accepting connections", db.where, scrub(pe.Message, db.password))
 		}
 	case errors.As(err, &ce):
-		return store.Errorf(store.ErrUnusable, "cannot reach the PostgreSQL server of %s (%s): check that it is running and that the host and port are right", db.where, msg)
+		// pgx puts each address it tried on a line of its own: one line, as every firebreak error is.
+		return store.Errorf(store.ErrUnusable, "cannot reach the PostgreSQL server of %s (%s): check that it is running and that the host and port are right", db.where, oneLine(msg))
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 	case isConnLoss(err):
 		return store.Errorf(store.ErrUnusable, "lost the connection to the PostgreSQL server of %s (%s): check that it is running and reachable", db.where, msg)
