@@ -23,7 +23,9 @@
 // ansible_port=PORT), which firebreak reads as any user's setup: the key and known_hosts from ~/.ssh.
 //
 // The floor: this binary re-executed with -role floor: for every host at the same concurrency, dial,
-// verify the host key against that known_hosts (x/crypto/ssh/knownhosts), authenticate, run `true`, close.
+// verify the host key against that known_hosts (parsed once into an index by address with x/crypto/ssh's
+// parser and knownhosts.Normalize; knownhosts.New scans every line per host), authenticate, run `true`,
+// close.
 //
 // firebreak: the real binary (go build ./cmd/firebreak, or -firebreak PATH), with HOME, XDG_* and the
 // working directory in the bench directory, no ssh-agent, a fresh SQLite database per measurement:
