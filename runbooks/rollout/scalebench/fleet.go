@@ -22,8 +22,8 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// The simulated fleet: one child process (this binary with -role fleet) listens on n loopback ports, one
-// per host, and answers each as an SSH server: one ed25519 host key for every host, public-key auth with
+// The simulated fleet: a child process (this binary with -role fleet; more than one when the open-file
+// limit requires) listens on n loopback ports, one per host, and answers each as an SSH server: one ed25519 host key for every host, public-key auth with
 // the one user key, "exec" runs the command with /bin/bash -c in a session of its own (setsid, as sshd
 // does), stdin/stdout/stderr wired to the channel, the exit status (or signal) returned, "signal"
 // delivered to the command's process group, "env" accepted. Closing the channel's stdin closes the
@@ -50,17 +50,54 @@ func writeKey(path, comment string) (ssh.PublicKey, error) {
 	return sp, os.WriteFile(path+".pub", ssh.MarshalAuthorizedKey(sp), 0o644)
 }
 
-// fleetProc is a running fleet child.
+// fleetProc is a running fleet: one child process, or several when one process may not hold enough
+// open files (the hard RLIMIT_NOFILE, which only a privileged process raises) for its hosts' listeners
+// and connections.
 type fleetProc struct {
+	shards []*shard
+	ports  []int
+}
+
+// shard is one fleet child.
+type shard struct {
 	cmd    *exec.Cmd
 	stdin  io.Closer
 	ports  []int
 	exited chan struct{}
 }
 
-// startFleet starts a fleet child of n hosts with the host key dir/hostkey and the user key userPub, and
+// hostsPerShard is how many hosts one fleet child serves at most: each host takes a listener and a
+// connection (a client may hold every connection until its run ends), a command in flight a few pipes.
+func hostsPerShard() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Max > 1<<30 {
+		return 1 << 30
+	}
+	return max(int(rl.Max)/2-2048, 100)
+}
+
+// startFleet starts a fleet of n hosts with the host key dir/hostkey and the user key userPub, and
 // waits until every port listens.
 func startFleet(dir string, n int, rtt time.Duration, userPub string) (*fleetProc, error) {
+	k := (n + hostsPerShard() - 1) / hostsPerShard()
+	f := &fleetProc{}
+	for i := 0; i < k; i++ {
+		m := n / k
+		if i < n%k {
+			m++
+		}
+		s, err := startShard(dir, m, rtt, userPub)
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		f.shards = append(f.shards, s)
+		f.ports = append(f.ports, s.ports...)
+	}
+	return f, nil
+}
+
+func startShard(dir string, n int, rtt time.Duration, userPub string) (*shard, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -79,7 +116,7 @@ func startFleet(dir string, n int, rtt time.Duration, userPub string) (*fleetPro
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	f := &fleetProc{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
+	f := &shard{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		line := sc.Text()
@@ -103,6 +140,13 @@ func startFleet(dir string, n int, rtt time.Duration, userPub string) (*fleetPro
 }
 
 func (f *fleetProc) stop() {
+	for _, s := range f.shards {
+		s.stop()
+	}
+	f.shards = nil
+}
+
+func (f *shard) stop() {
 	f.stdin.Close() // the fleet exits when its stdin closes
 	select {
 	case <-f.exited:
@@ -112,33 +156,37 @@ func (f *fleetProc) stop() {
 	}
 }
 
-// cpu is the CPU time of the fleet process and of every command it reaped (utime, stime, cutime and cstime
-// of /proc/PID/stat).
+// cpu is the CPU time of the fleet's processes and of every command they reaped (utime, stime, cutime
+// and cstime of /proc/PID/stat).
 func (f *fleetProc) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", f.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	fs := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // fs[0] is field 3 (state)
 	var ticks int64
-	for _, x := range fs[11:15] {
-		n, _ := strconv.ParseInt(x, 10, 64)
-		ticks += n
+	for _, sh := range f.shards {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", sh.cmd.Process.Pid))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		fs := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // fs[0] is field 3 (state)
+		for _, x := range fs[11:15] {
+			n, _ := strconv.ParseInt(x, 10, 64)
+			ticks += n
+		}
 	}
 	return time.Duration(ticks) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
 // sessions lists the fleet's running commands: its child processes, each the leader of its own session.
 func (f *fleetProc) sessions() []int {
-	pid := f.cmd.Process.Pid
-	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	var kids []int
-	for _, t := range tasks {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
-		for _, x := range strings.Fields(string(b)) {
-			if k, err := strconv.Atoi(x); err == nil {
-				kids = append(kids, k)
+	for _, sh := range f.shards {
+		pid := sh.cmd.Process.Pid
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		for _, t := range tasks {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+			for _, x := range strings.Fields(string(b)) {
+				if k, err := strconv.Atoi(x); err == nil {
+					kids = append(kids, k)
+				}
 			}
 		}
 	}
@@ -307,11 +355,11 @@ func serveSession(ch ssh.Channel, reqs <-chan *ssh.Request, baseEnv []string) {
 			c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 			c.Stdout, c.Stderr = ch, ch.Stderr()
 			stdin, err := c.StdinPipe()
-			if err != nil {
-				r.Reply(false, nil)
-				return
+			if err == nil {
+				err = c.Start()
 			}
-			if err := c.Start(); err != nil {
+			if err != nil {
+				logOnce("exec", err)
 				r.Reply(false, nil)
 				return
 			}
@@ -396,4 +444,13 @@ func raiseNoFile(n uint64) {
 	want.Max = rl.Max // not allowed above the hard limit: go as far as it
 	want.Cur = min(max(rl.Cur, n), rl.Max)
 	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &want)
+}
+
+var logged sync.Map
+
+// logOnce reports the first error of each kind on the fleet's stderr (the bench's).
+func logOnce(what string, err error) {
+	if _, dup := logged.LoadOrStore(what, true); !dup {
+		fmt.Fprintf(os.Stderr, "scalebench: fleet: %s: %v (further %s errors not shown)\n", what, err, what)
+	}
 }

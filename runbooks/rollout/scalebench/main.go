@@ -17,7 +17,8 @@
 // with a generated user key; exec runs /bin/bash -c in a new session via setsid, exit status returned,
 // "signal" delivered to the process group, stdin closed when the client closes it, as sshd does; with -rtt
 // every packet the server sends is delayed). The bench raises RLIMIT_NOFILE for itself and its children as
-// far as it may (10,000 hosts need 10,000 listeners plus the connections). It writes a throwaway directory
+// far as it may (10,000 hosts need 10,000 listeners plus up to 10,000 connections); where the hard limit
+// stays lower (no CAP_SYS_RESOURCE), the fleet is split over several such processes. It writes a throwaway directory
 // (-keep DIR keeps it): the host and user keys, HOME/.ssh/known_hosts with a [127.0.0.1]:PORT line per host,
 // HOME/.ssh/id_ed25519, and inventory-N.ini (Ansible INI: hostNNNNN ansible_host=127.0.0.1
 // ansible_port=PORT), which firebreak reads as any user's setup: the key and known_hosts from ~/.ssh.
@@ -134,7 +135,7 @@ type bench struct {
 	env              []string
 	userPub          string
 	conc, rounds     int
-	verbose          bool
+	verbose, keep    bool
 	seq              int // numbers the databases
 }
 
@@ -149,6 +150,7 @@ type row struct {
 	label       string
 	hosts, conc int
 	fb, floor   sample
+	err         error
 }
 
 func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttConc, haltN, haltRounds int) error {
@@ -157,6 +159,7 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 			return err
 		}
 		b.dir, _ = filepath.Abs(keep)
+		b.keep = true
 	} else {
 		d, err := os.MkdirTemp("", "firebreak-scalebench-")
 		if err != nil {
@@ -245,20 +248,31 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 		rows = append(rows, row{label: label, hosts: n, conc: conc, fb: median(fbs), floor: median(fls)})
 		return nil
 	}
+	// A size that fails is reported in the table (and fails the bench) but does not stop the others.
+	var failures []string
+	failed := func(label string, n, conc int, err error) {
+		fmt.Fprintf(os.Stderr, "scalebench: %s: %v\n", label, err)
+		rows = append(rows, row{label: label, hosts: n, conc: conc, err: err})
+		failures = append(failures, label)
+	}
 	for _, n := range sizes {
-		if err := measure(fmt.Sprintf("%s hosts", thousands(n)), n, b.conc, 0); err != nil {
-			return err
+		label := fmt.Sprintf("%s hosts", thousands(n))
+		if err := measure(label, n, b.conc, 0); err != nil {
+			failed(label, n, b.conc, err)
 		}
 	}
 	if rtt > 0 && rttHosts > 0 {
-		if err := measure(fmt.Sprintf("%s hosts, %s/packet", thousands(rttHosts), rtt), rttHosts, rttConc, rtt); err != nil {
-			return err
+		label := fmt.Sprintf("%s hosts, %s/packet", thousands(rttHosts), rtt)
+		if err := measure(label, rttHosts, rttConc, rtt); err != nil {
+			failed(label, rttHosts, rttConc, err)
 		}
 	}
 	var halts []time.Duration
+	var haltErr error
 	if haltN > 0 && haltRounds > 0 {
-		if halts, err = b.haltBench(haltN, haltRounds, hostLine); err != nil {
-			return err
+		if halts, haltErr = b.haltBench(haltN, haltRounds, hostLine); haltErr != nil {
+			fmt.Fprintf(os.Stderr, "scalebench: halt: %v\n", haltErr)
+			failures = append(failures, "halt")
 		}
 	}
 	load1 := loadavg()
@@ -270,6 +284,10 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "hosts\tconc\tfirebreak wall\tfloor wall\tratio\tCPU/host firebreak\tCPU/host floor\tpeak RSS firebreak\tpeak RSS floor\tfleet CPU/host firebreak, floor\tverdict\t")
 		for _, r := range rows {
+			if r.err != nil {
+				fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t-\t-\t-\t-\t-\tFAILED (see above)\t\n", r.label, r.conc)
+				continue
+			}
 			ratio := r.fb.wall.Seconds() / r.floor.wall.Seconds()
 			cpu := msPer(r.fb.cpu, r.hosts)
 			rss := float64(r.fb.rssKB) / 1024
@@ -309,6 +327,9 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 		if len(rows) == 0 {
 			fmt.Printf("load average (1/5/15 min): before %s, after %s; %d CPUs\n", load0, load1, runtime.NumCPU())
 		}
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("failed: %s", strings.Join(failures, "; "))
 	}
 	if !pass {
 		return errMissed
@@ -406,7 +427,13 @@ func (b *bench) timed(f *fleetProc, what string, c *exec.Cmd) (sample, error) {
 	f.waitIdle()
 	server := f.cpu() - server0
 	if err != nil {
-		return sample{}, fmt.Errorf("%s failed (%v): %s", what, err, tail(out.String(), 2000))
+		where := "-keep DIR keeps its whole output"
+		if b.keep {
+			b.seq++
+			where = "its whole output in " + filepath.Join(b.dir, fmt.Sprintf("failed-%d.log", b.seq))
+			os.WriteFile(filepath.Join(b.dir, fmt.Sprintf("failed-%d.log", b.seq)), out.Bytes(), 0o600)
+		}
+		return sample{}, fmt.Errorf("%s failed (%v; %s): %s", what, err, where, tail(out.String(), 2000))
 	}
 	ru, _ := c.ProcessState.SysUsage().(*syscall.Rusage)
 	if ru == nil {
