@@ -9,6 +9,7 @@ import (
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
 )
@@ -112,7 +113,7 @@ func (b *Brief) Lines() []string {
 			out = append(out, "  "+clean(l))
 		}
 	}
-	out = append(out, fmt.Sprintf("Next: stage %d/%d on %d hosts: %s", b.NextStage, r.Stages, len(b.NextHosts), Summarize(b.NextHosts)))
+	out = append(out, fmt.Sprintf("Next: stage %d/%d on %d hosts: %s", b.NextStage, r.Stages, len(b.NextHosts), inventory.Abbreviate(b.NextHosts)))
 	if len(b.Done) > 0 {
 		out = append(out, "So far:")
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/lint"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
@@ -169,7 +170,7 @@ func Decide(policy Policy, spec Spec, plan Plan, f Facts) Verdict {
 
 	detail := "a dry run of this script succeeded on the first stage's hosts"
 	if len(f.DryMissing) > 0 {
-		detail = fmt.Sprintf("no successful dry run of this script (hash %s) in this incident on %s", short(spec.Script.Hash()), Summarize(f.DryMissing))
+		detail = fmt.Sprintf("no successful dry run of this script (hash %s) in this incident on %s", short(spec.Script.Hash()), inventory.Summarize(f.DryMissing))
 	}
 	guard(GuardDryRunFirst, len(f.DryMissing) == 0, detail, "", "run it with --dry-run first", Refused)
 
