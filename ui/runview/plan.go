@@ -211,7 +211,7 @@ func (m *Model) planView() string {
 			b = append(b, st.Subtle.Render(fmt.Sprintf("  … %d more stages", len(p.plan.Stages)-i)))
 			break
 		}
-		b = append(b, fmt.Sprintf("  stage %d  %s  %s", i+1, plural(len(hs), "host"), hostNames(hs, 8)))
+		b = append(b, fmt.Sprintf("  stage %d  %s  %s", i+1, plural(len(hs), "host"), hostNames(hs)))
 	}
 	b = append(b, st.Bold.Render("Guards"))
 	for _, d := range p.verdict.Decisions {
@@ -316,22 +316,20 @@ func consoleFix(r rollout.Refusal) string {
 	return r.Fix
 }
 
-func hostNames(hs []*inventory.Host, n int) string {
-	names := make([]string, 0, n)
+// hostNames names a stage's hosts after its count: a few, or ranges (inventory.Abbreviate).
+func hostNames(hs []*inventory.Host) string {
+	names := make([]string, len(hs))
 	for i, h := range hs {
-		if i == n {
-			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(hs)-n)
-		}
-		names = append(names, h.Name)
+		names[i] = h.Name
 	}
-	return strings.Join(names, ", ")
+	return inventory.Abbreviate(names)
 }
 
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
-	return fmt.Sprintf("%d %ss", n, what)
+	return inventory.Count(n) + " " + what + "s"
 }
 
 func pad(s string, n int) string {
