@@ -215,11 +215,22 @@ func (p *picker) toggle() {
 		return
 	}
 	r := rs[p.cursor]
-	defer p.changed()
 	if r.host != nil {
-		p.out[r.host.Name] = !p.out[r.host.Name]
+		// One host: its counts move by one, no recount of the whole selection.
+		c := p.count() // counted before the change
+		out := !p.out[r.host.Name]
+		p.out[r.host.Name] = out
+		d := 1
+		if out {
+			d = -1
+		}
+		c.selected += d
+		for _, g := range r.host.Groups {
+			c.groupIn[g] += d
+		}
 		return
 	}
+	defer p.changed()
 	in, all := p.groupCount(r.group)
 	for _, h := range p.sel.Hosts {
 		if hasGroup(h, r.group) {
