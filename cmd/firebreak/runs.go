@@ -272,9 +272,9 @@ func printUpdate(a *app, u rollout.Update, verbose bool) {
 
 // askAtPause asks the operator on the terminal (or reads a line from stdin) whether to go on.
 func (a *app) askAtPause(ctx context.Context, p rollout.Pause) rollout.Choice {
-	prompt := fmt.Sprintf("Continue %s to stage %d/%d (%d hosts)? [y]es, [n]o: stop", rollout.RunRef(p.Run), p.Done+1, p.Stages, len(p.NextHosts))
+	prompt := fmt.Sprintf("Continue %s to stage %d/%d (%s hosts)? [y]es, [n]o: stop", rollout.RunRef(p.Run), p.Done+1, p.Stages, inventory.Count(len(p.NextHosts)))
 	if p.CanRollback && len(p.Failed) > 0 {
-		prompt += fmt.Sprintf(", [r]ollback the %d failed hosts", len(p.Failed))
+		prompt += fmt.Sprintf(", [r]ollback the %s failed hosts", inventory.Count(len(p.Failed)))
 	}
 	if p.NeedApproval {
 		prompt += fmt.Sprintf(" (it also waits for another person: firebreak approve %s)", rollout.RunRef(p.Run))

@@ -403,8 +403,8 @@ func (m *Model) pickView() string {
 	for _, u := range p.sel.Unmatched {
 		b = append(b, st.Warn.Render(fmt.Sprintf("warning: %q matches no host or group", u)))
 	}
-	b = append(b, st.Bold.Render(fmt.Sprintf("%d of %d matched hosts selected", p.count().selected, len(p.sel.Hosts)))+
-		st.Subtle.Render(fmt.Sprintf(" · inventory has %d", m.inventorySize())))
+	b = append(b, st.Bold.Render(fmt.Sprintf("%s of %s matched hosts selected", inventory.Count(p.count().selected), inventory.Count(len(p.sel.Hosts))))+
+		st.Subtle.Render(" · inventory has "+inventory.Count(m.inventorySize())))
 
 	settings := []string{
 		p.stages.view(st, (w-2)/2, p.focus == focusStages), p.concurrency.view(st, (w-2)/2, p.focus == focusConcurrency),

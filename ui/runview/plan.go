@@ -168,7 +168,7 @@ func (m *Model) confirmStart() tea.Cmd {
 	}
 	if m.plan.outOfHours() {
 		m.ask(&prompt{kind: promptTyped, want: m.inc.Ref(),
-			question: fmt.Sprintf("It is outside working hours. Type %s to start a REAL run on %d hosts:", m.inc.Ref(), len(spec.Hosts)),
+			question: fmt.Sprintf("It is outside working hours. Type %s to start a REAL run on %s:", m.inc.Ref(), plural(len(spec.Hosts), "host")),
 			ok: func(string) tea.Cmd {
 				spec.Overrides.OutOfHours = true
 				return m.startRun(spec)
