@@ -255,6 +255,18 @@ func (m *Model) runDone(msg runDoneMsg) tea.Cmd {
 	return nil
 }
 
+// nextBad is the first host after the selected one (round to the top) that went wrong, or -1: among
+// thousands of hosts, the few that failed are found by key rather than by scrolling.
+func (l *liveRun) nextBad() int {
+	for k := 1; k <= len(l.rows); k++ {
+		i := (l.selected + k) % len(l.rows)
+		if l.rows[i].state.Bad() {
+			return i
+		}
+	}
+	return -1
+}
+
 func (l *liveRun) canRollback() bool {
 	return l.pause != nil && l.pause.CanRollback && len(l.pause.Failed) > 0
 }
@@ -290,6 +302,21 @@ func (m *Model) liveKey(k tea.KeyMsg) tea.Cmd {
 		l.manual = true
 		l.selected = min(len(l.rows)-1, l.selected+1)
 		l.refresh(true)
+	case s == "g" || s == "G": // a table of thousands: its ends in one key
+		l.manual = true
+		l.selected = 0
+		if s == "G" {
+			l.selected = len(l.rows) - 1
+		}
+		l.refresh(true)
+	case s == "x":
+		if i := l.nextBad(); i >= 0 {
+			l.manual = true
+			l.selected = i
+			l.refresh(true)
+		} else {
+			m.setMsg("no host has failed", false)
+		}
 	case s == "f":
 		l.manual = false
 	case s == "w": // long output lines: wrapped whole, or cut to the width
