@@ -84,15 +84,30 @@ func follows(a, b string) (at int, ok bool) {
 	}
 	ea, eb := digitsEnd(a, p), digitsEnd(b, p)
 	da, db := a[p:ea], b[p:eb]
-	if da == "" || db == "" || a[ea:] != b[eb:] || len(da) > 18 || len(db) > 18 {
+	if da == "" || db == "" || a[ea:] != b[eb:] {
 		return 0, false
 	}
 	if len(da) != len(db) && (padded(da) || padded(db)) {
 		return 0, false
 	}
-	na, _ := strconv.ParseUint(da, 10, 64)
-	nb, _ := strconv.ParseUint(db, 10, 64)
-	return p, nb == na+1
+	return p, succeeds(da, db)
+}
+
+// succeeds reports whether the decimal digits b are a plus one, read as text (numbers of any length, no
+// parsing): the trailing 9s of a are 0s in b and the digit before them one more; a of all 9s carries
+// into a new leading 1.
+func succeeds(a, b string) bool {
+	i := len(a) - 1
+	for i >= 0 && a[i] == '9' {
+		i--
+	}
+	if i < 0 { // 99 → 100
+		return len(b) == len(a)+1 && b[0] == '1' && strings.Count(b[1:], "0") == len(a)
+	}
+	if len(b) != len(a) || b[i] != a[i]+1 || a[:i] != b[:i] {
+		return false
+	}
+	return strings.Count(b[i+1:], "0") == len(b)-i-1
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

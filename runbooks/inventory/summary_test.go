@@ -101,3 +101,19 @@ func BenchmarkSummarize(b *testing.B) {
 		Summarize(names)
 	}
 }
+
+func TestSucceeds(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"0", "1", true}, {"9", "10", true}, {"09", "10", true}, {"19", "20", true}, {"199", "200", true},
+		{"99", "100", true}, {"123456789012345678901234567899", "123456789012345678901234567900", true},
+		{"1", "3", false}, {"10", "10", false}, {"99", "101", false}, {"19", "21", false}, {"29", "30", true},
+		{"10", "01", false}, {"2", "1", false}, {"999", "1001", false},
+	} {
+		if got := succeeds(c.a, c.b); got != c.want {
+			t.Errorf("succeeds(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
