@@ -156,8 +156,9 @@ func (p *picker) count() *pickCounts {
 			}
 		}
 	}
+	c.rows = make([]row, 0, len(c.size)+len(p.sel.Hosts))
 	if len(p.sel.Hosts) > 1 {
-		for _, g := range p.groups() {
+		for _, g := range sortedGroups(c.size) {
 			c.rows = append(c.rows, row{group: g})
 		}
 	}
@@ -174,13 +175,8 @@ type row struct {
 	host  *inventory.Host
 }
 
-func (p *picker) groups() []string {
-	seen := map[string]bool{}
-	for _, h := range p.sel.Hosts {
-		for _, g := range h.Groups {
-			seen[g] = true
-		}
-	}
+// sortedGroups are the groups of the matched hosts (but ungrouped), by name.
+func sortedGroups(seen map[string]int) []string {
 	out := make([]string, 0, len(seen))
 	for g := range seen {
 		if g != "ungrouped" {
