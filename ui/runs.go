@@ -9,23 +9,28 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 )
 
 // runsKeys are the runs pane's keys.
 type runsKeys struct {
-	Up, Down, Open, Close, Resume, Retry key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom, Open, Close, Resume, Retry key.Binding
 }
 
 func newRunsKeys() runsKeys {
 	return runsKeys{
-		Resume: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue (resume) a halted run")),
-		Retry:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "retry its failed hosts")),
-		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve / details")),
-		Close:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close details")),
+		Resume:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue (resume) a halted run")),
+		Retry:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "retry its failed hosts")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first host")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last host")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "approve / details")),
+		Close:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close details")),
 	}
 }
 
@@ -48,6 +53,7 @@ type runsPane struct {
 
 	detail int64 // the run whose hosts show (0: the list)
 	hosts  []store.RunHost
+	first  int // the first host shown: only the rows that fit are drawn, of however many thousands
 	err    string
 }
 
@@ -88,9 +94,24 @@ func (r *runsPane) Update(msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyMsg:
 		if r.detail != 0 {
-			if key.Matches(msg, r.keys.Close) {
-				r.detail, r.hosts = 0, nil
+			page := max(1, r.hostRows())
+			switch {
+			case key.Matches(msg, r.keys.Close):
+				r.detail, r.hosts, r.first = 0, nil, 0
+			case key.Matches(msg, r.keys.Up):
+				r.first--
+			case key.Matches(msg, r.keys.Down):
+				r.first++
+			case key.Matches(msg, r.keys.PageUp):
+				r.first -= page
+			case key.Matches(msg, r.keys.PageDown):
+				r.first += page
+			case key.Matches(msg, r.keys.Top):
+				r.first = 0
+			case key.Matches(msg, r.keys.Bottom):
+				r.first = len(r.hosts)
 			}
+			r.first = max(0, min(r.first, len(r.hosts)-page))
 			return nil
 		}
 		switch {
@@ -140,7 +161,7 @@ func (r *runsPane) open() tea.Cmd {
 		return c.open(newBriefConfirm(c.st, brief.Lines(), fmt.Sprintf("Approve %s (%s, started by %s) to go on to stage %d of %d?",
 			rollout.RunRef(run.ID), runWhat(run), run.StartedBy, brief.NextStage, run.Stages), approve))
 	}
-	r.detail, r.hosts, r.err = run.ID, nil, ""
+	r.detail, r.hosts, r.err, r.first = run.ID, nil, "", 0
 	return r.loadHosts()
 }
 
@@ -208,8 +229,19 @@ func (r *runsPane) detailView() string {
 	if r.err != "" {
 		b.WriteString(st.Error.Render(r.err) + "\n")
 	}
-	b.WriteString(st.Subtle.Render(clip(fmt.Sprintf("%-5s %-20s %-12s %4s %8s  %s", "STAGE", "HOST", "STATE", "EXIT", "TIME", "ERROR"), r.w)) + "\n")
-	for _, h := range r.hosts {
+	head := fmt.Sprintf("%-5s %-20s %-12s %4s %8s  %s", "STAGE", "HOST", "STATE", "EXIT", "TIME", "ERROR")
+	n := r.hostRows()
+	if r.err != "" {
+		n--
+	}
+	r.first = max(0, min(r.first, len(r.hosts)-n))
+	last := min(len(r.hosts), r.first+max(n, 0))
+	if len(r.hosts) > n { // more than fit: say which, the keys scroll
+		head += fmt.Sprintf("  %s–%s/%s hosts", inventory.Count(r.first+1), inventory.Count(last), inventory.Count(len(r.hosts)))
+	}
+	b.WriteString(st.Subtle.Render(clip(head, r.w)) + "\n")
+	// Only the rows that show are drawn: a run of 10,000 hosts costs a frame no more than one of ten.
+	for _, h := range r.hosts[r.first:last] {
 		style, ok := st.HostState[h.State]
 		if !ok {
 			style = st.Subtle
@@ -221,13 +253,20 @@ func (r *runsPane) detailView() string {
 	return fit(b.String(), r.w, r.h)
 }
 
+// hostRows is how many hosts the detail view shows at once: the pane less its title and header.
+func (r *runsPane) hostRows() int { return r.h - 2 }
+
 func (r *runsPane) ShortHelp() []key.Binding {
 	if r.detail != 0 {
+		if len(r.hosts) > r.hostRows() {
+			return []key.Binding{r.keys.Down, r.keys.PageDown, r.keys.Close}
+		}
 		return []key.Binding{r.keys.Close}
 	}
 	return []key.Binding{r.keys.Open, r.keys.Resume, r.keys.Retry}
 }
 
 func (r *runsPane) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{r.keys.Up, r.keys.Down, r.keys.Open, r.keys.Close}, {r.keys.Resume, r.keys.Retry}}
+	return [][]key.Binding{{r.keys.Up, r.keys.Down, r.keys.Open, r.keys.Close}, {r.keys.PageUp, r.keys.PageDown, r.keys.Top, r.keys.Bottom},
+		{r.keys.Resume, r.keys.Retry}}
 }

@@ -34,6 +34,10 @@ type textView struct {
 	offset int
 	rows   int // lines visible at the last View
 	lines  int // wrapped lines at the last View
+	// wrapped is text wrapped to wrapW, kept between frames: a stage of 10,000 hosts is wrapped once per
+	// width, not on every key.
+	wrapped []string
+	wrapW   int
 }
 
 func newTextView(st *styles.Styles, title, text string) *textView {
@@ -71,10 +75,13 @@ func (v *textView) View(w, h int) string {
 	if w <= 0 || h <= 0 {
 		return ""
 	}
-	var lines []string
-	for _, l := range strings.Split(v.text, "\n") {
-		lines = append(lines, strings.Split(ansi.Wrap(l, w, " "), "\n")...)
+	if v.wrapped == nil || v.wrapW != w {
+		v.wrapped, v.wrapW = nil, w
+		for _, l := range strings.Split(v.text, "\n") {
+			v.wrapped = append(v.wrapped, strings.Split(ansi.Wrap(l, w, " "), "\n")...)
+		}
 	}
+	lines := v.wrapped
 	v.rows, v.lines = max(1, h-2), len(lines)
 	v.offset = max(0, min(v.offset, v.lines-v.rows))
 	end := min(len(lines), v.offset+v.rows)

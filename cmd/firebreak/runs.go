@@ -8,11 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
@@ -270,9 +272,9 @@ func printUpdate(a *app, u rollout.Update, verbose bool) {
 
 // askAtPause asks the operator on the terminal (or reads a line from stdin) whether to go on.
 func (a *app) askAtPause(ctx context.Context, p rollout.Pause) rollout.Choice {
-	prompt := fmt.Sprintf("Continue %s to stage %d/%d (%d hosts)? [y]es, [n]o: stop", rollout.RunRef(p.Run), p.Done+1, p.Stages, len(p.NextHosts))
+	prompt := fmt.Sprintf("Continue %s to stage %d/%d (%s hosts)? [y]es, [n]o: stop", rollout.RunRef(p.Run), p.Done+1, p.Stages, inventory.Count(len(p.NextHosts)))
 	if p.CanRollback && len(p.Failed) > 0 {
-		prompt += fmt.Sprintf(", [r]ollback the %d failed hosts", len(p.Failed))
+		prompt += fmt.Sprintf(", [r]ollback the %s failed hosts", inventory.Count(len(p.Failed)))
 	}
 	if p.NeedApproval {
 		prompt += fmt.Sprintf(" (it also waits for another person: firebreak approve %s)", rollout.RunRef(p.Run))
@@ -640,17 +642,50 @@ func showOneRun(ctx context.Context, a *app, db store.Store, id int64, asJSON bo
 	}
 	fmt.Fprintf(a.stdout, "%s  %s  %s  stage %d/%d  started by %s at %s\n", rollout.RunRef(r.ID), incident.Ref(r.Incident), r.Status,
 		r.Stage, r.Stages, clean(r.StartedBy), r.StartedAt.Format("2006-01-02 15:04:05 UTC"))
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STAGE\tHOST\tSTATE\tEXIT\tDURATION\tLOG")
-	here := rollout.MachineID()
-	for _, h := range hosts {
-		log := h.LogPath
-		if log != "" && h.LogHost != "" && h.LogHost != here { // a log on another bastion: say which
-			log = h.LogHost + ":" + log
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", h.Stage, clean(h.Host), h.State, h.ExitCode, h.Duration, orDash(clean(log)))
+	return writeRunHosts(a.stdout, hosts, rollout.MachineID())
+}
+
+// hostColumns are the columns of a run's hosts in runs RUN.
+var hostColumns = [...]string{"STAGE", "HOST", "STATE", "EXIT", "DURATION", "LOG"}
+
+// hostCells are the cells of host h's row; here is this machine's id (a log elsewhere says where).
+func hostCells(h store.RunHost, here string) [len(hostColumns)]string {
+	log := h.LogPath
+	if log != "" && h.LogHost != "" && h.LogHost != here { // a log on another bastion: say which
+		log = h.LogHost + ":" + log
 	}
-	return tw.Flush()
+	return [...]string{strconv.Itoa(h.Stage), clean(h.Host), h.State, strconv.Itoa(h.ExitCode), h.Duration.String(), orDash(clean(log))}
+}
+
+// writeRunHosts writes a run's hosts as the table tabwriter would (columns two spaces apart), a row at a
+// time: the widths are measured in a first pass, so a run of 10,000 hosts is neither held as one text
+// nor waited for before its first row shows.
+func writeRunHosts(w io.Writer, hosts []store.RunHost, here string) error {
+	var width [len(hostColumns)]int
+	for i, c := range hostColumns {
+		width[i] = utf8.RuneCountInString(c)
+	}
+	for _, h := range hosts {
+		for i, c := range hostCells(h, here) {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	spaces := strings.Repeat(" ", slices.Max(width[:])+2)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	row := func(cells [len(hostColumns)]string) {
+		for i, c := range cells {
+			bw.WriteString(c)
+			if i < len(cells)-1 { // the last column is not padded, as tabwriter leaves it
+				bw.WriteString(spaces[:width[i]-utf8.RuneCountInString(c)+2])
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	row(hostColumns)
+	for _, h := range hosts {
+		row(hostCells(h, here))
+	}
+	return bw.Flush()
 }
 
 func parseRunRef(s string) (int64, error) {

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	udiff "github.com/aymanbagabas/go-udiff"
 
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
 )
@@ -112,11 +114,12 @@ func (b *Brief) Lines() []string {
 			out = append(out, "  "+clean(l))
 		}
 	}
-	out = append(out, fmt.Sprintf("Next: stage %d/%d on %d hosts: %s", b.NextStage, r.Stages, len(b.NextHosts), Summarize(b.NextHosts)))
+	out = append(out, fmt.Sprintf("Next: stage %d/%d on %d hosts: %s", b.NextStage, r.Stages, len(b.NextHosts), inventory.Abbreviate(b.NextHosts)))
 	if len(b.Done) > 0 {
 		out = append(out, "So far:")
 	}
-	for _, h := range b.Done {
+	shown, rest := b.shownDone()
+	for _, h := range shown {
 		out = append(out, fmt.Sprintf("  stage %d  %-20s %-10s exit %d", h.Stage, clean(h.Host), h.State, h.ExitCode))
 		tail := strings.Split(strings.TrimRight(h.OutputTail, "\n"), "\n")
 		if len(tail) > 5 {
@@ -128,5 +131,54 @@ func (b *Brief) Lines() []string {
 			}
 		}
 	}
+	if len(rest) > 0 {
+		out = append(out, fmt.Sprintf("  and %s more: %s", inventory.Count(len(b.Done)-len(shown)), stateCounts(rest)))
+	}
 	return out
+}
+
+// briefHosts is how many hosts of the stages so far a brief shows with their output: past a canary and a
+// few, an approver reads the ones that went wrong and how many the rest are.
+const briefHosts = 20
+
+// shownDone picks the hosts so far that the brief shows (those that went wrong first, then the others,
+// in the run's order) and counts the rest by state.
+func (b *Brief) shownDone() (shown []store.RunHost, rest map[string]int) {
+	if len(b.Done) <= briefHosts {
+		return b.Done, nil
+	}
+	pick := make([]bool, len(b.Done))
+	n := 0
+	for _, bad := range []bool{true, false} {
+		for i, h := range b.Done {
+			if n < briefHosts && !pick[i] && HostState(h.State).Bad() == bad {
+				pick[i], n = true, n+1
+			}
+		}
+	}
+	rest = map[string]int{}
+	for i, h := range b.Done {
+		if pick[i] {
+			shown = append(shown, h)
+		} else {
+			rest[h.State]++
+		}
+	}
+	return shown, rest
+}
+
+// stateCounts is "9,900 changed, 80 ok": the most first.
+func stateCounts(c map[string]int) string {
+	states := make([]string, 0, len(c))
+	for s := range c {
+		states = append(states, s)
+	}
+	sort.Slice(states, func(i, j int) bool {
+		return c[states[i]] > c[states[j]] || c[states[i]] == c[states[j]] && states[i] < states[j]
+	})
+	parts := make([]string, len(states))
+	for i, s := range states {
+		parts[i] = inventory.Count(c[s]) + " " + s
+	}
+	return strings.Join(parts, ", ")
 }

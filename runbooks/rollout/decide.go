@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/lint"
 	"github.com/firebreak/firebreak/runbooks/output"
 	"github.com/firebreak/firebreak/store"
@@ -49,6 +50,9 @@ type Decision struct {
 	Detail   string `json:"detail,omitempty"`
 	Override string `json:"override,omitempty"` // the recorded reason when overridden
 	Fix      string `json:"fix,omitempty"`      // how to get past a refusal or a need, in the command line's terms
+	// Hosts are every host the decision is about (the detail names a few of thousands): for --json and
+	// the events' data.
+	Hosts []string `json:"hosts,omitempty"`
 }
 
 // Facts are what the guards look at besides the spec: read from the database (inside the transaction that
@@ -81,7 +85,7 @@ func (v Verdict) Refusals() []Refusal {
 	var out []Refusal
 	for _, d := range v.Decisions {
 		if d.Outcome == Refused || d.Outcome == Needs {
-			out = append(out, Refusal{Guard: d.Guard, Message: d.Detail, Fix: d.Fix})
+			out = append(out, Refusal{Guard: d.Guard, Message: d.Detail, Fix: d.Fix, Hosts: d.Hosts})
 		}
 	}
 	return out
@@ -169,9 +173,12 @@ func Decide(policy Policy, spec Spec, plan Plan, f Facts) Verdict {
 
 	detail := "a dry run of this script succeeded on the first stage's hosts"
 	if len(f.DryMissing) > 0 {
-		detail = fmt.Sprintf("no successful dry run of this script (hash %s) in this incident on %s", short(spec.Script.Hash()), Summarize(f.DryMissing))
+		detail = fmt.Sprintf("no successful dry run of this script (hash %s) in this incident on %s", short(spec.Script.Hash()), inventory.Summarize(f.DryMissing))
 	}
 	guard(GuardDryRunFirst, len(f.DryMissing) == 0, detail, "", "run it with --dry-run first", Refused)
+	if len(f.DryMissing) > 0 {
+		v.Decisions[len(v.Decisions)-1].Hosts = f.DryMissing
+	}
 
 	first := len(plan.Stages[0])
 	canary := first == 1 || spec.Again != nil && spec.Again.CanaryDone

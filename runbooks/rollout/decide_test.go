@@ -413,3 +413,36 @@ func TestDecideResume(t *testing.T) {
 		})
 	}
 }
+
+// TestDecideSummarisesMissingDryRuns: a first stage of 5,000 hosts without a dry run is refused with a
+// message that names them as a range, and the refusal's data lists every one.
+func TestDecideSummarisesMissingDryRuns(t *testing.T) {
+	hosts := make([]*inventory.Host, 5000)
+	var missing []string
+	for i := range hosts {
+		hosts[i] = &inventory.Host{Name: fmt.Sprintf("host%05d", i+1), Addr: "192.0.2.1", Port: 22}
+		missing = append(missing, hosts[i].Name)
+	}
+	st, _ := runbooks.ParseStages("100%")
+	spec := Spec{Script: Script{Main: "true"}, Hosts: hosts, Stages: st, Overrides: Overrides{NoCanary: "a fleet at once"}}
+	plan, err := MakePlan(hosts, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := Decide(Policy{}, spec, plan, Facts{Severity: 3, Now: time.Now(), DryMissing: missing})
+	var got *Refusal
+	for _, r := range v.Refusals() {
+		if r.Guard == GuardDryRunFirst {
+			got = &r
+		}
+	}
+	if got == nil {
+		t.Fatalf("no dry-run-first refusal in %+v", v.Refusals())
+	}
+	if !strings.HasSuffix(got.Message, "on host00001–host05000, 5,000 hosts") || len(got.Message) > 200 {
+		t.Errorf("message %q", got.Message)
+	}
+	if len(got.Hosts) != 5000 || got.Hosts[4999] != "host05000" {
+		t.Errorf("the refusal lists %d hosts, want all 5,000", len(got.Hosts))
+	}
+}

@@ -822,13 +822,9 @@ func names(hs []*inventory.Host) []string {
 	return out
 }
 
-func hostList(hs []*inventory.Host) string {
-	ns := names(hs)
-	if len(ns) > 5 {
-		return strings.Join(ns[:5], ", ") + fmt.Sprintf(" and %d more", len(ns)-5)
-	}
-	return strings.Join(ns, ", ")
-}
+// hostList names a stage's hosts in an event's text, which says how many already; the event's data lists
+// them all.
+func hostList(hs []*inventory.Host) string { return inventory.Abbreviate(names(hs)) }
 
 func sizes(p Plan) string {
 	parts := []string{}

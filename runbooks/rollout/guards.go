@@ -20,6 +20,8 @@ type Refusal struct {
 	Guard   string `json:"guard"`
 	Message string `json:"message"`
 	Fix     string `json:"fix,omitempty"`
+	// Hosts are every host the refusal is about; the message names a few of thousands.
+	Hosts []string `json:"hosts,omitempty"`
 }
 
 // GuardError lists every guard that refused a run.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/store"
 )
 
@@ -185,7 +186,7 @@ func (rp Reaper) Reap(ctx context.Context) ([]int64, error) {
 			}
 			text += "; nothing was re-run"
 			if len(unknown) > 0 {
-				text += fmt.Sprintf("; in flight, state unknown: %s", strings.Join(unknown, ", "))
+				text += fmt.Sprintf("; in flight, state unknown: %s", inventory.Summarize(unknown))
 			}
 			data := incident.RunInterruptedData{Run: r.ID, PID: cur.OwnerPID, Machine: cur.OwnerHost, LeaseLost: expired && !dead,
 				ReapedBy: rp.Machine, Unknown: unknown}

@@ -276,7 +276,7 @@ func (rs Resolver) resolveAgain(ctx context.Context, inc *incident.Incident, req
 		}
 	}
 	if len(missing) > 0 {
-		return Spec{}, store.Errorf(incident.ErrInvalid, "%s's hosts are not in the inventory any more: %s (-i INVENTORY)", RunRef(id), Summarize(missing))
+		return Spec{}, store.Errorf(incident.ErrInvalid, "%s's hosts are not in the inventory any more: %s (-i INVENTORY)", RunRef(id), inventory.Summarize(missing))
 	}
 	// A resume keeps the ramp where it stopped: the canary's verdict stands if the earlier run's first
 	// stage came through. A retry starts a fresh ramp on the hosts that failed.
@@ -335,14 +335,6 @@ func ParseDuration(flag, s string) (time.Duration, error) {
 		return 0, store.Errorf(incident.ErrInvalid, "%s %q: use a duration like 30s or 5m", flag, s)
 	}
 	return d, nil
-}
-
-// Summarize names hosts for a message: all of a handful, else the first few and how many in all.
-func Summarize(names []string) string {
-	if len(names) <= 5 {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more (%d hosts)", strings.Join(names[:5], ", "), len(names)-5, len(names))
 }
 
 func firstSet(vals ...string) string {

@@ -10,6 +10,7 @@ type KeyMap struct {
 	Plan, Start, BreakGlass, Back                  key.Binding
 	Confirm, Cancel                                key.Binding
 	Continue, Stop, Rollback, Follow               key.Binding
+	FirstHost, LastHost, NextBad                   key.Binding
 	Edit, EditCheck, EditRollback, Run, Save, Name key.Binding
 	Versions                                       key.Binding
 }
@@ -42,6 +43,9 @@ func DefaultKeyMap() KeyMap {
 		Stop:         b("n", "stop here", "n"),
 		Rollback:     b("r", "roll back failed hosts", "r"),
 		Follow:       b("f", "follow running host", "f"),
+		FirstHost:    b("g", "first host", "g"),
+		LastHost:     b("G", "last host", "G"),
+		NextBad:      b("x", "next failed host", "x"),
 		Edit:         b("e", "edit script in $EDITOR", "e"),
 		EditCheck:    b("k", "edit check", "k"),
 		EditRollback: b("b", "edit rollback", "b"),

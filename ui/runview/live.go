@@ -22,6 +22,7 @@ const hostLines = 2000
 // hostRow is one host of the live table.
 type hostRow struct {
 	name    string
+	index   int // in liveRun.rows
 	stage   int // 1-based
 	state   rollout.HostState
 	res     rollout.HostResult
@@ -36,9 +37,10 @@ type liveRun struct {
 	br     *bridge
 	spec   rollout.Spec
 	id     int64
-	stages [][]string
+	stages []stageCount
 	rows   []*hostRow
 	byName map[string]*hostRow
+	nameW  int // the widest host name, in cells
 
 	stage      int // current stage, 1-based; 0 before the first
 	status     string
@@ -62,6 +64,30 @@ type liveRun struct {
 	now      func() time.Time
 }
 
+// stageCount is how a stage's hosts stand, kept as their states change: a frame draws the stage bars
+// without going through thousands of hosts.
+type stageCount struct{ hosts, done, bad int }
+
+// setState moves r to state st, keeping its stage's counts.
+func (l *liveRun) setState(r *hostRow, st rollout.HostState) {
+	c := &l.stages[r.stage-1]
+	if finished(r.state) {
+		c.done--
+	}
+	if r.state.Bad() {
+		c.bad--
+	}
+	r.state = st
+	if finished(st) {
+		c.done++
+	}
+	if st.Bad() {
+		c.bad++
+	}
+}
+
+func finished(st rollout.HostState) bool { return st != rollout.Pending && st != rollout.Running }
+
 // runDoneMsg is Engine.Run's return.
 type runDoneMsg struct {
 	gen int
@@ -70,16 +96,25 @@ type runDoneMsg struct {
 }
 
 func newLiveRun(gen int, spec rollout.Spec, plan rollout.Plan, w, h int) *liveRun {
-	l := &liveRun{gen: gen, br: newBridge(gen), spec: spec, byName: map[string]*hostRow{}, status: "starting", w: w, h: h, now: time.Now}
+	n := 0
+	for _, hs := range plan.Stages {
+		n += len(hs)
+	}
+	l := &liveRun{gen: gen, br: newBridge(gen), spec: spec, byName: make(map[string]*hostRow, n), status: "starting", w: w, h: h, now: time.Now,
+		rows: make([]*hostRow, 0, n), nameW: 4}
+	// One allocation for all the rows and one for their rings (which grow on a host's first line): a run
+	// of 10,000 hosts opens in milliseconds.
+	rows, rings := make([]hostRow, n), make([]ring, n)
 	for si, hs := range plan.Stages {
-		var names []string
 		for _, host := range hs {
-			r := &hostRow{name: host.Name, stage: si + 1, state: rollout.Pending, out: newRing(hostLines)}
+			i := len(l.rows)
+			r := &rows[i]
+			*r = hostRow{name: host.Name, index: i, stage: si + 1, state: rollout.Pending, out: &rings[i]}
 			l.rows = append(l.rows, r)
 			l.byName[host.Name] = r
-			names = append(names, host.Name)
+			l.nameW = max(l.nameW, ansi.StringWidth(host.Name))
 		}
-		l.stages = append(l.stages, names)
+		l.stages = append(l.stages, stageCount{hosts: len(hs)})
 	}
 	l.vp = viewport.New(w, 3)
 	return l
@@ -147,14 +182,16 @@ func (l *liveRun) apply(b batchMsg) {
 			l.stage, l.status, l.pause, l.continued = u.Stage, "running", nil, false
 		case rollout.UpdateHostRunning:
 			if r := l.byName[u.Host]; r != nil {
-				r.state, r.started = rollout.Running, l.now()
+				l.setState(r, rollout.Running)
+				r.started = l.now()
 				if !l.manual && !l.selectedRunning() {
-					l.selectHost(r.name)
+					l.selected = r.index
 				}
 			}
 		case rollout.UpdateHostDone:
 			if r := l.byName[u.Host]; r != nil {
-				r.state, r.res = u.Result.State, u.Result
+				l.setState(r, u.Result.State)
+				r.res = u.Result
 			}
 		case rollout.UpdateWaiting:
 			l.status, l.text = "waiting", u.Text
@@ -190,14 +227,6 @@ func (l *liveRun) selectedRunning() bool {
 	return l.selected < len(l.rows) && l.rows[l.selected].state == rollout.Running
 }
 
-func (l *liveRun) selectHost(name string) {
-	for i, r := range l.rows {
-		if r.name == name {
-			l.selected = i
-		}
-	}
-}
-
 func (m *Model) runDone(msg runDoneMsg) tea.Cmd {
 	l := m.live
 	if l == nil || msg.gen != l.gen {
@@ -224,6 +253,18 @@ func (m *Model) runDone(msg runDoneMsg) tea.Cmd {
 		m.plan.refusals = nil
 	}
 	return nil
+}
+
+// nextBad is the first host after the selected one (round to the top) that went wrong, or -1: among
+// thousands of hosts, the few that failed are found by key rather than by scrolling.
+func (l *liveRun) nextBad() int {
+	for k := 1; k <= len(l.rows); k++ {
+		i := (l.selected + k) % len(l.rows)
+		if l.rows[i].state.Bad() {
+			return i
+		}
+	}
+	return -1
 }
 
 func (l *liveRun) canRollback() bool {
@@ -261,6 +302,21 @@ func (m *Model) liveKey(k tea.KeyMsg) tea.Cmd {
 		l.manual = true
 		l.selected = min(len(l.rows)-1, l.selected+1)
 		l.refresh(true)
+	case s == "g" || s == "G": // a table of thousands: its ends in one key
+		l.manual = true
+		l.selected = 0
+		if s == "G" {
+			l.selected = len(l.rows) - 1
+		}
+		l.refresh(true)
+	case s == "x":
+		if i := l.nextBad(); i >= 0 {
+			l.manual = true
+			l.selected = i
+			l.refresh(true)
+		} else {
+			m.setMsg("no host has failed", false)
+		}
 	case s == "f":
 		l.manual = false
 	case s == "w": // long output lines: wrapped whole, or cut to the width
@@ -373,11 +429,7 @@ func (m *Model) liveView() string {
 		l.offset = l.selected - rowsH + 1
 	}
 	l.offset = max(0, min(l.offset, max(len(l.rows)-rowsH, 0)))
-	hostW := 4
-	for _, r := range l.rows {
-		hostW = max(hostW, ansi.StringWidth(r.name))
-	}
-	hostW = min(hostW, max(w/3, 8))
+	hostW := min(l.nameW, max(w/3, 8))
 	b = append(b, st.Subtle.Render(fmt.Sprintf("   %s %-3s %-12s %4s %7s  %s", pad("HOST", hostW), "STG", "STATE", "EXIT", "TIME", "LAST OUTPUT")))
 	for i := l.offset; i < len(l.rows) && i < l.offset+rowsH; i++ {
 		b = append(b, m.hostLine(l.rows[i], i == l.selected, hostW))
@@ -426,27 +478,18 @@ func (l *liveRun) statusText() string {
 
 func (l *liveRun) stageBar(m *Model, i, w int) string {
 	st := m.st
-	hosts := l.stages[i]
-	done, bad := 0, 0
-	for _, name := range hosts {
-		r := l.byName[name]
-		if r.state != rollout.Pending && r.state != rollout.Running {
-			done++
-		}
-		if r.state.Bad() {
-			bad++
-		}
-	}
+	c := l.stages[i]
+	done, bad := c.done, c.bad
 	label := fmt.Sprintf("stage %d ", i+1)
-	count := fmt.Sprintf(" %d/%d", done, len(hosts))
+	count := fmt.Sprintf(" %d/%d", done, c.hosts)
 	if bad > 0 {
 		count += st.Error.Render(fmt.Sprintf(" %d failed", bad))
 	}
 	barW := max(w-ansi.StringWidth(label)-ansi.StringWidth(count)-1, 4)
 	barW = min(barW, 40)
 	fill := 0
-	if len(hosts) > 0 {
-		fill = barW * done / len(hosts)
+	if c.hosts > 0 {
+		fill = barW * done / c.hosts
 	}
 	full := st.OK
 	if bad > 0 {

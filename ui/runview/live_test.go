@@ -240,3 +240,47 @@ func TestLiveOutputWraps(t *testing.T) {
 		t.Fatalf("w did not wrap the line:\n%s", v)
 	}
 }
+
+// TestLiveFleetNavigation: on a run of thousands of hosts the table shows a screenful around the selected
+// host, g and G go to its ends, x to the next failed host, and the stage bars count what the rows say.
+func TestLiveFleetNavigation(t *testing.T) {
+	m, spec, plan := fleetRun(t, 2000)
+	m.showRun(spec, plan)
+	midRun(m, plan)
+	m.Update(press("G"))
+	v := ansi.Strip(m.View())
+	checkFits(t, v, 120, 40)
+	if !strings.Contains(v, "> ") || !strings.Contains(v, "host02000") || strings.Contains(v, "host00001 ") {
+		t.Fatalf("after G:\n%s", v)
+	}
+	m.Update(press("g"))
+	m.Update(press("x"))
+	if r := m.live.rows[m.live.selected]; r.name != "host00005" || !r.state.Bad() {
+		t.Fatalf("x selected %s (%s), want host00005, the first failed", r.name, r.state)
+	}
+	m.Update(press("x"))
+	if r := m.live.rows[m.live.selected]; !r.state.Bad() || r.index <= 4 {
+		t.Fatalf("x again selected %s (%s)", r.name, r.state)
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "output of "+m.live.rows[m.live.selected].name) {
+		t.Fatalf("the output is not the selected host's:\n%s", v)
+	}
+	// A host done twice (a rollback) and a running one done: the counts follow the states.
+	first := plan.Stages[3][0].Name
+	m.Update(batch(m, done(first, 4, rollout.Failed, 1, time.Second), done(first, 4, rollout.RolledBack, 0, time.Second)))
+	for si, c := range m.live.stages {
+		want := stageCount{hosts: len(plan.Stages[si])}
+		for _, h := range plan.Stages[si] {
+			r := m.live.byName[h.Name]
+			if finished(r.state) {
+				want.done++
+			}
+			if r.state.Bad() {
+				want.bad++
+			}
+		}
+		if c != want {
+			t.Errorf("stage %d counts %+v, want %+v", si+1, c, want)
+		}
+	}
+}

@@ -36,6 +36,7 @@ type picker struct {
 	sel     inventory.Selection
 	selErr  error
 	out     map[string]bool // matched hosts the operator toggled out
+	counts  *pickCounts     // nil when the selection changed since they were counted
 	cursor  int
 	offset  int
 	dry     bool
@@ -117,6 +118,7 @@ func (p *picker) loaded(msg loadedMsg, t Target) {
 // match re-selects the hosts for the pattern typed.
 func (p *picker) match() {
 	p.sel, p.selErr = inventory.Selection{}, nil
+	p.changed()
 	if p.inv == nil || strings.TrimSpace(p.pattern.Value()) == "" {
 		return
 	}
@@ -126,19 +128,55 @@ func (p *picker) match() {
 	}
 }
 
+// pickCounts are the picker's rows and how many hosts are selected, counted once per change of the
+// selection rather than on every frame: with 10,000 hosts, a frame that walks them all is slow.
+type pickCounts struct {
+	rows          []row
+	selected      int
+	groupIn, size map[string]int
+}
+
+// changed forgets the counts after a change of the matched or the toggled hosts.
+func (p *picker) changed() { p.counts = nil }
+
+func (p *picker) count() *pickCounts {
+	if p.counts != nil {
+		return p.counts
+	}
+	c := &pickCounts{groupIn: map[string]int{}, size: map[string]int{}}
+	for _, h := range p.sel.Hosts {
+		in := !p.out[h.Name]
+		if in {
+			c.selected++
+		}
+		for _, g := range h.Groups {
+			c.size[g]++
+			if in {
+				c.groupIn[g]++
+			}
+		}
+	}
+	c.rows = make([]row, 0, len(c.size)+len(p.sel.Hosts))
+	if len(p.sel.Hosts) > 1 {
+		for _, g := range sortedGroups(c.size) {
+			c.rows = append(c.rows, row{group: g})
+		}
+	}
+	for _, h := range p.sel.Hosts {
+		c.rows = append(c.rows, row{host: h})
+	}
+	p.counts = c
+	return c
+}
+
 // row is a line of the picker's list: a group of matched hosts, or a host.
 type row struct {
 	group string
 	host  *inventory.Host
 }
 
-func (p *picker) groups() []string {
-	seen := map[string]bool{}
-	for _, h := range p.sel.Hosts {
-		for _, g := range h.Groups {
-			seen[g] = true
-		}
-	}
+// sortedGroups are the groups of the matched hosts (but ungrouped), by name.
+func sortedGroups(seen map[string]int) []string {
 	out := make([]string, 0, len(seen))
 	for g := range seen {
 		if g != "ungrouped" {
@@ -149,30 +187,12 @@ func (p *picker) groups() []string {
 	return out
 }
 
-func (p *picker) rows() []row {
-	var rs []row
-	if len(p.sel.Hosts) > 1 {
-		for _, g := range p.groups() {
-			rs = append(rs, row{group: g})
-		}
-	}
-	for _, h := range p.sel.Hosts {
-		rs = append(rs, row{host: h})
-	}
-	return rs
-}
+func (p *picker) rows() []row { return p.count().rows }
 
 // groupCount is how many of the group's matched hosts are selected, of how many.
 func (p *picker) groupCount(g string) (in, all int) {
-	for _, h := range p.sel.Hosts {
-		if hasGroup(h, g) {
-			all++
-			if !p.out[h.Name] {
-				in++
-			}
-		}
-	}
-	return in, all
+	c := p.count()
+	return c.groupIn[g], c.size[g]
 }
 
 func hasGroup(h *inventory.Host, g string) bool {
@@ -192,9 +212,21 @@ func (p *picker) toggle() {
 	}
 	r := rs[p.cursor]
 	if r.host != nil {
-		p.out[r.host.Name] = !p.out[r.host.Name]
+		// One host: its counts move by one, no recount of the whole selection.
+		c := p.count() // counted before the change
+		out := !p.out[r.host.Name]
+		p.out[r.host.Name] = out
+		d := 1
+		if out {
+			d = -1
+		}
+		c.selected += d
+		for _, g := range r.host.Groups {
+			c.groupIn[g] += d
+		}
 		return
 	}
+	defer p.changed()
 	in, all := p.groupCount(r.group)
 	for _, h := range p.sel.Hosts {
 		if hasGroup(h, r.group) {
@@ -297,11 +329,13 @@ func (m *Model) pickKey(k tea.KeyMsg) tea.Cmd {
 		return nil
 	case k.String() == "ctrl+a" && p.focus == focusHosts:
 		p.out = map[string]bool{}
+		p.changed()
 		return nil
 	case k.String() == "ctrl+x":
 		for _, h := range p.sel.Hosts {
 			p.out[h.Name] = true
 		}
+		p.changed()
 		return nil
 	}
 	if p.focus == focusHosts {
@@ -365,9 +399,8 @@ func (m *Model) pickView() string {
 	for _, u := range p.sel.Unmatched {
 		b = append(b, st.Warn.Render(fmt.Sprintf("warning: %q matches no host or group", u)))
 	}
-	sel := p.selected()
-	b = append(b, st.Bold.Render(fmt.Sprintf("%d of %d matched hosts selected", len(sel), len(p.sel.Hosts)))+
-		st.Subtle.Render(fmt.Sprintf(" · inventory has %d", m.inventorySize())))
+	b = append(b, st.Bold.Render(fmt.Sprintf("%s of %s matched hosts selected", inventory.Count(p.count().selected), inventory.Count(len(p.sel.Hosts))))+
+		st.Subtle.Render(" · inventory has "+inventory.Count(m.inventorySize())))
 
 	settings := []string{
 		p.stages.view(st, (w-2)/2, p.focus == focusStages), p.concurrency.view(st, (w-2)/2, p.focus == focusConcurrency),

@@ -56,6 +56,9 @@ type planState struct {
 	overrides rollout.Overrides
 	notice    string // why the overrides were cleared
 	renotice  bool   // keep the notice through the preview asked for right after clearing
+	// names are the stages' hosts as the preview names them, made once per plan: summarising stages of
+	// thousands on every frame is what made the preview slow.
+	names []string
 }
 
 // planMsg is a resolved spec with the engine's preview of it.
@@ -116,7 +119,7 @@ func (m *Model) planned(msg planMsg) tea.Cmd {
 	if msg.preview == nil {
 		return nil
 	}
-	p.plan, p.verdict = msg.preview.Plan, msg.preview.Verdict
+	p.plan, p.verdict, p.names = msg.preview.Plan, msg.preview.Verdict, nil
 	if p.overrides.Any() && p.overrides.Plan != p.verdict.PlanHash {
 		// The plan changed since they were given: they are asked again for this one.
 		p.overrides = rollout.Overrides{}
@@ -168,7 +171,7 @@ func (m *Model) confirmStart() tea.Cmd {
 	}
 	if m.plan.outOfHours() {
 		m.ask(&prompt{kind: promptTyped, want: m.inc.Ref(),
-			question: fmt.Sprintf("It is outside working hours. Type %s to start a REAL run on %d hosts:", m.inc.Ref(), len(spec.Hosts)),
+			question: fmt.Sprintf("It is outside working hours. Type %s to start a REAL run on %s:", m.inc.Ref(), plural(len(spec.Hosts), "host")),
 			ok: func(string) tea.Cmd {
 				spec.Overrides.OutOfHours = true
 				return m.startRun(spec)
@@ -206,12 +209,18 @@ func (m *Model) planView() string {
 		b = append(b, st.Warn.Render(p.notice))
 	}
 	maxStages := max(1, min(len(p.plan.Stages), m.bodyH-len(p.verdict.Decisions)-5-len(p.refusals)*2))
+	if len(p.names) != len(p.plan.Stages) {
+		p.names = make([]string, len(p.plan.Stages))
+		for i, hs := range p.plan.Stages {
+			p.names[i] = hostNames(hs)
+		}
+	}
 	for i, hs := range p.plan.Stages {
 		if i >= maxStages {
 			b = append(b, st.Subtle.Render(fmt.Sprintf("  … %d more stages", len(p.plan.Stages)-i)))
 			break
 		}
-		b = append(b, fmt.Sprintf("  stage %d  %s  %s", i+1, plural(len(hs), "host"), hostNames(hs, 8)))
+		b = append(b, fmt.Sprintf("  stage %d  %s  %s", i+1, plural(len(hs), "host"), p.names[i]))
 	}
 	b = append(b, st.Bold.Render("Guards"))
 	for _, d := range p.verdict.Decisions {
@@ -316,22 +325,20 @@ func consoleFix(r rollout.Refusal) string {
 	return r.Fix
 }
 
-func hostNames(hs []*inventory.Host, n int) string {
-	names := make([]string, 0, n)
+// hostNames names a stage's hosts after its count: a few, or ranges (inventory.Abbreviate).
+func hostNames(hs []*inventory.Host) string {
+	names := make([]string, len(hs))
 	for i, h := range hs {
-		if i == n {
-			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(hs)-n)
-		}
-		names = append(names, h.Name)
+		names[i] = h.Name
 	}
-	return strings.Join(names, ", ")
+	return inventory.Abbreviate(names)
 }
 
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
-	return fmt.Sprintf("%d %ss", n, what)
+	return inventory.Count(n) + " " + what + "s"
 }
 
 func pad(s string, n int) string {

@@ -300,7 +300,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	groups := [][]key.Binding{
 		{k.NextField, k.PrevField, k.Toggle, k.AllHosts, k.NoHosts, k.DryReal, k.Plan},
 		{k.Start, k.BreakGlass, k.Confirm, k.Cancel, k.Back},
-		{k.Continue, k.Stop, k.Rollback, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Follow},
+		{k.Continue, k.Stop, k.Rollback, k.Up, k.Down, k.FirstHost, k.LastHost, k.NextBad, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Follow},
 	}
 	if m.script != nil {
 		groups = append([][]key.Binding{{k.Edit, k.EditCheck, k.EditRollback, k.Versions, k.Run, k.Save, k.Name}}, groups...)
