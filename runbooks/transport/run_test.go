@@ -102,7 +102,9 @@ func TestTimeoutAndCancelKillOnHost(t *testing.T) {
 			cmd := Command{Script: script}
 			c := &collect{lines: make(chan string, 16)}
 			if mode == "timeout" {
-				cmd.Timeout = time.Second
+				// Long enough for the script to start and write its pids on a loaded machine (a second was
+				// not: the timeout then killed it before it wrote them), short enough to test the timeout.
+				cmd.Timeout = 3 * time.Second
 			} else {
 				go func() {
 					<-c.lines
@@ -118,7 +120,7 @@ func TestTimeoutAndCancelKillOnHost(t *testing.T) {
 			if (mode == "timeout") != res.TimedOut || (mode == "cancel") != res.Cancelled || res.KillErr != nil {
 				t.Errorf("%s %s: result %+v", name, mode, res)
 			}
-			if d := time.Since(start); d > 8*time.Second {
+			if d := time.Since(start); d > 10*time.Second {
 				t.Errorf("%s %s: took %s", name, mode, d)
 			}
 			for _, f := range []string{"pid", "child"} {
