@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/firebreak/firebreak/runbooks/filelimit"
 )
@@ -511,7 +512,13 @@ func (c *SSHConfig) Lookup(host, localUser string) (SSHSettings, error) {
 	if c.conds <= len(small) {
 		l.memo = small[:c.conds]
 	} else {
-		l.memo = make([]int8, c.conds)
+		m := memos.Get().(*[]int8)
+		defer memos.Put(m)
+		if cap(*m) < c.conds {
+			*m = make([]int8, c.conds)
+		}
+		l.memo = (*m)[:c.conds]
+		clear(l.memo)
 	}
 	var ignore []string
 	for _, sp := range c.spans(host) {
@@ -588,6 +595,10 @@ func (c *SSHConfig) Lookup(host, localUser string) (SSHSettings, error) {
 	s.HostName = lowerHost(s.HostName)
 	return s, nil
 }
+
+// memos are Lookup's per-block answers for configs of many blocks, reused: a config with a Host block per
+// host would otherwise allocate a block's worth per host looked up.
+var memos = sync.Pool{New: func() any { return new([]int8) }}
 
 func slicesContains(xs []string, x string) bool {
 	for _, y := range xs {

@@ -102,8 +102,8 @@ func (t *SSH) Run(ctx context.Context, cmd Command, out output.Sink) (Result, er
 	defer done()
 	defer sess.Close()
 	pg := &pgidWriter{dst: out.Writer(output.Stdout), got: make(chan struct{})}
-	sess.Stdout = pg
-	sess.Stderr = out.Writer(output.Stderr)
+	sess.Stdout = pooledCopy{pg}
+	sess.Stderr = pooledCopy{out.Writer(output.Stderr)}
 	stdin := &heldStdin{prog: prog, release: make(chan struct{})}
 	defer stdin.eof()
 	sess.Stdin = stdin
@@ -198,8 +198,32 @@ func (r *heldStdin) Read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
+// WriteTo writes the program, then waits for eof: the session's copy of stdin needs no buffer of its own.
+func (r *heldStdin) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(r.prog)
+	r.prog = r.prog[n:]
+	if err != nil {
+		return int64(n), err
+	}
+	<-r.release
+	return int64(n), nil
+}
+
 // eof lets Read return EOF, which the host sees as the end of stdin.
 func (r *heldStdin) eof() { r.once.Do(func() { close(r.release) }) }
+
+// copyBufs are the buffers the sessions' output copies share: io.Copy would allocate 32 KiB per stream per
+// command, about 2 GB of garbage over a run of 10,000 hosts.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// pooledCopy is a session's stdout or stderr: the session copies into it with a buffer from copyBufs.
+type pooledCopy struct{ io.Writer }
+
+func (w pooledCopy) ReadFrom(r io.Reader) (int64, error) {
+	b := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(b)
+	return io.CopyBuffer(struct{ io.Writer }{w.Writer}, r, *b)
+}
 
 // pgidWriter takes the first stdout line (the wrapper's process group report) and passes the rest on.
 type pgidWriter struct {
