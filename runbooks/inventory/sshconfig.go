@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/firebreak/firebreak/runbooks/filelimit"
 )
@@ -17,7 +18,16 @@ import (
 type SSHConfig struct {
 	entries []sshEntry
 	conds   int // Host and Match lines in all
+	// The entries Lookup goes through: those of blocks that may apply to any host, and by name those of
+	// Host blocks that list only plain names (one per host in a generated config of thousands of hosts,
+	// which made loading an inventory quadratic). Both in file order; nil: every entry.
+	always  []sshSpan
+	byName  map[string][]sshSpan
+	indexed bool
 }
+
+// sshSpan is the entries [from, to) of SSHConfig.entries.
+type sshSpan struct{ from, to int }
 
 // SSHSettings are the options of an SSHConfig that apply to one host, before %-token expansion of paths.
 type SSHSettings struct {
@@ -106,7 +116,69 @@ func ParseSSHConfig(home string, files ...string) (*SSHConfig, error) {
 			}
 		}
 	}
+	c.index()
 	return c, nil
+}
+
+// index groups the entries into blocks and files the blocks of a Host line of plain names (no wildcard, no
+// negation, not inside an Include from a block, no unknown keyword to refuse) under those names: such a
+// block applies to exactly the hosts it names, so a lookup of any other host can skip it.
+func (c *SSHConfig) index() {
+	c.always, c.byName, c.indexed = nil, map[string][]sshSpan{}, true
+	for from := 0; from < len(c.entries); {
+		cond, to, plain := c.entries[from].cond, from, true
+		for ; to < len(c.entries) && c.entries[to].cond == cond; to++ {
+			plain = plain && !c.entries[to].unknown
+		}
+		plain = plain && cond != nil && !cond.match && cond.parent == nil
+		for _, p := range cond.patternsOrNil() {
+			plain = plain && !strings.ContainsAny(p, "*?!")
+		}
+		sp := sshSpan{from, to}
+		switch {
+		case !plain:
+			if n := len(c.always); n > 0 && c.always[n-1].to == from {
+				c.always[n-1].to = to
+			} else {
+				c.always = append(c.always, sp)
+			}
+		default:
+			for _, p := range cond.patterns {
+				if l := c.byName[p]; len(l) == 0 || l[len(l)-1] != sp {
+					c.byName[p] = append(l, sp)
+				}
+			}
+		}
+		from = to
+	}
+}
+
+func (c *sshCond) patternsOrNil() []string {
+	if c == nil {
+		return nil
+	}
+	return c.patterns
+}
+
+// spans lists, in file order, the entries that may apply to host.
+func (c *SSHConfig) spans(host string) []sshSpan {
+	if !c.indexed {
+		return []sshSpan{{0, len(c.entries)}}
+	}
+	named := c.byName[host]
+	if len(named) == 0 {
+		return c.always
+	}
+	out := make([]sshSpan, 0, len(c.always)+len(named))
+	a := c.always
+	for len(a) > 0 || len(named) > 0 {
+		if len(named) == 0 || len(a) > 0 && a[0].from < named[0].from {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, named = append(out, named[0]), named[1:]
+		}
+	}
+	return out
 }
 
 // sshLoader reads one ssh_config and its Include tree: each file is read from disk once (an Include of a
@@ -440,73 +512,81 @@ func (c *SSHConfig) Lookup(host, localUser string) (SSHSettings, error) {
 	if c.conds <= len(small) {
 		l.memo = small[:c.conds]
 	} else {
-		l.memo = make([]int8, c.conds)
+		m := memos.Get().(*[]int8)
+		defer memos.Put(m)
+		if cap(*m) < c.conds {
+			*m = make([]int8, c.conds)
+		}
+		l.memo = (*m)[:c.conds]
+		clear(l.memo)
 	}
 	var ignore []string
-	for i := range c.entries {
-		e := &c.entries[i]
-		if e.unknown {
-			// Refused whichever block it is in, as OpenSSH refuses it while reading the file.
-			if ignore == nil || !sshMatchList(e.key, ignore) {
-				return SSHSettings{}, parseErr(e.file, e.line, "Bad configuration option: %s", e.key)
+	for _, sp := range c.spans(host) {
+		for i := sp.from; i < sp.to; i++ {
+			e := &c.entries[i]
+			if e.unknown {
+				// Refused whichever block it is in, as OpenSSH refuses it while reading the file.
+				if ignore == nil || !sshMatchList(e.key, ignore) {
+					return SSHSettings{}, parseErr(e.file, e.line, "Bad configuration option: %s", e.key)
+				}
+				continue
 			}
-			continue
-		}
-		ok, err := l.applies(e.cond)
-		if err != nil {
-			return SSHSettings{}, err
-		}
-		if !ok {
-			continue
-		}
-		switch e.key {
-		case "identityfile":
-			if !slicesContains(s.IdentityFiles, e.args[0]) {
-				s.IdentityFiles = append(s.IdentityFiles, e.args[0])
+			ok, err := l.applies(e.cond)
+			if err != nil {
+				return SSHSettings{}, err
 			}
-			continue
-		case "ignoreunknown":
-			if ignore == nil {
-				ignore = strings.Split(strings.ToLower(e.args[0]), ",")
+			if !ok {
+				continue
 			}
-			continue
-		case "proxyjump":
-			// OpenSSH takes a ProxyJump only while neither it nor ProxyCommand is set ...
-			if s.ProxyJump == "" && s.ProxyCommand == "" {
-				s.ProxyJump = e.args[0]
+			switch e.key {
+			case "identityfile":
+				if !slicesContains(s.IdentityFiles, e.args[0]) {
+					s.IdentityFiles = append(s.IdentityFiles, e.args[0])
+				}
+				continue
+			case "ignoreunknown":
+				if ignore == nil {
+					ignore = strings.Split(strings.ToLower(e.args[0]), ",")
+				}
+				continue
+			case "proxyjump":
+				// OpenSSH takes a ProxyJump only while neither it nor ProxyCommand is set ...
+				if s.ProxyJump == "" && s.ProxyCommand == "" {
+					s.ProxyJump = e.args[0]
+				}
+				continue
+			case "proxycommand":
+				// ... and a ProxyCommand only while no ProxyJump other than none is (OpenSSH 9.2, as ssh -G says).
+				if s.ProxyCommand == "" && (s.ProxyJump == "" || strings.EqualFold(s.ProxyJump, "none")) {
+					s.ProxyCommand = strings.Join(e.args, " ")
+					s.ProxyCommandAt = fmt.Sprintf("%s:%d", e.file, e.line)
+				}
+				continue
 			}
-			continue
-		case "proxycommand":
-			// ... and a ProxyCommand only while no ProxyJump other than none is (OpenSSH 9.2, as ssh -G says).
-			if s.ProxyCommand == "" && (s.ProxyJump == "" || strings.EqualFold(s.ProxyJump, "none")) {
-				s.ProxyCommand = strings.Join(e.args, " ")
-				s.ProxyCommandAt = fmt.Sprintf("%s:%d", e.file, e.line)
+			// The first value of a key wins. Only the keys below are read: a bit each, not a map, because a
+			// million hosts are looked up when an inventory loads.
+			bit := settingBits[e.key]
+			if bit == 0 || s.set&bit != 0 {
+				continue
 			}
-			continue
-		}
-		// The first value of a key wins. Only the keys below are read: a bit each, not a map, because a
-		// million hosts are looked up when an inventory loads.
-		bit := settingBits[e.key]
-		if bit == 0 || s.set&bit != 0 {
-			continue
-		}
-		s.set |= bit
-		switch e.key {
-		case "hostname":
-			s.HostName = expandHostName(e.args[0], host)
-			l.hostname = s.HostName
-		case "port":
-			s.Port, _ = strconv.Atoi(e.args[0])
-		case "user":
-			s.User = e.args[0]
-		case "identitiesonly":
-			s.IdentitiesOnly = strings.EqualFold(e.args[0], "yes")
-		case "hostkeyalias":
-			s.HostKeyAlias = strings.ToLower(e.args[0])
-		case "userknownhostsfile":
-			s.UserKnownHostsFiles = e.args
-		case "globalknownhostsfile":
-			s.GlobalKnownHostsFiles = e.args
+			s.set |= bit
+			switch e.key {
+			case "hostname":
+				s.HostName = expandHostName(e.args[0], host)
+				l.hostname = s.HostName
+			case "port":
+				s.Port, _ = strconv.Atoi(e.args[0])
+			case "user":
+				s.User = e.args[0]
+			case "identitiesonly":
+				s.IdentitiesOnly = strings.EqualFold(e.args[0], "yes")
+			case "hostkeyalias":
+				s.HostKeyAlias = strings.ToLower(e.args[0])
+			case "userknownhostsfile":
+				s.UserKnownHostsFiles = e.args
+			case "globalknownhostsfile":
+				s.GlobalKnownHostsFiles = e.args
+			}
 		}
 	}
 	if s.HostName == "" {
@@ -515,6 +595,10 @@ func (c *SSHConfig) Lookup(host, localUser string) (SSHSettings, error) {
 	s.HostName = lowerHost(s.HostName)
 	return s, nil
 }
+
+// memos are Lookup's per-block answers for configs of many blocks, reused: a config with a Host block per
+// host would otherwise allocate a block's worth per host looked up.
+var memos = sync.Pool{New: func() any { return new([]int8) }}
 
 func slicesContains(xs []string, x string) bool {
 	for _, y := range xs {

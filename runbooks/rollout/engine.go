@@ -447,7 +447,11 @@ func (r *runState) runHost(ctx context.Context, h *inventory.Host, si int, mode 
 	if err != nil {
 		res = HostResult{State: Failed, ExitCode: -1, Phase: "log", Error: err.Error()}
 	} else {
-		res = RunHost(ctx, r.e.Transports.For(h), HostJob{Script: r.spec.Script, Mode: mode, Env: env, Timeout: r.spec.Timeout, Out: capture})
+		t := r.e.Transports.For(h)
+		res = RunHost(ctx, t, HostJob{Script: r.spec.Script, Mode: mode, Env: env, Timeout: r.spec.Timeout, Out: capture})
+		if !r.rollsBack(mode, res) {
+			t.Close() // its connection is not needed again: memory grows with the concurrency, not the fleet
+		}
 		if err := capture.Close(); err != nil && res.Error == "" {
 			res.Error = "writing its log: " + err.Error()
 		}
@@ -462,6 +466,11 @@ func (r *runState) runHost(ctx context.Context, h *inventory.Host, si int, mode 
 	}
 	r.hostDoneTail(h, si, res, tail, logPath)
 	return res
+}
+
+// rollsBack says the stage's rollback will run on this host after the stage, over the same connection.
+func (r *runState) rollsBack(mode Mode, res HostResult) bool {
+	return mode != ModeRollback && res.State.Bad() && r.spec.RollbackOnFailure && !r.spec.DryRun && r.spec.Script.Rollback != ""
 }
 
 func (r *runState) hostDone(h *inventory.Host, si int, res HostResult) {

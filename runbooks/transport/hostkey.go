@@ -13,7 +13,8 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-// knownHosts caches parsed known_hosts files per file list for the life of a Pool.
+// knownHosts caches parsed known_hosts files per file list for the life of a Pool: each list is read and
+// indexed once, however many hosts share it.
 type knownHosts struct {
 	mu    sync.Mutex
 	cache map[string]ssh.HostKeyCallback
@@ -37,10 +38,11 @@ func (k *knownHosts) callback(files []string) (ssh.HostKeyCallback, error) {
 	if len(existing) == 0 {
 		cb = func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }
 	} else {
-		var err error
-		if cb, err = knownhosts.New(existing...); err != nil {
+		x, err := newHostKeyIndex(existing...)
+		if err != nil {
 			return nil, fmt.Errorf("reading known_hosts: %w (fix or remove the bad line)", err)
 		}
+		cb = x.callback()
 	}
 	if k.cache == nil {
 		k.cache = map[string]ssh.HostKeyCallback{}

@@ -29,7 +29,7 @@ type Config struct {
 }
 
 // Pool hands out transports and keeps one SSH connection per host (and per bastion) for every command of
-// a run. It is safe for concurrent use; Close it when the run ends.
+// a run, until the host's transport is closed. It is safe for concurrent use; Close it when the run ends.
 type Pool struct {
 	cfg   Config
 	sem   chan struct{}
@@ -38,6 +38,7 @@ type Pool struct {
 
 	mu     sync.Mutex
 	conns  map[string]*conn
+	busy   map[string]int // sessions running on a connection, by its key
 	closed bool
 }
 
@@ -64,7 +65,8 @@ func NewPool(cfg Config) *Pool {
 	} else if cfg.AgentSocket == "none" {
 		cfg.AgentSocket = ""
 	}
-	return &Pool{cfg: cfg, sem: make(chan struct{}, cfg.MaxHandshakes), keys: keyring{agentSock: cfg.AgentSocket}, conns: map[string]*conn{}}
+	return &Pool{cfg: cfg, sem: make(chan struct{}, cfg.MaxHandshakes), keys: keyring{agentSock: cfg.AgentSocket}, conns: map[string]*conn{},
+		busy: map[string]int{}}
 }
 
 // For returns the transport for a host: Local for a local host, one that refuses every command for a host

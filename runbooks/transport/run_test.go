@@ -230,3 +230,41 @@ func TestProgramArrivesExactly(t *testing.T) {
 		}
 	}
 }
+
+// Two inventory names for one address share a connection: closing one host's transport while the other
+// runs a command there leaves that command running, and the last Close closes the connection.
+func TestCloseKeepsASharedConnectionInUse(t *testing.T) {
+	f := sshtest.Start(t, 1)
+	pool := NewPool(Config{AgentSocket: "none"})
+	defer pool.Close()
+	a := f.InventoryHost(t, 0)
+	b := *a
+	b.Name = a.Name + "-alias"
+	ta, tb := pool.For(a), pool.For(&b)
+	started := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		c := &collect{lines: make(chan string, 4)}
+		go func() { <-c.lines; close(started) }()
+		res, err := ta.Run(context.Background(), Command{Script: "echo started; sleep 0.5; echo done"}, c)
+		if err == nil && (res.ExitCode != 0 || !strings.Contains(c.out.String(), "done")) {
+			err = fmt.Errorf("%+v %q", res, c.out.String())
+		}
+		errc <- err
+	}()
+	<-started
+	if _, err := tb.Run(context.Background(), Command{Script: "true"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	tb.Close()
+	if err := <-errc; err != nil {
+		t.Fatalf("the other name's command: %v", err)
+	}
+	ta.Close()
+	pool.mu.Lock()
+	n := len(pool.conns)
+	pool.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d connections left after both hosts closed", n)
+	}
+}
