@@ -20,7 +20,10 @@ import (
 type Config struct {
 	// ConnectTimeout bounds TCP connect plus the SSH handshake and login, per hop (default 10s).
 	ConnectTimeout time.Duration
-	// MaxHandshakes bounds how many handshakes run at once (default 32).
+	// MaxHandshakes bounds how many handshakes run at once (default 256). A run's --concurrency bounds them
+	// first: a lower cap here would only make the run wait on round trips (at 20 ms a packet and concurrency
+	// 200, a cap of 32 made a 1,000-host run take 6.5 s instead of 4.2 s); this is the backstop for very
+	// wide runs.
 	MaxHandshakes int
 	// AgentSocket is the ssh-agent socket (default $SSH_AUTH_SOCK; "none" disables the agent).
 	AgentSocket string
@@ -55,7 +58,7 @@ func NewPool(cfg Config) *Pool {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
 	if cfg.MaxHandshakes <= 0 {
-		cfg.MaxHandshakes = 32
+		cfg.MaxHandshakes = 256
 	}
 	if cfg.KillGrace <= 0 {
 		cfg.KillGrace = KillGrace
