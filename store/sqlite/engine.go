@@ -134,7 +134,7 @@ func export(ctx context.Context, tx *sql.Tx, sink store.Sink) error {
 
 // Import loads a whole record in one write transaction, keeping every id, seq and hash.
 func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
-	return db.Write(ctx, func(t store.Tx) error {
+	err := db.Write(ctx, func(t store.Tx) error {
 		tx := t.(*Tx).tx
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM incidents) + (SELECT count(*) FROM runs)`).Scan(&n); err != nil {
@@ -145,6 +145,16 @@ func (db *DB) Import(ctx context.Context, load func(store.Sink) error) error {
 		}
 		return load(&importer{ctx: ctx, tx: tx})
 	})
+	if err != nil {
+		return err
+	}
+	// The off-switch file was made when the database opened, released; an imported record whose halt is
+	// engaged must stay halted here (else the next open would read the file and record a resume).
+	sw, err := getSwitch(ctx, db.readers, "halt")
+	if err != nil || !sw.Engaged {
+		return err
+	}
+	return db.halt.Write(sw)
 }
 
 type importer struct {
