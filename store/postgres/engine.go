@@ -19,103 +19,59 @@ func (db *DB) Export(ctx context.Context, sink store.Sink) error {
 		return db.classify(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	return export(ctx, tx, sink)
+	return store.ExportSnapshot(ctx, snapshot{tx}, sink)
 }
 
-func export(ctx context.Context, tx querier, sink store.Sink) error {
-	incs, err := queryIncidents(ctx, tx, store.IncidentQuery{})
+// snapshot is the export's view of the record, inside one read-only transaction.
+type snapshot struct{ q querier }
+
+func (s snapshot) Incidents(ctx context.Context, q store.IncidentQuery) ([]store.IncidentRow, error) {
+	return queryIncidents(ctx, s.q, q)
+}
+
+func (s snapshot) Events(ctx context.Context, q store.EventQuery) ([]store.Event, error) {
+	return queryEvents(ctx, s.q, q)
+}
+
+func (s snapshot) Runs(ctx context.Context, q store.RunQuery) ([]store.RunRow, error) {
+	return queryRuns(ctx, s.q, q)
+}
+
+func (s snapshot) RunHosts(ctx context.Context, run int64) ([]store.RunHost, error) {
+	return queryRunHosts(ctx, s.q, run)
+}
+
+func (s snapshot) Approvals(ctx context.Context, run int64) ([]store.Approval, error) {
+	return approvals(ctx, s.q, run)
+}
+
+func (s snapshot) RetroVersions(ctx context.Context, incident int64) ([]store.RetroVersion, error) {
+	return retroVersions(ctx, s.q, incident)
+}
+
+func (s snapshot) ActionItemVersions(ctx context.Context, incident int64) ([]store.ActionItem, error) {
+	return actionItemVersions(ctx, s.q, incident)
+}
+
+// Switches reads every switch, by name.
+func (s snapshot) Switches(ctx context.Context) ([]store.Switch, error) {
+	rows, err := s.q.Query(ctx, `SELECT name FROM switches ORDER BY name`)
 	if err != nil {
-		return err
-	}
-	for i := len(incs) - 1; i >= 0; i-- { // oldest first
-		if err := sink.Incident(incs[i]); err != nil {
-			return err
-		}
-	}
-	for i := len(incs) - 1; i >= 0; i-- {
-		const page = 5000
-		var after int64
-		for {
-			evs, err := queryEvents(ctx, tx, store.EventQuery{Incident: incs[i].ID, AfterSeq: after, Limit: page})
-			if err != nil {
-				return err
-			}
-			for _, ev := range evs {
-				if err := sink.Event(ev); err != nil {
-					return err
-				}
-				after = ev.Seq
-			}
-			if len(evs) < page {
-				break
-			}
-		}
-	}
-	runs, err := queryRuns(ctx, tx, store.RunQuery{})
-	if err != nil {
-		return err
-	}
-	for _, r := range runs {
-		if err := sink.Run(r); err != nil {
-			return err
-		}
-		hosts, err := queryRunHosts(ctx, tx, r.ID)
-		if err != nil {
-			return err
-		}
-		for _, h := range hosts {
-			if err := sink.RunHost(h); err != nil {
-				return err
-			}
-		}
-		aps, err := approvals(ctx, tx, r.ID)
-		if err != nil {
-			return err
-		}
-		for _, a := range aps {
-			if err := sink.Approval(a); err != nil {
-				return err
-			}
-		}
-	}
-	rows, err := tx.Query(ctx, `SELECT name FROM switches ORDER BY name`)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return err
+		return nil, err
 	}
+	out := make([]store.Switch, 0, len(names))
 	for _, n := range names {
-		sw, err := getSwitch(ctx, tx, n)
+		sw, err := getSwitch(ctx, s.q, n)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := sink.Switch(sw); err != nil {
-			return err
-		}
+		out = append(out, sw)
 	}
-	for i := len(incs) - 1; i >= 0; i-- {
-		vs, err := retroVersions(ctx, tx, incs[i].ID)
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			if err := sink.RetroVersion(v); err != nil {
-				return err
-			}
-		}
-		as, err := actionItemVersions(ctx, tx, incs[i].ID)
-		if err != nil {
-			return err
-		}
-		for _, a := range as {
-			if err := sink.ActionItem(a); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return out, nil
 }
 
 // Import loads a whole record in one write transaction, keeping every id, seq and hash, and then moves the id
