@@ -172,3 +172,28 @@ command = ["sh", "-c", `+tomlQuote(`{ echo "argv: $0 $*"; env; cat; } >> `+seen)
 		t.Errorf("the hook does not get the database's address:\n%s", hook)
 	}
 }
+
+// TestE2EMigrateRefusals: migrate says what to do for every target it cannot take, and copies nothing.
+func TestE2EMigrateRefusals(t *testing.T) {
+	e := newEnv(t)
+	e.declare("disk full")
+	for _, tc := range []struct {
+		what string
+		args []string
+		says string
+	}{
+		{"no target", []string{"migrate"}, "migrate needs --to"},
+		{"a missing directory", []string{"migrate", "--to", filepath.Join(e.root, "no", "such", "x.db")}, "choose another --to"},
+		{"the source itself", []string{"migrate", "--to", e.db}, "names the database being copied"},
+	} {
+		stdout, stderr, code := e.fb(tc.args...)
+		wantError(t, tc.what, stdout, stderr, code, 2, tc.says)
+	}
+	other := filepath.Join(e.root, "other.db")
+	e.with("FIREBREAK_DB", other).declare("another record")
+	stdout, stderr, code := e.fb("migrate", "--to", other)
+	wantError(t, "a target that holds a record", stdout, stderr, code, 2, "already holds a record")
+	if n := len(e.with("FIREBREAK_DB", other).list("--all")); n != 1 {
+		t.Fatalf("the refused migrate changed the target: %d incidents", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/firebreak/firebreak/incident"
@@ -58,6 +59,11 @@ func migrateRun(ctx context.Context, a *app, to string, asJSON bool) error {
 	}
 	if !engine.IsURL(to) && src.LocalPath() != "" && sameFile(src.LocalPath(), to) {
 		return store.Errorf(incident.ErrRefused, "--to names the database being copied: choose another target")
+	}
+	if !engine.IsURL(to) {
+		if st, err := os.Stat(filepath.Dir(to)); err != nil || !st.IsDir() {
+			return store.Errorf(store.ErrUnusable, "directory %s does not exist: create it or choose another --to", filepath.Dir(to))
+		}
 	}
 	dst, err := engine.Open(ctx, to, store.Options{})
 	if err != nil {
