@@ -138,6 +138,52 @@ func TestTimeoutAndCancelKillOnHost(t *testing.T) {
 	}
 }
 
+// TestCancelKillsWhatIgnoresTerm proves the wrapper's watcher escalates: a script that ignores SIGTERM
+// gets KillGrace to end, then SIGKILL, with its children. It also proves the watcher's pause between
+// checks pauses (the processes outlive the SIGTERM by most of the grace) rather than spinning through
+// its checks and killing at once.
+func TestCancelKillsWhatIgnoresTerm(t *testing.T) {
+	for name, tr := range transports(t) {
+		dir := t.TempDir()
+		script := fmt.Sprintf(`trap '' TERM; echo $$ > %[1]s/pid; sleep 1000 & echo $! > %[1]s/child; echo started; wait`, dir)
+		ctx, cancel := context.WithCancel(context.Background())
+		c := &collect{lines: make(chan string, 16)}
+		var cancelled time.Time
+		go func() {
+			<-c.lines
+			cancelled = time.Now()
+			cancel()
+		}()
+		res, err := tr.Run(ctx, Command{Script: script}, c)
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !res.Cancelled || res.KillErr != nil {
+			t.Errorf("%s: result %+v", name, res)
+		}
+		var pids []int
+		for _, f := range []string{"pid", "child"} {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			pids = append(pids, pid)
+		}
+		for _, pid := range pids {
+			if !gone(pid) {
+				t.Errorf("%s: process %d ignored SIGTERM and still runs on the host", name, pid)
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		// Run returns when the script's group is gone: after the grace, not before most of it.
+		if d := time.Since(cancelled); d < KillGrace*3/4 || d > KillGrace+5*time.Second {
+			t.Errorf("%s: the processes that ignore SIGTERM were gone %v after the cancel, want about KillGrace (%v)", name, d, KillGrace)
+		}
+	}
+}
+
 // gone waits a little for a killed process to be reaped, then reports whether it no longer exists.
 func gone(pid int) bool {
 	for i := 0; i < 50; i++ {

@@ -81,18 +81,22 @@ func bashCommand(script string) string {
 // closes its end), or its SSH connection dropped (sshd closes the session's pipes). A watcher started in
 // the background blocks reading the rest of stdin; at EOF, if the script (the process group leader, $$)
 // still runs, the caller is gone or gave up on it, so the watcher kills the script's process group:
-// SIGTERM, up to grace for the group to end, then SIGKILL. After a normal finish the leader has already
-// been reaped (sshd and the local transport close stdin only after waiting for it), so nothing is killed
-// and the watcher just exits. `set -m` starts the watcher in a process group of its own (in the same
-// session), so it survives its own SIGTERM and can see when the script's group is empty; it reads from a
-// copy of the original stdin on fd 3 and writes nowhere, so it never holds the command's output open, and
-// it is disowned, so the script's own `wait` does not wait for it.
+// SIGTERM, up to grace for the group to end, then SIGKILL. Between its checks of the group the watcher
+// waits in bash's read builtin with a timeout, on a pipe it holds both ends of, rather than running
+// sleep(1): at a halt of hundreds of hosts, a sleep process per host every 50 ms took the host's CPU from
+// the very processes being stopped (bash 3, without fractional timeouts, still runs sleep). After a normal
+// finish the leader has already been reaped (sshd and the local transport close stdin only after waiting
+// for it), so nothing is killed and the watcher just exits. `set -m` starts the watcher in a process group
+// of its own (in the same session), so it survives its own SIGTERM and can see when the script's group is
+// empty; it reads from a copy of the original stdin on fd 3 and writes nowhere, so it never holds the
+// command's output open, and it is disowned, so the script's own `wait` does not wait for it.
 func innerScript(progLen int, grace time.Duration) string {
 	steps := max(int(grace/(50*time.Millisecond)), 1)
 	return fmt.Sprintf(`{ LC_ALL=C IFS= read -r -N %[1]d __fb; } 2>/dev/null; case $? in 0) ;; 1) echo "firebreak: the script did not arrive whole" >&2; exit 125 ;; `+
 		`*) __fb=$(head -c %[1]d; printf .); __fb=${__fb%%.} ;; esac; `+
 		`__fbpg=$$; exec 3<&0 0</dev/null; set -m; `+
 		`{ while IFS= read -r __x; do :; done; kill -0 "$__fbpg" || exit 0; kill -TERM -- "-$__fbpg"; __i=0; `+
-		`while kill -0 -- "-$__fbpg" && [ "$__i" -lt %[2]d ]; do sleep 0.05; __i=$((__i+1)); done; kill -KILL -- "-$__fbpg"; } <&3 3<&- >/dev/null 2>&1 & disown; `+
+		`if [ "${BASH_VERSINFO[0]}" -ge 4 ] && exec 4<> <(:); then __p() { read -r -t 0.05 -u 4 __x; }; else __p() { sleep 0.05; }; fi; `+
+		`while kill -0 -- "-$__fbpg" && [ "$__i" -lt %[2]d ]; do __p; __i=$((__i+1)); done; kill -KILL -- "-$__fbpg"; } <&3 3<&- >/dev/null 2>&1 & disown; `+
 		`set +m; exec 3<&-; eval "$__fb"`, progLen, steps)
 }
