@@ -23,6 +23,12 @@
 // HOME/.ssh/id_ed25519, and inventory-N.ini (Ansible INI: hostNNNNN ansible_host=127.0.0.1
 // ansible_port=PORT), which firebreak reads as any user's setup: the key and known_hosts from ~/.ssh.
 //
+// The transport: this binary re-executed with -role transport: firebreak's own SSH layer
+// (runbooks/transport, the inventory and ssh_config loaded as firebreak loads them) running `true` on
+// every host at the same concurrency, closing each host's connection when it is done, recording nothing.
+// It sits between the two: the floor to the transport is what firebreak's remote command (the wrapper with
+// its dead-man's switch) costs, the transport to firebreak what the rollout engine and the record cost.
+//
 // The floor: this binary re-executed with -role floor: for every host at the same concurrency, dial,
 // verify the host key against that known_hosts (parsed once into an index by address with x/crypto/ssh's
 // parser and knownhosts.Normalize; knownhosts.New scans every line per host), authenticate, run `true`,
@@ -84,7 +90,8 @@ const (
 )
 
 func main() {
-	role := flag.String("role", "", "internal: fleet or floor (the bench's child processes)")
+	role := flag.String("role", "", "internal: fleet, floor or transport (the bench's child processes)")
+	invFlag := flag.String("inventory", "", "internal: the inventory for -role transport")
 	dir := flag.String("dir", "", "internal: the bench directory")
 	n := flag.Int("n", 0, "internal: hosts for -role fleet")
 	userKey := flag.String("user-key", "", "internal: the authorized public key for -role fleet")
@@ -108,6 +115,8 @@ func main() {
 		err = serveFleet(*dir, *n, *rtt, *userKey)
 	case "floor":
 		err = runFloor(*dir, os.Getenv("HOME"), *conc)
+	case "transport":
+		err = runTransport(*invFlag, filepath.Join(*dir, "ssh_config"), os.Getenv("HOME"), *conc)
 	case "":
 		var sizes []int
 		for _, s := range strings.Split(*hostList, ",") {
@@ -155,6 +164,7 @@ type row struct {
 	label       string
 	hosts, conc int
 	fb, floor   sample
+	tr          sample // firebreak's transport layer alone (runTransport)
 	err         error
 }
 
@@ -232,10 +242,11 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 		if err != nil {
 			return err
 		}
-		var fbs, fls []sample
+		var fbs, fls, trs []sample
 		for r := 0; r < b.rounds; r++ {
 			sides := []func() error{
 				func() error { s, err := b.floor(f, conc); fls = append(fls, s); return err },
+				func() error { s, err := b.transport(f, inv, conc); trs = append(trs, s); return err },
 				func() error { s, err := b.firebreak(f, inv, conc); fbs = append(fbs, s); return err },
 			}
 			if r%2 == 1 {
@@ -247,10 +258,10 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 				}
 			}
 			if b.verbose {
-				fmt.Fprintf(os.Stderr, "scalebench: %s round %d: firebreak %s; floor %s (load %s)\n", label, r+1, fbs[r], fls[r], loadavg())
+				fmt.Fprintf(os.Stderr, "scalebench: %s round %d: firebreak %s; transport %s; floor %s (load %s)\n", label, r+1, fbs[r], trs[r], fls[r], loadavg())
 			}
 		}
-		rows = append(rows, row{label: label, hosts: n, conc: conc, fb: median(fbs), floor: median(fls)})
+		rows = append(rows, row{label: label, hosts: n, conc: conc, fb: median(fbs), floor: median(fls), tr: median(trs)})
 		return nil
 	}
 	// A size that fails is reported in the table (and fails the bench) but does not stop the others.
@@ -287,7 +298,7 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 		fmt.Printf("fan-out on a simulated loopback fleet, command `true`, cold `firebreak run` after its dry run vs a bare x/crypto/ssh client; median of %d\n", b.rounds)
 		fmt.Printf("load average (1/5/15 min): before %s, after %s; %d CPUs\n\n", load0, load1, runtime.NumCPU())
 		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "hosts\tconc\tfirebreak wall\tfloor wall\tratio\tCPU/host firebreak\tCPU/host floor\tpeak RSS firebreak\tpeak RSS floor\tfleet CPU/host firebreak, floor\tverdict\t")
+		fmt.Fprintln(tw, "hosts\tconc\tfirebreak wall\ttransport wall\tfloor wall\tratio\tfirebreak/transport\tCPU/host firebreak, transport, floor\tpeak RSS firebreak, floor\tfleet CPU/host firebreak, transport, floor\tverdict\t")
 		for _, r := range rows {
 			if r.err != nil {
 				fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t-\t-\t-\t-\t-\tFAILED (see above)\t\n", r.label, r.conc)
@@ -310,12 +321,14 @@ func (b *bench) run(keep string, sizes []int, rtt time.Duration, rttHosts, rttCo
 			if len(miss) > 0 {
 				verdict, pass = "MISSED "+strings.Join(miss, ","), false
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%.2f s\t%.2f s\t%.2f\t%.2f ms\t%.2f ms\t%.0f MB\t%.0f MB\t%.2f, %.2f ms\t%s\t\n", r.label, r.conc,
-				r.fb.wall.Seconds(), r.floor.wall.Seconds(), ratio, cpu, msPer(r.floor.cpu, r.hosts), rss,
-				float64(r.floor.rssKB)/1024, msPer(r.fb.server, r.hosts), msPer(r.floor.server, r.hosts), verdict)
+			fmt.Fprintf(tw, "%s\t%d\t%.2f s\t%.2f s\t%.2f s\t%.2f\t%.2f\t%.2f, %.2f, %.2f ms\t%.0f, %.0f MB\t%.2f, %.2f, %.2f ms\t%s\t\n", r.label, r.conc,
+				r.fb.wall.Seconds(), r.tr.wall.Seconds(), r.floor.wall.Seconds(), ratio, r.fb.wall.Seconds()/r.tr.wall.Seconds(),
+				cpu, msPer(r.tr.cpu, r.hosts), msPer(r.floor.cpu, r.hosts), rss, float64(r.floor.rssKB)/1024,
+				msPer(r.fb.server, r.hosts), msPer(r.tr.server, r.hosts), msPer(r.floor.server, r.hosts), verdict)
 		}
 		tw.Flush()
 		fmt.Printf("\ntargets: wall ≤ %.2f × floor, client CPU ≤ %g ms/host, peak RSS ≤ %g MB (at 10,000 hosts)\n", targetRatio, targetCPUms, targetRSSMB)
+		fmt.Printf("transport: firebreak's SSH layer alone (its remote command with the dead-man's switch, no engine, no record); ratio is firebreak/floor\n")
 	}
 	if len(halts) > 0 {
 		worst := slices.MaxFunc(halts, func(a, b haltSample) int { return cmp.Compare(a.scripts, b.scripts) })
@@ -374,6 +387,15 @@ func (b *bench) floor(f *fleetProc, conc int) (sample, error) {
 		return sample{}, err
 	}
 	return b.timed(f, "floor", b.command(self, "-role", "floor", "-dir", b.dir, "-concurrency", strconv.Itoa(conc)))
+}
+
+// transport measures firebreak's transport layer alone once.
+func (b *bench) transport(f *fleetProc, inv string, conc int) (sample, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return sample{}, err
+	}
+	return b.timed(f, "transport", b.command(self, "-role", "transport", "-dir", b.dir, "-inventory", inv, "-concurrency", strconv.Itoa(conc)))
 }
 
 // firebreak declares an incident in a fresh database, dry-runs `true` on the inventory and measures the
