@@ -12,6 +12,13 @@ type Host struct {
 	User string
 	// IdentityFiles are private keys to offer, in order (expanded paths).
 	IdentityFiles []string
+	// CertificateFiles are user certificates to offer with the private keys they certify (ssh_config
+	// CertificateFile, expanded paths). As OpenSSH does, FILE-cert.pub beside each identity file is offered
+	// too, without being listed here.
+	CertificateFiles []string
+	// HostKeyAlias is ssh_config's HostKeyAlias: the name known_hosts is searched under (without the port)
+	// and a host certificate must name, instead of the address.
+	HostKeyAlias string
 	// ProxyJump lists the bastions to pass through, first hop first; each is resolved like a host.
 	ProxyJump []*Host
 	// KnownHostsFiles are the known_hosts files that verify the host key (missing files are skipped).

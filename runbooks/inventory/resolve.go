@@ -138,6 +138,7 @@ func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error
 		return nil, fmt.Errorf("%s: address (ansible_host or ssh_config HostName): %w", where, err)
 	}
 	h.Addr, h.Port, h.User, h.KnownHostsFiles = ep.Addr, ep.Port, ep.User, ep.KnownHostsFiles
+	h.CertificateFiles, h.HostKeyAlias = ep.CertificateFiles, ep.HostKeyAlias
 	if key := connVar(vars, "ansible_private_key_file", "ansible_ssh_private_key_file"); key != "" {
 		h.IdentityFiles = append(h.IdentityFiles, expandTilde(key, r.opt.Home))
 	}
@@ -149,6 +150,12 @@ func (r *resolver) resolveHost(name string, e *entry, shared bool) (*Host, error
 	var opts map[string]string
 	if args := connVar(vars, "ansible_ssh_common_args") + " " + connVar(vars, "ansible_ssh_extra_args"); args != " " {
 		argJump, opts = sshArgs(args)
+	}
+	if a, ok := opts["hostkeyalias"]; ok {
+		h.HostKeyAlias = strings.ToLower(a)
+	}
+	if c, ok := opts["certificatefile"]; ok {
+		h.CertificateFiles = append([]string{expandTilde(c, r.opt.Home)}, h.CertificateFiles...)
 	}
 	if kh, ok := opts["userknownhostsfile"]; ok {
 		h.KnownHostsFiles = nil
@@ -243,7 +250,7 @@ func (r *resolver) endpoint(target, user, port string, where place, paths bool) 
 	}
 	if !paths {
 		// Only what can fail is expanded: a %-token, ${VAR} or ~USER (a million hosts are checked at load).
-		for _, f := range append(append(append([]string(nil), s.IdentityFiles...), s.UserKnownHostsFiles...), s.GlobalKnownHostsFiles...) {
+		for _, f := range append(append(append(append([]string(nil), s.IdentityFiles...), s.CertificateFiles...), s.UserKnownHostsFiles...), s.GlobalKnownHostsFiles...) {
 			if strings.ContainsAny(f, "%$") || (strings.HasPrefix(f, "~") && f != "~" && !strings.HasPrefix(f, "~/")) {
 				return r.endpoint(target, user, port, where, true)
 			}
@@ -265,6 +272,10 @@ func (r *resolver) endpoint(target, user, port string, where place, paths bool) 
 	for _, f := range s.IdentityFiles {
 		h.IdentityFiles = append(h.IdentityFiles, exp(f))
 	}
+	for _, f := range s.CertificateFiles {
+		h.CertificateFiles = append(h.CertificateFiles, exp(f))
+	}
+	h.HostKeyAlias = s.HostKeyAlias
 	known := s.UserKnownHostsFiles
 	if known == nil {
 		known = []string{"~/.ssh/known_hosts", "~/.ssh/known_hosts2"}

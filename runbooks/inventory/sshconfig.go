@@ -35,7 +35,9 @@ type SSHSettings struct {
 	Port           int
 	User           string
 	IdentityFiles  []string
-	IdentitiesOnly bool
+	// CertificateFiles are CertificateFile values, accumulated as IdentityFile's are.
+	CertificateFiles []string
+	IdentitiesOnly   bool
 	ProxyJump      string
 	ProxyCommand   string
 	// ProxyCommandAt is the FILE:LINE of ProxyCommand: a ProxyCommand taken before any ProxyJump refuses
@@ -542,6 +544,11 @@ func (c *SSHConfig) Lookup(host, localUser string) (SSHSettings, error) {
 			case "identityfile":
 				if !slicesContains(s.IdentityFiles, e.args[0]) {
 					s.IdentityFiles = append(s.IdentityFiles, e.args[0])
+				}
+				continue
+			case "certificatefile":
+				if !slicesContains(s.CertificateFiles, e.args[0]) {
+					s.CertificateFiles = append(s.CertificateFiles, e.args[0])
 				}
 				continue
 			case "ignoreunknown":

@@ -115,6 +115,13 @@ var osshCases = []osshCase{
 	{"general", "web1", "Host web1 # a comment\n  Port 2709 # another\n", nil},
 	{"general", "db1", "Host web1\n  Port 2710\n\nhost DB1 db1\n  port 2711\n", nil},
 	{"general", "web1", "Match localuser root,me,ops,runner\n  Port 2712\n", nil},
+
+	// cert: CertificateFile accumulates as IdentityFile does and takes its tokens; HostKeyAlias is lowered.
+	{"cert", "web1", "Host web1\n  CertificateFile ~/.ssh/c1\nHost *\n  CertificateFile ~/.ssh/c2\n  CertificateFile ~/.ssh/c1\n", nil},
+	{"cert", "web1", "Host web1\n  CertificateFile /certs/%h-%r-%p.pub\n  HostName db.example\n  User ops\n", nil},
+	{"cert", "web1", "Host web1\n  HostKeyAlias Web1.Corp\n  CertificateFile /certs/%k\n", nil},
+	{"cert", "web1", "Host *\n  HostKeyAlias first\nHost web1\n  HostKeyAlias second\n", nil},
+	{"cert", "web1", "Host web1\n  IdentityFile ~/.ssh/k\n  CertificateFile ~/.ssh/k-cert.pub\n  UserKnownHostsFile /kh/%k\n  HostKeyAlias a1\n", nil},
 }
 
 // osshRefusals are the configs firebreak refuses where OpenSSH accepts them, and why: the documented
@@ -127,7 +134,8 @@ var osshRefusals = map[string]string{
 type sshG struct {
 	failed                            string // stderr when ssh exited non-zero
 	hostname, user, port, pjump, pcmd string
-	ids, known, global                []string
+	ids, certs, known, global         []string
+	alias                             string
 }
 
 func runSSHG(t *testing.T, cfg, host string, extra ...string) sshG {
@@ -158,6 +166,10 @@ func runSSHG(t *testing.T, cfg, host string, extra ...string) sshG {
 			g.pcmd = v
 		case "identityfile":
 			g.ids = append(g.ids, v)
+		case "certificatefile":
+			g.certs = append(g.certs, v)
+		case "hostkeyalias":
+			g.alias = v
 		case "userknownhostsfile":
 			if v != "none" {
 				g.known = strings.Fields(v)
@@ -299,6 +311,21 @@ func TestSSHConfigMatchesOpenSSH(t *testing.T) {
 				}
 				want("identity files", strings.Join(h.IdentityFiles, " "), strings.Join(exp, " "))
 			}
+			want("host key alias", h.HostKeyAlias, g.alias)
+			want("certificate files (as written)", strings.Join(s.CertificateFiles, " "), strings.Join(g.certs, " "))
+			var certs []string
+			for _, cf := range g.certs {
+				keyAlias := c.host
+				if g.alias != "" {
+					keyAlias = g.alias
+				}
+				x, err := expandTokens(cf, sshTokens{home: home, localUser: me.Username, host: g.hostname, user: g.user, port: h.Port, orig: c.host, keyAlias: keyAlias})
+				if err != nil {
+					t.Fatal(err)
+				}
+				certs = append(certs, x)
+			}
+			want("certificate files", strings.Join(h.CertificateFiles, " "), strings.Join(certs, " "))
 			var got, wantHops []string
 			for _, j := range h.ProxyJump {
 				got = append(got, j.User+"@"+j.Addr+":"+strconv.Itoa(j.Port))
