@@ -31,15 +31,15 @@ type sshSpan struct{ from, to int }
 
 // SSHSettings are the options of an SSHConfig that apply to one host, before %-token expansion of paths.
 type SSHSettings struct {
-	HostName       string
-	Port           int
-	User           string
-	IdentityFiles  []string
+	HostName      string
+	Port          int
+	User          string
+	IdentityFiles []string
 	// CertificateFiles are CertificateFile values, accumulated as IdentityFile's are.
 	CertificateFiles []string
 	IdentitiesOnly   bool
-	ProxyJump      string
-	ProxyCommand   string
+	ProxyJump        string
+	ProxyCommand     string
 	// ProxyCommandAt is the FILE:LINE of ProxyCommand: a ProxyCommand taken before any ProxyJump refuses
 	// the host, since OpenSSH then ignores the ProxyJump.
 	ProxyCommandAt        string
