@@ -26,7 +26,7 @@ func (p *Pool) dial(ctx context.Context, chain []*inventory.Host) (*ssh.Client, 
 		}
 		return &ConnectError{Host: h.Name, Target: h.User + "@" + addr, Err: err}
 	}
-	cb, err := p.known.callback(h.KnownHostsFiles)
+	known, err := p.known.index(h.KnownHostsFiles)
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -37,8 +37,8 @@ func (p *Pool) dial(ctx context.Context, chain []*inventory.Host) (*ssh.Client, 
 	cfg := &ssh.ClientConfig{
 		User:              h.User,
 		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signers...)},
-		HostKeyCallback:   verifier(cb, h.Name, h.KnownHostsFiles),
-		HostKeyAlgorithms: knownAlgorithms(cb, addr),
+		HostKeyCallback:   known.verifier(h, time.Now),
+		HostKeyAlgorithms: known.algorithms(h.Addr, h.Port, h.HostKeyAlias),
 		Timeout:           p.cfg.ConnectTimeout,
 		ClientVersion:     "SSH-2.0-firebreak",
 	}

@@ -8,48 +8,59 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/knownhosts"
 )
 
-// hostKeyIndex is known_hosts parsed once, with the answers of golang.org/x/crypto/ssh/knownhosts (same
-// errors, same keys in the same order) but without its scan of every line per host: on a fleet of
-// thousands of hosts that scan made checking host keys quadratic. Lines whose host patterns are all plain
-// names ("web1", "[10.0.0.1]:2222") are found by name; hashed lines (|1|...) and lines with a wildcard or a
-// negation cannot be, and are tried one by one as before, merged with the named lines in file order.
+// hostKeyIndex is known_hosts parsed once and answered as OpenSSH answers (ssh 9.2, hostfile.c and
+// sshconnect.c): a line applies to a host when one of its patterns matches the name known_hosts is searched
+// under ("[host]:port" off port 22, else the host; HostKeyAlias instead when set) and none of its negated
+// patterns does, matched as whole strings with * and ?, case-insensitively; hashed names are hashed the same
+// way. Lines whose patterns are all plain names ("web1", "[10.0.0.1]:2222") are found by name; hashed lines
+// and lines with a wildcard or a negation are tried one by one, merged with the named lines in file order.
+// On a fleet of thousands of hosts a scan of every line per host made checking host keys quadratic.
 type hostKeyIndex struct {
 	lines    []hostKeyLine
-	byAddr   map[hostAddr][]int // plain lines, by each name they list
-	fallback []int              // hashed lines and lines with patterns
-	certs    []int              // @cert-authority lines
-	revoked  map[string]*knownhosts.KnownKey
+	byName   map[string][]int // plain lines, by each (lower-cased) name they list
+	fallback []int            // hashed lines and lines with patterns
 }
 
-type hostAddr struct{ host, port string }
+// marker is a known_hosts line's marker.
+type marker uint8
+
+const (
+	markNone    marker = iota
+	markCA             // @cert-authority
+	markRevoked        // @revoked
+)
 
 type hostKeyLine struct {
-	cert     bool
-	known    knownhosts.KnownKey
-	blob     string // known.Key.Marshal()
+	marker   marker
+	key      ssh.PublicKey
+	file     string
+	line     int
+	blob     string // key.Marshal()
+	plain    string // the key without a certificate around it (what sshkey_equal_public compares)
 	patterns []knownPattern
 	hashed   bool // |1|salt|hash: matched by hashing the name with the salt
 	salt     []byte
 	hash     []byte
 }
 
+func (l *hostKeyLine) at() string { return fmt.Sprintf("%s:%d", l.file, l.line) }
+
 type knownPattern struct {
-	negate bool
-	addr   hostAddr
+	negate  bool
+	pattern string // lower-cased
 }
 
-// newHostKeyIndex reads the known_hosts files in order (an error names the file and line, as knownhosts
-// does).
+// newHostKeyIndex reads the known_hosts files in order (an error names the file and line).
 func newHostKeyIndex(files ...string) (*hostKeyIndex, error) {
-	x := &hostKeyIndex{byAddr: map[hostAddr][]int{}, revoked: map[string]*knownhosts.KnownKey{}}
+	x := &hostKeyIndex{byName: map[string][]int{}}
 	for _, fn := range files {
 		f, err := os.Open(fn)
 		if err != nil {
@@ -81,16 +92,17 @@ func (x *hostKeyIndex) read(f *os.File, filename string) error {
 }
 
 func (x *hostKeyIndex) add(line []byte, filename string, num int) error {
-	marker, pattern, key, err := parseKnownHostsLine(line)
+	mark, pattern, key, err := parseKnownHostsLine(line)
 	if err != nil {
 		return err
 	}
-	if marker == "@revoked" {
-		x.revoked[plainBlob(key)] = &knownhosts.KnownKey{Key: key, Filename: filename, Line: num}
-		return nil
+	l := hostKeyLine{key: key, file: filename, line: num, blob: string(key.Marshal()), plain: plainBlob(key)}
+	switch mark {
+	case "@cert-authority":
+		l.marker = markCA
+	case "@revoked":
+		l.marker = markRevoked
 	}
-	l := hostKeyLine{cert: marker == "@cert-authority", known: knownhosts.KnownKey{Key: key, Filename: filename, Line: num},
-		blob: string(key.Marshal())}
 	plain := true
 	if pattern[0] == '|' {
 		l.hashed = true
@@ -110,13 +122,8 @@ func (x *hostKeyIndex) add(line []byte, filename string, num int) error {
 			if p == "" {
 				return errors.New("knownhosts: negation without following hostname")
 			}
-			if hp.addr.host, hp.addr.port, err = net.SplitHostPort(p); err != nil {
-				if p[0] == '[' {
-					return err
-				}
-				hp.addr = hostAddr{p, "22"}
-			}
-			if hp.negate || strings.ContainsAny(hp.addr.host, "*?") {
+			hp.pattern = strings.ToLower(p)
+			if hp.negate || strings.ContainsAny(p, "*?") {
 				plain = false
 			}
 			l.patterns = append(l.patterns, hp)
@@ -124,93 +131,46 @@ func (x *hostKeyIndex) add(line []byte, filename string, num int) error {
 	}
 	i := len(x.lines)
 	x.lines = append(x.lines, l)
-	if l.cert {
-		x.certs = append(x.certs, i)
-	}
 	if !plain {
 		x.fallback = append(x.fallback, i)
 		return nil
 	}
 	for _, p := range l.patterns {
-		if ix := x.byAddr[p.addr]; len(ix) == 0 || ix[len(ix)-1] != i {
-			x.byAddr[p.addr] = append(ix, i)
+		if ix := x.byName[p.pattern]; len(ix) == 0 || ix[len(ix)-1] != i {
+			x.byName[p.pattern] = append(ix, i)
 		}
 	}
 	return nil
 }
 
-// callback is the host key callback (certificates checked against the @cert-authority lines, as knownhosts
-// does).
-func (x *hostKeyIndex) callback() ssh.HostKeyCallback {
-	c := ssh.CertChecker{IsHostAuthority: x.isHostAuthority, IsRevoked: x.isRevoked, HostKeyFallback: x.check}
-	return c.CheckHostKey
-}
-
-func (x *hostKeyIndex) isHostAuthority(remote ssh.PublicKey, address string) bool {
-	h, p, err := net.SplitHostPort(address)
-	if err != nil {
-		return false
-	}
-	a, blob := hostAddr{h, p}, string(remote.Marshal())
-	for _, i := range x.certs {
-		if l := &x.lines[i]; l.blob == blob && l.match(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func (x *hostKeyIndex) isRevoked(c *ssh.Certificate) bool {
-	return x.revoked[plainBlob(c)] != nil || x.revoked[plainBlob(c.SignatureKey)] != nil
-}
-
-func (x *hostKeyIndex) check(address string, remote net.Addr, key ssh.PublicKey) error {
-	if r := x.revoked[plainBlob(key)]; r != nil {
-		return &knownhosts.RevokedError{Revoked: *r}
-	}
-	if address == "" {
-		address = remote.String()
-	}
-	host, port, err := net.SplitHostPort(address)
-	if err != nil {
-		return fmt.Errorf("knownhosts: SplitHostPort(%s): %v", address, err)
-	}
-	return x.checkAddr(hostAddr{host, port}, key)
-}
-
-// checkAddr goes through the lines that can match a in file order: the first with the key accepts it,
-// else every matching line's key is wanted.
-func (x *hostKeyIndex) checkAddr(a hostAddr, key ssh.PublicKey) error {
-	blob := string(key.Marshal())
-	ke := &knownhosts.KeyError{}
-	named, other := x.byAddr[a], x.fallback
+// applying calls f with every line that applies to the search name, in file order, until f returns false.
+func (x *hostKeyIndex) applying(name string, f func(l *hostKeyLine) bool) {
+	lower := strings.ToLower(name)
+	named, other := x.byName[lower], x.fallback
 	for len(named) > 0 || len(other) > 0 {
 		var i int
 		if len(other) == 0 || len(named) > 0 && named[0] < other[0] {
 			i, named = named[0], named[1:]
 		} else {
 			i, other = other[0], other[1:]
-			if !x.lines[i].match(a) {
+			if !x.lines[i].match(name, lower) {
 				continue
 			}
 		}
-		l := &x.lines[i]
-		ke.Want = append(ke.Want, l.known)
-		if l.blob == blob {
-			return nil
+		if !f(&x.lines[i]) {
+			return
 		}
 	}
-	return ke
 }
 
-// match is knownhosts' rule: a hashed name, or any pattern and no negated one.
-func (l *hostKeyLine) match(a hostAddr) bool {
+// match is OpenSSH's match_hostname, or the hash of the name for a hashed line.
+func (l *hostKeyLine) match(name, lower string) bool {
 	if l.hashed {
-		return bytes.Equal(hashHostname(knownhosts.Normalize(a.String()), l.salt), l.hash)
+		return bytes.Equal(hashHostname(name, l.salt), l.hash)
 	}
 	matched := false
 	for _, p := range l.patterns {
-		if !wildcardMatch(p.addr.host, a.host) || p.addr.port != a.port {
+		if !wildcardMatch(p.pattern, lower) {
 			continue
 		}
 		if p.negate {
@@ -221,13 +181,202 @@ func (l *hostKeyLine) match(a hostAddr) bool {
 	return matched
 }
 
-func (a hostAddr) String() string {
-	h := a.host
-	if strings.Contains(h, ":") {
-		h = "[" + h + "]"
+// hostStatus is OpenSSH's answer for one key under one search name (check_key_in_hostkeys).
+type hostStatus uint8
+
+const (
+	hostNew     hostStatus = iota // no line of the key's kind applies
+	hostOK                        // a line has the key (for a certificate: its CA)
+	hostChanged                   // plain lines apply, none with this key
+	hostRevoked                   // a @revoked line has the key, or the certificate's CA
+)
+
+// status checks key against the lines that apply to name: plain lines for a plain key, @cert-authority
+// lines for a certificate (its signing key), @revoked lines for both. found is the line that decided (for
+// hostChanged, the last plain line seen).
+func (x *hostKeyIndex) status(name string, key ssh.PublicKey) (st hostStatus, found *hostKeyLine) {
+	cert, isCert := key.(*ssh.Certificate)
+	want, blob, ca, caPlain := markNone, string(key.Marshal()), "", ""
+	if isCert {
+		want, ca, caPlain = markCA, string(cert.SignatureKey.Marshal()), plainBlob(cert.SignatureKey)
 	}
-	return h + ":" + a.port
+	plain := plainBlob(key)
+	var revoked *hostKeyLine
+	x.applying(name, func(l *hostKeyLine) bool {
+		switch {
+		case l.marker == markRevoked:
+			if revoked == nil && (l.plain == plain || isCert && l.plain == caPlain) {
+				revoked = l
+			}
+		case l.marker != want || st == hostOK:
+		case isCert && l.blob == ca, !isCert && l.blob == blob:
+			st, found = hostOK, l
+		case !isCert:
+			st, found = hostChanged, l
+		}
+		return true
+	})
+	if revoked != nil {
+		return hostRevoked, revoked
+	}
+	return st, found
 }
+
+// verdict collects why check refused a host key, for the error.
+type verdict struct {
+	status hostStatus   // the last answer for the key as presented (or its plain key)
+	found  *hostKeyLine // the line behind it
+	name   string       // the name known_hosts was searched under
+	cert   string       // why a host certificate was not accepted ("" if none was presented, or it was)
+	ca     *hostKeyLine // the @cert-authority line that trusted the certificate's CA
+}
+
+// check is OpenSSH's check_host_key for StrictHostKeyChecking yes, without writing: host is the name the
+// host is reached under (ssh_config HostName, the inventory address), alias its HostKeyAlias. A host
+// certificate is checked against the @cert-authority lines for the search name and then itself (a host
+// certificate, valid now, naming the alias or else the host, no critical options); a certificate that
+// fails, or whose CA no line trusts, is checked again as its plain key against the plain lines. Off port 22
+// without an alias, a key not found under "[host]:port" is looked for under the bare host too.
+func (x *hostKeyIndex) check(host string, port int, alias string, key ssh.PublicKey, now time.Time, v *verdict) bool {
+	return x.checkName(host, port, alias, key, false, now, v)
+}
+
+func (x *hostKeyIndex) checkName(host string, port int, alias string, key ssh.PublicKey, bare bool, now time.Time, v *verdict) bool {
+	name := alias
+	if name == "" {
+		name = host
+		if !bare {
+			name = knownHostsName(host, port)
+		}
+	}
+	k := key
+	for {
+		cert, isCert := k.(*ssh.Certificate)
+		st, found := x.status(name, k)
+		switch st {
+		case hostOK:
+			if !isCert {
+				return true
+			}
+			principal := alias
+			if principal == "" {
+				principal = host
+			}
+			why := hostCertProblem(cert, principal, now)
+			if why == "" {
+				return true
+			}
+			if v.cert == "" {
+				v.cert, v.ca = why, found
+			}
+		case hostNew:
+			if alias == "" && port != 22 && !bare && x.checkName(host, port, alias, k, true, now, v) {
+				return true
+			}
+			if isCert && v.cert == "" {
+				v.cert = fmt.Sprintf("it is signed by CA %s %s, which no @cert-authority line for %s trusts", cert.SignatureKey.Type(),
+					ssh.FingerprintSHA256(cert.SignatureKey), name)
+			}
+		}
+		if isCert && st != hostRevoked {
+			k = cert.Key // OpenSSH's downgrade: the certificate's plain key, against the plain lines
+			continue
+		}
+		if !bare {
+			v.status, v.found, v.name = st, found, name
+		}
+		return false
+	}
+}
+
+// hostCertProblem says why a host certificate whose CA is trusted is still refused ("" when it is not),
+// as sshkey_cert_check_host does: principals are compared exactly; no principals means any host.
+func hostCertProblem(c *ssh.Certificate, principal string, now time.Time) string {
+	if c.CertType != ssh.HostCert {
+		return "it is a user certificate, not a host certificate"
+	}
+	t := uint64(now.Unix())
+	if t < c.ValidAfter {
+		return fmt.Sprintf("it is not valid until %s", certTime(c.ValidAfter))
+	}
+	if c.ValidBefore != ssh.CertTimeInfinity && t >= c.ValidBefore {
+		return fmt.Sprintf("it expired at %s", certTime(c.ValidBefore))
+	}
+	if len(c.ValidPrincipals) > 0 && !slices.Contains(c.ValidPrincipals, principal) {
+		return fmt.Sprintf("it names %s, not %s", strings.Join(c.ValidPrincipals, ", "), principal)
+	}
+	if len(c.CriticalOptions) > 0 {
+		return "it carries critical options, which host certificates may not"
+	}
+	return ""
+}
+
+// certTime formats a certificate's validity bound.
+func certTime(t uint64) string {
+	if t > uint64(1<<62) {
+		return "forever"
+	}
+	return time.Unix(int64(t), 0).UTC().Format(time.RFC3339)
+}
+
+// algorithms are the host key algorithms to ask the server for, as OpenSSH orders them: every
+// certificate algorithm first when a @cert-authority line applies, then the types of the plain keys known
+// for the host. With neither, nil: the library's defaults (the host is then refused as unknown). With
+// certificates but no plain key, the defaults follow the certificate algorithms, so a host that has no
+// certificate is refused as unknown, not for want of a common algorithm.
+func (x *hostKeyIndex) algorithms(host string, port int, alias string) []string {
+	name := alias
+	if name == "" {
+		name = knownHostsName(host, port)
+	}
+	var algos []string
+	seen := map[string]bool{}
+	add := func(a ...string) {
+		for _, s := range a {
+			if !seen[s] {
+				seen[s] = true
+				algos = append(algos, s)
+			}
+		}
+	}
+	ca, plain := false, false
+	x.applying(name, func(l *hostKeyLine) bool {
+		switch l.marker {
+		case markCA:
+			ca = true
+		case markNone:
+			plain = true
+		}
+		return true
+	})
+	if ca {
+		add(certAlgorithms...)
+	}
+	x.applying(name, func(l *hostKeyLine) bool {
+		if l.marker == markNone {
+			switch t := l.key.Type(); t {
+			case ssh.KeyAlgoRSA:
+				add(ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
+			default:
+				add(t)
+			}
+		}
+		return true
+	})
+	if ca && !plain {
+		add(plainAlgorithms...)
+	}
+	return algos
+}
+
+// certAlgorithms and plainAlgorithms are the host key algorithms golang.org/x/crypto/ssh verifies, in its
+// order of preference.
+var (
+	certAlgorithms = []string{ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+		ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01, ssh.CertAlgoSKED25519v01, ssh.CertAlgoSKECDSA256v01, ssh.CertAlgoRSAv01}
+	plainAlgorithms = []string{ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+		ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoSKED25519, ssh.KeyAlgoSKECDSA256, ssh.KeyAlgoRSA}
+)
 
 // wildcardMatch matches * and ? with no regard for separators, as OpenSSH's match_pattern.
 func wildcardMatch(pat, s string) bool {

@@ -57,6 +57,12 @@ type Fleet struct {
 type Options struct {
 	// SSHDConfig is added to every sshd_config (before the per-port Match blocks), e.g. "AllowTcpForwarding no".
 	SSHDConfig string
+	// HostCert, when set, is given the fleet's host key and returns the certificate sshd presents with it
+	// (HostCertificate): the test signs it with whatever CA, principals and validity it is testing.
+	HostCert func(hostKey ssh.PublicKey) (*ssh.Certificate, error)
+	// UserCA, when set, is trusted to sign user certificates (TrustedUserCAKeys), and the fleet's user key
+	// is left out of authorized_keys: only a certificate logs in.
+	UserCA ssh.PublicKey
 }
 
 // Start starts n hosts and stops them when t ends. It fails (never skips) when sshd is missing.
@@ -95,12 +101,30 @@ func start(dir string, n int, opt Options) (*Fleet, error) {
 		return nil, err
 	}
 	f.HostKey = hostPub
+	if opt.HostCert != nil {
+		cert, err := opt.HostCert(hostPub)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "hostkey-cert.pub"), ssh.MarshalAuthorizedKey(cert), 0o644); err != nil {
+			return nil, err
+		}
+		f.extra += fmt.Sprintf("\nHostCertificate %s\n", filepath.Join(dir, "hostkey-cert.pub"))
+	}
 	userPub, err := writeKey(filepath.Join(dir, "userkey"), "sshtest-user")
 	if err != nil {
 		return nil, err
 	}
 	f.UserKey = filepath.Join(dir, "userkey")
-	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), ssh.MarshalAuthorizedKey(userPub), 0o600); err != nil {
+	authorized := ssh.MarshalAuthorizedKey(userPub)
+	if opt.UserCA != nil {
+		authorized = nil
+		if err := os.WriteFile(filepath.Join(dir, "user_ca.pub"), ssh.MarshalAuthorizedKey(opt.UserCA), 0o644); err != nil {
+			return nil, err
+		}
+		f.extra += fmt.Sprintf("\nTrustedUserCAKeys %s\n", filepath.Join(dir, "user_ca.pub"))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), authorized, 0o600); err != nil {
 		return nil, err
 	}
 	var known, inv, cfg strings.Builder
