@@ -30,7 +30,7 @@ func (p *Pool) dial(ctx context.Context, chain []*inventory.Host) (*ssh.Client, 
 	if err != nil {
 		return nil, fail(err)
 	}
-	signers, err := p.keys.signers(h.IdentityFiles)
+	signers, notes, err := p.keys.signers(h.IdentityFiles, h.CertificateFiles, time.Now())
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -83,7 +83,7 @@ func (p *Pool) dial(ctx context.Context, chain []*inventory.Host) (*ssh.Client, 
 	}
 	if err != nil {
 		nc.Close()
-		return nil, fail(explainHandshake(err, h))
+		return nil, fail(explainHandshake(err, h, notes))
 	}
 	return ssh.NewClient(sc, chans, reqs), nil
 }
@@ -98,14 +98,18 @@ func explainDial(err error, ctx context.Context, timeout time.Duration) error {
 	return err
 }
 
-func explainHandshake(err error, h *inventory.Host) error {
+func explainHandshake(err error, h *inventory.Host, notes []string) error {
 	var he *HostKeyError
 	if errors.As(err, &he) {
 		return he
 	}
 	if strings.Contains(err.Error(), "unable to authenticate") {
-		return fmt.Errorf("the server refused the keys offered for user %s (identity files: %s, plus ssh-agent keys): check the user and that the key is in the host's authorized_keys: %w",
-			h.User, listOrNone(h.IdentityFiles), err)
+		also := ""
+		if len(notes) > 0 {
+			also = " (not offered: " + strings.Join(notes, "; ") + ")"
+		}
+		return fmt.Errorf("the server refused the keys offered for user %s (identity files: %s, plus ssh-agent keys)%s: check the user and that the key is in the host's authorized_keys, or that its certificate names the user and is signed by a CA the host trusts: %w",
+			h.User, listOrNone(h.IdentityFiles), also, err)
 	}
 	return fmt.Errorf("SSH handshake failed: %w", err)
 }
