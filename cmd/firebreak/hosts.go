@@ -8,6 +8,7 @@ import (
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/output"
+	"github.com/firebreak/firebreak/runbooks/transport"
 	"github.com/firebreak/firebreak/store"
 	"github.com/spf13/cobra"
 )
@@ -78,9 +79,11 @@ func newCmdHosts(a *app) *cobra.Command {
 hosts a run with --hosts PATTERN would touch. Patterns are Ansible's: groups, names, globs, ~regex,
 unions (a:b), intersections (a:&b) and exclusions (a:!b). The inventories are the config's unless -i names
 others. With --json it prints, for each host, what firebreak will connect to: {"name", "groups",
-"connection" (ssh, local, unsupported), "address", "port", "user", "identity_files", "known_hosts_files",
-"jump" (each bastion, first hop first), "unsupported" (why), "vars" (secrets masked)}. Exit 1 when nothing
-matches.`,
+"connection" (ssh, local, unsupported), "address", "port", "user", "identity_files", "certificate_files",
+"known_hosts_files", "host_key_alias", "host_key_trust" (which known_hosts lines vouch for the host's key:
+{"searched_as", "via" (known_hosts, cert-authority, both, or none), "keys", "cert_authorities", "revoked"
+as FILE:LINE TYPE FINGERPRINT, "principal" a host certificate must name}), "jump" (each bastion, first hop
+first), "unsupported" (why), "vars" (secrets masked)}. Exit 1 when nothing matches.`,
 		Example:           "  firebreak hosts web\n  firebreak hosts 'web:&eu:!web3' -i prod.ini --json",
 		Args:              argsRange(0, 1),
 		ValidArgsFunction: positional(a, completeHosts),
@@ -112,7 +115,10 @@ type hostJSON struct {
 	Port            int               `json:"port,omitempty"`
 	User            string            `json:"user,omitempty"`
 	IdentityFiles   []string          `json:"identity_files,omitempty"`
+	CertFiles       []string          `json:"certificate_files,omitempty"`
 	KnownHostsFiles []string          `json:"known_hosts_files,omitempty"`
+	HostKeyAlias    string            `json:"host_key_alias,omitempty"`
+	Trust           *transport.Trust  `json:"host_key_trust,omitempty"`
 	Jump            []string          `json:"jump,omitempty"` // user@address:port of each bastion, first hop first
 	Unsupported     string            `json:"unsupported,omitempty"`
 	Vars            map[string]string `json:"vars"`
@@ -121,13 +127,16 @@ type hostJSON struct {
 // hostView is h as hosts --json shows it.
 func hostView(h *inventory.Host, secrets output.Secrets) hostJSON {
 	v := hostJSON{Name: h.Name, Groups: orEmptyList(h.Groups), Connection: "ssh", Address: h.Addr, Port: h.Port, User: h.User,
-		IdentityFiles: h.IdentityFiles, KnownHostsFiles: h.KnownHostsFiles, Unsupported: h.Unsupported,
-		Vars: secrets.MaskVars(h.Vars)}
+		IdentityFiles: h.IdentityFiles, CertFiles: h.CertificateFiles, KnownHostsFiles: h.KnownHostsFiles, HostKeyAlias: h.HostKeyAlias,
+		Unsupported: h.Unsupported, Vars: secrets.MaskVars(h.Vars)}
 	switch {
 	case h.Local:
 		v = hostJSON{Name: h.Name, Groups: v.Groups, Connection: "local", Vars: v.Vars}
 	case h.Unsupported != "":
 		v.Connection = "unsupported"
+	default:
+		t := transport.TrustOf(h)
+		v.Trust = &t
 	}
 	for _, j := range h.ProxyJump {
 		v.Jump = append(v.Jump, j.Target())
