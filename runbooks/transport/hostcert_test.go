@@ -69,6 +69,9 @@ func TestHostCertificatesAsOpenSSH(t *testing.T) {
 		{"untrusted CA", func(k ssh.PublicKey) (*ssh.Certificate, error) {
 			return signHostCert(t, ca2, k, ssh.HostCert, []string{"web1.corp", "127.0.0.1"}, now.Add(-hour), now.Add(hour)), nil
 		}, "which no @cert-authority line"},
+		{"user certificate", func(k ssh.PublicKey) (*ssh.Certificate, error) {
+			return signHostCert(t, ca1, k, ssh.UserCert, []string{"web1.corp", "127.0.0.1"}, now.Add(-hour), now.Add(hour)), nil
+		}, "user certificate, not a host certificate"},
 		{"plain key", nil, ""},
 	}
 	type fleetCase struct {
