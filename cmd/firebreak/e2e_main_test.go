@@ -20,6 +20,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -367,9 +368,10 @@ func (e *fbEnv) reapStragglers() {
 
 // follower is a running `firebreak timeline ID --follow`, which keeps the database open.
 type follower struct {
-	cmd   *exec.Cmd
-	done  chan error
-	lines chan string // every line it prints after the first (buffered; extra lines are dropped)
+	cmd    *exec.Cmd
+	done   chan error
+	exited atomic.Bool // the process has been waited for (cmd.ProcessState is the waiting goroutine's to read)
+	lines  chan string // every line it prints after the first (buffered; extra lines are dropped)
 }
 
 // startFollow starts `timeline ID --follow` (through sh, so a umask can be set first) and returns once it
@@ -404,7 +406,9 @@ func (e *fbEnv) startFollow(id, umask string, extra ...string) *follower {
 			default:
 			}
 		}
-		f.done <- cmd.Wait()
+		err := cmd.Wait()
+		f.exited.Store(true)
+		f.done <- err
 	}()
 	e.t.Cleanup(func() { f.stop(e.t) })
 	select {
@@ -420,7 +424,12 @@ func (e *fbEnv) startFollow(id, umask string, extra ...string) *follower {
 
 // stop interrupts the follower (it exits 0 on SIGINT) and waits for it.
 func (f *follower) stop(t *testing.T) {
-	if f.cmd.ProcessState != nil || f.done == nil {
+	if f.done == nil {
+		return
+	}
+	if f.exited.Load() { // it ended by itself (a test stopped its database): nothing to interrupt
+		<-f.done
+		f.done = nil
 		return
 	}
 	f.cmd.Process.Signal(os.Interrupt)
