@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -263,8 +264,15 @@ func (s *Service) pushOne(ctx context.Context, inc *incident.Incident, n int, op
 
 	req := ticketRequest(inc, item)
 	payload, _ := json.Marshal(req)
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	// For a tracker CLI that takes the title as an argument (sh -c '... --title "$FIREBREAK_TICKET_TITLE"').
+	env = append(slices.Clip(env), "FIREBREAK_INCIDENT="+req.Incident, "FIREBREAK_ACTION_ITEM="+strconv.Itoa(n),
+		"FIREBREAK_TICKET_TITLE="+req.Title)
 	stdout, runErr := notify.Exec(ctx, notify.Command{Argv: opts.Tracker.Command, Stdin: payload, Timeout: timeout,
-		Env: opts.Env, MaxStdout: maxTrackerOutput})
+		Env: env, MaxStdout: maxTrackerOutput})
 	state, link, why := outcome(stdout, runErr)
 	why = mask(why, opts.Secrets)
 	res.State, res.Ticket, res.Error = state, link, why
