@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,13 +11,24 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/store/postgres/pgtest"
 )
 
 // trackerEnv is an environment whose config names a stand-in tracker: a script that counts its runs in a
 // file and then runs body. It has an incident, INC-1, with two action items.
 func trackerEnv(t *testing.T, body, timeout string) (e *fbEnv, calls func() int) {
 	t.Helper()
+	return trackerEnvOn(t, "", body, timeout)
+}
+
+// trackerEnvOn is trackerEnv with its record in db ("": the environment's SQLite file).
+func trackerEnvOn(t *testing.T, db, body, timeout string) (e *fbEnv, calls func() int) {
+	t.Helper()
 	e = newEnv(t)
+	if db != "" {
+		e.vars["FIREBREAK_DB"] = db
+	}
 	script := filepath.Join(e.root, "tracker.sh")
 	count := filepath.Join(e.root, "calls")
 	mustWriteFile(t, script, []byte("#!/bin/sh\necho x >> "+count+"\ncat > "+filepath.Join(e.root, "request.json")+"\n"+body+"\n"))
@@ -166,6 +178,32 @@ func TestE2ETrackerConcurrentAndKilled(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "is pushing it since") || calls() != 3 {
 		t.Errorf("push while a dead firebreak's claim is live: exit %d, stderr %q, %d calls", code, stderr, calls())
 	}
+}
+
+// On PostgreSQL too, three firebreaks (three connections, one server) pushing at once run the tracker once
+// per item: the claim is decided in PostgreSQL's serialised write transaction.
+func TestE2ETrackerConcurrentPostgres(t *testing.T) {
+	t.Parallel()
+	e, calls := trackerEnvOn(t, pgtest.NewDatabase(t), `sleep 0.5; echo "OPS-$FIREBREAK_ACTION_ITEM"`, "20s")
+	var wg sync.WaitGroup
+	outs := make([]string, 3)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stdout, stderr, code, err := e.run("", "retro", "action", "push", "INC-1")
+			outs[i] = fmt.Sprintf("exit %d %v\n%s%s", code, err, stdout, stderr)
+		}()
+	}
+	wg.Wait()
+	if calls() != 2 {
+		t.Fatalf("three pushes at once ran the tracker %d times for 2 items:\n%s", calls(), strings.Join(outs, "\n"))
+	}
+	created := strings.Count(strings.Join(outs, "\n"), ": ticket OPS-")
+	if created != 2 {
+		t.Errorf("%d tickets reported created:\n%s", created, strings.Join(outs, "\n"))
+	}
+	e.ok("audit", "verify", "INC-1")
 }
 
 func TestE2ETrackerRefusals(t *testing.T) {
