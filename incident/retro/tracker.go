@@ -238,6 +238,9 @@ func (s *Service) pushOne(ctx context.Context, inc *incident.Incident, n int, op
 		if err != nil {
 			return err
 		}
+		if a.Removed {
+			return store.Errorf(incident.ErrNotFound, "action item %d of %s was removed meanwhile", n, inc.Ref())
+		}
 		item, res.Text = a, a.Text
 		events, err := tx.Events(ctx, store.EventQuery{Incident: inc.ID, Kinds: []string{incident.KindTicketPush}})
 		if err != nil {

@@ -190,14 +190,19 @@ func (m *Model) pushSelected() tea.Cmd {
 		text = fmt.Sprintf("The last push of action item %d has an unknown outcome: a ticket may exist. Checked the tracker? Push it again?", act.Item)
 	}
 	svc, id, n := m.svc, m.inc.ID, act.Item
-	m.confirm = &confirm{text: text, yes: func() tea.Msg {
+	push := func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), opts.Tracker.TimeoutOrDefault()+time.Minute)
 		defer cancel()
 		res, err := svc.Push(ctx, id, opts)
 		return pushMsg{item: n, results: res, err: err}
-	}}
+	}
+	started := func() tea.Msg { return pushStartedMsg{item: n} }
+	m.confirm = &confirm{text: text, yes: tea.Sequence(started, push)}
 	return nil
 }
+
+// pushStartedMsg says the tracker is running for an item (it may take up to its timeout).
+type pushStartedMsg struct{ item int }
 
 func (m *Model) pushDone(msg pushMsg) tea.Cmd {
 	if m.pushUnknown == nil {

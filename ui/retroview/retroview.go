@@ -161,6 +161,9 @@ func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 		return m, m.actionDone(msg)
 	case pushMsg:
 		return m, m.pushDone(msg)
+	case pushStartedMsg:
+		m.setMsg(fmt.Sprintf("action item %d: running the tracker…", msg.item), false)
+		return m, nil
 	case tea.KeyMsg:
 		if m.confirm != nil {
 			return m, m.confirmKey(msg)
