@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/store"
@@ -388,4 +390,27 @@ func TestPushConcurrentNeverTwice(t *testing.T) {
 	if created != 2 || count() != 2 {
 		t.Errorf("%d tickets created, the tracker ran %d times; want 2 and 2", created, count())
 	}
+}
+
+// FuzzParseLink: whatever a tracker prints, parseLink never panics, and what it accepts is one short line
+// of printable text with no spaces, as it was printed (bar the trailing newline).
+func FuzzParseLink(f *testing.F) {
+	for _, s := range []string{"OPS-1\n", "https://github.com/acme/ops/issues/4\r\n", "", "a\nb", "OPS-1\x1b]0;x\x07", "\xff", "  OPS-2  \n",
+		"OPS-\u202e1", strings.Repeat("a", 501)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, out []byte) {
+		link, err := parseLink(out)
+		if err != nil {
+			if link != "" || strings.ContainsAny(err.Error(), "\x1b\x07\r\n") {
+				t.Fatalf("refused %q with link %q and error %q", out, link, err)
+			}
+			return
+		}
+		if link == "" || !utf8.ValidString(link) || utf8.RuneCountInString(link) > maxLinkLen ||
+			strings.ContainsFunc(link, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) ||
+			!strings.Contains(string(out), link) {
+			t.Fatalf("accepted %q from %q", link, out)
+		}
+	})
 }
