@@ -277,6 +277,11 @@ func (s *Service) pushOne(ctx context.Context, inc *incident.Incident, n int, op
 	stdout, runErr := notify.Exec(ctx, notify.Command{Argv: opts.Tracker.Command, Stdin: payload, Timeout: timeout,
 		Env: env, MaxStdout: maxTrackerOutput})
 	state, link, why := outcome(stdout, runErr)
+	if ctx.Err() != nil && state != PushCreated {
+		// Cancelled (ctrl-c, the console quitting) while the tracker ran: it was killed, maybe after it made
+		// the ticket.
+		state, why = PushUnknown, "the push was cancelled while the tracker ran, and the tracker was killed"
+	}
 	why = mask(why, opts.Secrets)
 	res.State, res.Ticket, res.Error = state, link, why
 

@@ -414,3 +414,24 @@ func FuzzParseLink(f *testing.F) {
 		}
 	})
 }
+
+// A push cancelled while the tracker runs (ctrl-c) kills it and records an unknown outcome: it may have made
+// the ticket already.
+func TestPushCancelledIsUnknown(t *testing.T) {
+	rs, id, _, _ := trackerIncident(t)
+	tr, count, _ := standIn(t, `sleep 30`)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for count() == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	res, err := rs.Push(ctx, id, PushOptions{Tracker: tr, Item: 1})
+	if err != nil || states(res) != "unknown" || !strings.Contains(res[0].Error, "cancelled") {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if ps := pushes(t, rs, id); len(ps) != 2 || ps[1].State != incident.PushUnknown {
+		t.Errorf("recorded %+v", ps)
+	}
+}
