@@ -97,7 +97,7 @@ func (s *Service) DraftUpdate(ctx context.Context, id int64, opts UpdateDraftOpt
 	clock := func(t time.Time) string { return t.UTC().Format("15:04 UTC") }
 
 	// Conditions.
-	status := fmt.Sprintf("Status: %s, %s, declared %s (%s ago)", inc.Status, inc.Severity, clock(inc.DeclaredAt), ago(now.Sub(inc.DeclaredAt)))
+	status := fmt.Sprintf("Status: %s, %s, declared %s (%s ago)", inc.Status, inc.Severity, clock(inc.DeclaredAt), humanAgo(now.Sub(inc.DeclaredAt)))
 	if inc.Drill {
 		status += ". This is a drill"
 	}
@@ -144,7 +144,7 @@ func (s *Service) DraftUpdate(ctx context.Context, id int64, opts UpdateDraftOpt
 		return UpdateDraft{}, err
 	}
 	for _, ev := range recent {
-		d.Actions = append(d.Actions, fmt.Sprintf("%s %s: %s", clock(ev.At), FoldLine(ev.Actor), clip(FoldLine(ev.Text), 160)))
+		d.Actions = append(d.Actions, fmt.Sprintf("%s %s: %s", clock(ev.At), FoldLine(ev.Actor), clipRunes(FoldLine(ev.Text), 160)))
 	}
 
 	// Needs.
@@ -211,8 +211,8 @@ func (s *Service) PostUpdate(ctx context.Context, id int64, text string, next ti
 	return ev, nil
 }
 
-// ago says a duration as people say it: 45s, 12 min, 3 h 05 min, 2 d 4 h.
-func ago(d time.Duration) string {
+// humanAgo says a duration as people say it: 45s, 12 min, 3 h 05 min, 2 d 4 h.
+func humanAgo(d time.Duration) string {
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
@@ -224,8 +224,8 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%d d %d h", int(d.Hours())/24, int(d.Hours())%24)
 }
 
-// clip cuts s to at most n characters.
-func clip(s string, n int) string {
+// clipRunes cuts s to at most n characters.
+func clipRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
