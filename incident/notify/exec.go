@@ -64,7 +64,7 @@ func Exec(ctx context.Context, c Command) ([]byte, error) {
 		tail = "…" + tail[len(tail)-300:]
 	}
 	if tail != "" {
-		return out.b.Bytes(), fmt.Errorf("%v: %s", err, tail)
+		return out.b.Bytes(), fmt.Errorf("%w: %s", err, tail)
 	}
 	return out.b.Bytes(), err
 }

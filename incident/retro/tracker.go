@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -332,6 +333,13 @@ func outcome(stdout []byte, runErr error) (state, link, why string) {
 		return PushUnknown, "", "the tracker " + runErr.Error()
 	case errors.Is(runErr, notify.ErrOutputTooLong):
 		return PushUnknown, "", fmt.Sprintf("the tracker printed more than %d KiB: it must print only the ticket's URL or key", maxTrackerOutput>>10)
+	case errors.Is(runErr, exec.ErrWaitDelay):
+		// It exited but left something holding its output open (a pager, a credential helper): what it
+		// printed before exiting decides.
+		if link, err := parseLink(stdout); err == nil {
+			return PushCreated, link, ""
+		}
+		return PushUnknown, "", "the tracker exited but a process it started kept its output open: " + incident.FoldLine(runErr.Error())
 	case runErr != nil:
 		return PushFailed, "", incident.FoldLine(runErr.Error())
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unicode"
@@ -433,5 +434,27 @@ func TestPushCancelledIsUnknown(t *testing.T) {
 	}
 	if ps := pushes(t, rs, id); len(ps) != 2 || ps[1].State != incident.PushUnknown {
 		t.Errorf("recorded %+v", ps)
+	}
+}
+
+// A tracker that prints the link and exits, leaving a child that holds its stdout open, still created the
+// ticket: the link is kept, the push does not wait for the child.
+func TestPushTrackerLeavesAChildBehind(t *testing.T) {
+	rs, id, _, _ := trackerIncident(t)
+	pidFile := filepath.Join(t.TempDir(), "child")
+	tr, _, _ := standIn(t, `echo OPS-5; sleep 5 & echo $! > '`+pidFile+`'`)
+	t.Cleanup(func() {
+		b, _ := os.ReadFile(pidFile)
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	start := time.Now()
+	res, err := rs.Push(context.Background(), id, PushOptions{Tracker: tr, Item: 1})
+	if err != nil || states(res) != "created" || res[0].Ticket != "OPS-5" {
+		t.Fatalf("%+v, %v", res, err)
+	}
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("the push waited %v for the child", took)
 	}
 }
