@@ -38,6 +38,8 @@
 //	halt, resume                incident    SwitchData                rollout           - (shown raw)
 //	retro_saved                 incident    RetroSavedData            retro             retro (Verify)
 //	action_item                 incident    ActionItemData            retro             retro (Verify)
+//	ticket_push                 incident    TicketPushData            retro (tracker)   retro (claims: never two tickets)
+//	update                      incident    UpdateData                incident          - (shown raw; sent to notify hooks)
 //	script_saved                ui/runview  scriptSavedData           ui/runview        ui/runview (the script's versions)
 //	script_saved_as_runbook     ui/runview  scriptSavedAsRunbookData  ui/runview        - (shown raw)
 //

@@ -86,6 +86,12 @@ func TestPayloadsRoundTrip(t *testing.T) {
 			roundTrip[ActionItemData](`{"item":1,"version":1,"text":"alert on disk use"}`),
 			roundTrip[ActionItemData](`{"item":1,"version":3,"text":"alert on disk use","owner":"dave","ticket":"OPS-1","due":"2026-12-15","kind":"detect","done":true,"removed":true}`),
 		},
+		KindTicketPush: {
+			roundTrip[TicketPushData](`{"item":2,"claim":"9f2c","state":"started","until":"2026-11-29T12:00:45.000000Z","machine":"bastion-1","pid":4242,"retry":true}`),
+			roundTrip[TicketPushData](`{"item":2,"claim":"9f2c","state":"created","ticket":"https://github.com/acme/ops/issues/12"}`),
+			roundTrip[TicketPushData](`{"item":2,"claim":"9f2c","state":"unknown","error":"the tracker timed out after 30s and was killed"}`),
+		},
+		KindUpdate: {roundTrip[UpdateData](`{"status":"mitigating","severity":"SEV2","next_update":"2026-11-29T12:30:00.000000Z","edited":true}`)},
 	}
 	for _, kind := range declaredKinds(t) {
 		tests, ok := cases[kind]

@@ -17,6 +17,7 @@ import (
 // cockpitKeys are the keys of the incident view that work in every pane.
 type cockpitKeys struct {
 	NextPane, PrevPane, Back, Note, Status, Severity, Role, Milestone, Retro key.Binding
+	Update                                                                   key.Binding // a stakeholder update
 }
 
 func newCockpitKeys() cockpitKeys {
@@ -30,6 +31,7 @@ func newCockpitKeys() cockpitKeys {
 		Role:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "role")),
 		Milestone: key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "milestone")),
 		Retro:     key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "retrospective")),
+		Update:    key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "stakeholder update")),
 	}
 }
 
@@ -196,6 +198,8 @@ func (cp *cockpit) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, cp.keys.Retro):
 			inc := cp.inc
 			return cp.c.handleNow(openRetroMsg{inc: inc})
+		case key.Matches(msg, cp.keys.Update):
+			return cp.openUpdateEditor()
 		}
 		if cmd, handled := cp.paneKey(p, msg); handled {
 			return cmd
@@ -388,7 +392,7 @@ func (cp *cockpit) ShortHelp() []key.Binding {
 func (cp *cockpit) FullHelp() [][]key.Binding {
 	return append(cp.panes[cp.focus].FullHelp(),
 		[]key.Binding{cp.keys.NextPane, cp.keys.PrevPane, cp.keys.Note, cp.keys.Back,
-			cp.keys.Status, cp.keys.Severity, cp.keys.Role, cp.keys.Milestone, cp.keys.Retro})
+			cp.keys.Status, cp.keys.Severity, cp.keys.Role, cp.keys.Milestone, cp.keys.Retro, cp.keys.Update})
 }
 
 // clock formats an event time for a column.

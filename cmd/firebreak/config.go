@@ -46,6 +46,8 @@ type Config struct {
 	Notify []notify.Hook `toml:"notify"`
 	// Retro configures the retrospective.
 	Retro RetroConfig `toml:"retro"`
+	// Tracker is the command that creates a ticket for an action item (retro action push).
+	Tracker retro.Tracker `toml:"tracker"`
 	// Limits bound what firebreak reads, so a hostile or mistaken file is an error, not a hang.
 	Limits Limits `toml:"limits"`
 
@@ -309,6 +311,7 @@ func (c *Config) check(data []byte) tomlcheck.Problems {
 			}
 		}
 	}
+	ps = append(ps, c.checkTracker(data)...)
 	seenSlug := map[string]bool{}
 	for i, sec := range c.Retro.Sections {
 		if sec.Slug == "" || sec.Title == "" || strings.ContainsAny(sec.Slug, " /") || seenSlug[sec.Slug] {

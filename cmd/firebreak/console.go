@@ -171,6 +171,7 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 			return eng, done, nil
 		},
 		Notify:        a.notifyEvent,
+		Tracker:       a.pushOptions(),
 		Secrets:       a.cfg.secrets(),
 		Policy:        policy,
 		RunbookDir:    filepath.Clean(runbookDir),

@@ -293,6 +293,7 @@ items are numbered as retro show lists them.`,
 	cmd.Flags().StringVar(&opts.Due, "due", "", "due date, `YYYY-MM-DD`")
 	cmd.Flags().StringVar(&opts.Kind, "kind", "", "`KIND`: prevent, detect, mitigate or process")
 	cmd.RegisterFlagCompletionFunc("kind", fixedCompletion("prevent", "detect", "mitigate", "process"))
+	cmd.AddCommand(newCmdRetroActionPush(a))
 	return cmd
 }
 

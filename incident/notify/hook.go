@@ -4,14 +4,10 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -53,29 +49,6 @@ func Run(ctx context.Context, h Hook, payload []byte) error {
 	if len(h.Command) == 0 {
 		return errors.New("the hook has no command")
 	}
-	timeout := h.TimeoutOrDefault()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, h.Command[0], h.Command[1:]...)
-	cmd.Stdin = bytes.NewReader(payload)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	switch {
-	case err == nil:
-		return nil
-	case ctx.Err() == context.DeadlineExceeded:
-		return fmt.Errorf("timed out after %s and was killed", timeout)
-	}
-	tail := strings.TrimSpace(stderr.String())
-	if len(tail) > 300 {
-		tail = "…" + tail[len(tail)-300:]
-	}
-	if tail != "" {
-		return fmt.Errorf("%v: %s", err, tail)
-	}
+	_, err := Exec(ctx, Command{Argv: h.Command, Stdin: payload, Timeout: h.TimeoutOrDefault()})
 	return err
 }

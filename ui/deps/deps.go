@@ -51,6 +51,9 @@ type Deps struct {
 	Editor string
 	// RetroTemplate is the configured retrospective template (nil: the default sections).
 	RetroTemplate retro.Template
+	// Tracker is the configured tracker with its environment, for pushing action items (retro.Service.Push,
+	// as `firebreak retro action push` does); Item and Retry are set per push.
+	Tracker retro.PushOptions
 	// Secrets are the configured secret variable names (with the name rule): an attached runbook is stored
 	// with their values masked.
 	Secrets output.Secrets

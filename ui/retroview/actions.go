@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/ui/styles"
 )
@@ -160,4 +161,67 @@ func (m *Model) formView(room int) []string {
 		out = append(out, t.View())
 	}
 	return append(out, "", m.st.Subtle.Render("tab: next field · enter: save · esc: cancel"))
+}
+
+// pushMsg is the result of pushing an action item to the tracker.
+type pushMsg struct {
+	item    int
+	results []retro.PushResult
+	err     error
+}
+
+// pushSelected asks, then pushes the selected action item to the tracker with retro.Service.Push, the code
+// `firebreak retro action push` runs. An item whose earlier push has an unknown outcome is pushed again
+// only when the person says they checked the tracker.
+func (m *Model) pushSelected() tea.Cmd {
+	_, act, _ := m.selected()
+	if act == nil {
+		return nil
+	}
+	if act.Ticket != "" {
+		m.setMsg(fmt.Sprintf("action item %d has ticket %s already", act.Item, act.Ticket), false)
+		return nil
+	}
+	opts := m.d.Tracker
+	opts.Item = act.Item
+	text := fmt.Sprintf("Create a ticket in the tracker for action item %d %q?", act.Item, act.Text)
+	if m.pushUnknown[act.Item] {
+		opts.Retry = true
+		text = fmt.Sprintf("The last push of action item %d has an unknown outcome: a ticket may exist. Checked the tracker? Push it again?", act.Item)
+	}
+	svc, id, n := m.svc, m.inc.ID, act.Item
+	push := func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), opts.Tracker.TimeoutOrDefault()+time.Minute)
+		defer cancel()
+		res, err := svc.Push(ctx, id, opts)
+		return pushMsg{item: n, results: res, err: err}
+	}
+	started := func() tea.Msg { return pushStartedMsg{item: n} }
+	m.confirm = &confirm{text: text, yes: tea.Sequence(started, push)}
+	return nil
+}
+
+// pushStartedMsg says the tracker is running for an item (it may take up to its timeout).
+type pushStartedMsg struct{ item int }
+
+func (m *Model) pushDone(msg pushMsg) tea.Cmd {
+	if m.pushUnknown == nil {
+		m.pushUnknown = map[int]bool{}
+	}
+	delete(m.pushUnknown, msg.item)
+	switch {
+	case msg.err != nil:
+		m.setMsg(incident.FoldLine(errText("push", msg.err)), true)
+		return nil
+	case len(msg.results) == 0:
+		return m.loadCmd()
+	}
+	r := msg.results[0]
+	text := r.Message(m.inc.Ref())
+	if r.State == retro.PushUnknown || r.State == retro.PushUnfinished {
+		m.pushUnknown[r.Item] = true
+		text = fmt.Sprintf("action item %d: %s: a ticket may exist; check the tracker, then T pushes it again", r.Item, r.Error)
+	}
+	m.setMsg(incident.FoldLine(text), !r.OK())
+	return m.loadCmd()
 }

@@ -8,6 +8,7 @@ type KeyMap struct {
 	Open, Back, Preview, Reload             key.Binding
 	NextState, PrevState                    key.Binding
 	AddAction, ToggleDone, RemoveAction     key.Binding
+	PushTicket                              key.Binding
 	SaveNow, EditorPreview                  key.Binding
 	NextField, PrevField, Submit            key.Binding
 	Confirm, Cancel                         key.Binding
@@ -34,6 +35,7 @@ func DefaultKeyMap() KeyMap {
 		AddAction:     b("a", "add action item", "a"),
 		ToggleDone:    b("space", "action item done/undone", " ", "space", "x"),
 		RemoveAction:  b("d", "remove action item", "d", "delete"),
+		PushTicket:    b("T", "create its ticket in the tracker", "T"),
 		SaveNow:       b("ctrl+s", "save now", "ctrl+s"),
 		EditorPreview: b("tab", "editor / preview", "tab"),
 		NextField:     b("tab", "next field", "tab", "down"),

@@ -98,6 +98,8 @@ func (m *Model) listKey(k tea.KeyMsg) tea.Cmd {
 			a.Done = !a.Done
 			return m.saveAction(a, false)
 		}
+	case key.Matches(k, keys.PushTicket):
+		return m.pushSelected()
 	case key.Matches(k, keys.RemoveAction):
 		if _, act, _ := m.selected(); act != nil {
 			a := *act
@@ -325,7 +327,7 @@ func (m *Model) details() []string {
 			out = append(out, findingsLines(m.st, fs, m.w, n-1, false)...)
 		}
 	case act != nil:
-		out = append(out, m.st.Subtle.Render("space: done/undone · d: remove · enter: change"))
+		out = append(out, m.st.Subtle.Render("space: done/undone · d: remove · enter: change · T: ticket"))
 	}
 	if len(out) > n {
 		out = out[:n]

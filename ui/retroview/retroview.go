@@ -70,6 +70,8 @@ type Model struct {
 	form    *actionForm
 	confirm *confirm
 
+	pushUnknown map[int]bool // action items whose last push has an unknown outcome: T asks before retrying
+
 	msg    string
 	msgErr bool
 }
@@ -157,6 +159,11 @@ func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 		return m, m.stateDone(msg)
 	case actionMsg:
 		return m, m.actionDone(msg)
+	case pushMsg:
+		return m, m.pushDone(msg)
+	case pushStartedMsg:
+		m.setMsg(fmt.Sprintf("action item %d: running the tracker…", msg.item), false)
+		return m, nil
 	case tea.KeyMsg:
 		if m.confirm != nil {
 			return m, m.confirmKey(msg)
@@ -390,7 +397,7 @@ func (m *Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.NextField, k.Submit, k.Back}
 	}
 	if m.retro != nil && m.cursor >= len(m.retro.Sections) {
-		return []key.Binding{k.Open, k.ToggleDone, k.RemoveAction, k.AddAction, k.NextState, k.Back}
+		return []key.Binding{k.Open, k.ToggleDone, k.RemoveAction, k.PushTicket, k.AddAction, k.NextState, k.Back}
 	}
 	return []key.Binding{k.Open, k.Preview, k.AddAction, k.NextState, k.PrevState, k.Back}
 }
@@ -401,7 +408,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Preview, k.Reload, k.NextState, k.PrevState, k.Back},
-		{k.AddAction, k.ToggleDone, k.RemoveAction},
+		{k.AddAction, k.ToggleDone, k.RemoveAction, k.PushTicket},
 		{k.SaveNow, k.EditorPreview, k.NextField, k.PrevField, k.Submit},
 	}
 }
