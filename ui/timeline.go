@@ -91,7 +91,7 @@ var timelineFilters = []kindFilter{
 	{"notes", kinds(incident.KindNote)},
 	{"changes", kinds(incident.KindDeclared, incident.KindStatus, incident.KindSeverity, incident.KindRole, incident.KindMilestone)},
 	{"checklist", kinds(incident.KindAttached, incident.KindTick, incident.KindUntick, incident.KindSkip, incident.KindAssign)},
-	{"runs", kinds(append(slices.Clone(incident.RunKinds), runview.KindScriptSaved, runview.KindScriptSavedAsRunbook)...)},
+	{"runs", kinds(append(slices.Clone(incident.RunKinds), runview.KindScriptSaved, incident.KindScriptSavedAsRunbook)...)},
 	{"starred", func(ev *store.Event, inc *incident.Incident) bool { return inc != nil && inc.IsStarred(ev.Seq) }},
 }
 
