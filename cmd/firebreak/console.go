@@ -145,6 +145,10 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 		runbookDir = expandHome(a.cfg.RunbookDirs[0])
 	}
 	editor := firstNonEmpty(os.Getenv("VISUAL"), os.Getenv("EDITOR"), "vi")
+	rules, err := a.blamelessRules()
+	if err != nil {
+		return deps.Deps{}, err
+	}
 	return deps.Deps{
 		Incidents: svc,
 		DB:        svc.DB,
@@ -176,5 +180,6 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 		RunbookDir:    filepath.Clean(runbookDir),
 		Editor:        editor,
 		RetroTemplate: a.cfg.Retro.Sections,
+		RetroRules:    rules,
 	}, nil
 }

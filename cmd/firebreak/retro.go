@@ -10,17 +10,73 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/retro"
+	"github.com/firebreak/firebreak/runbooks/filelimit"
+	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 	"github.com/firebreak/firebreak/store"
 	"github.com/spf13/cobra"
 )
 
-// retros is the retrospective service with the configured template.
+// retros is the retrospective service with the configured template and blameless rules.
 func (a *app) retros(ctx context.Context) (*retro.Service, error) {
+	rules, err := a.blamelessRules()
+	if err != nil {
+		return nil, err
+	}
 	svc, err := a.incidents(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &retro.Service{Incidents: svc, Template: a.cfg.Retro.Sections}, nil
+	return &retro.Service{Incidents: svc, Template: a.cfg.Retro.Sections, Rules: rules}, nil
+}
+
+// blamelessRules are the blameless check's built-in rules extended by the team's file ([retro]
+// blameless_rules, relative to the config file's directory), or the built-in ones alone. A file that is
+// not right is an error at FILE:LINE:COL (exit 2).
+func (a *app) blamelessRules() (*retro.Rules, error) {
+	path := a.cfg.Retro.BlamelessRules
+	if path == "" {
+		return retro.DefaultRules(), nil
+	}
+	path = expandHome(path)
+	if !filepath.IsAbs(path) && a.cfg.file != "" {
+		path = filepath.Join(filepath.Dir(a.cfg.file), path)
+	}
+	data, err := filelimit.ReadMax(path, filelimit.DefaultMaxSize)
+	if err != nil {
+		return nil, store.Errorf(errConfig, "retro.blameless_rules: %v", err)
+	}
+	return parseBlamelessRules(path, data)
+}
+
+// parseBlamelessRules decodes a team's rules file strictly and compiles it over the built-in rules, each
+// problem at its line and column.
+func parseBlamelessRules(path string, data []byte) (*retro.Rules, error) {
+	var f retro.RuleFile
+	if err := tomlcheck.Decode(path, data, &f); err != nil {
+		return nil, store.Errorf(errConfig, "%v", err)
+	}
+	rules, errs := retro.Compile(retro.DefaultRules(), f)
+	if len(errs) == 0 {
+		return rules, nil
+	}
+	var ps tomlcheck.Problems
+	for _, e := range errs {
+		var line, col int
+		var ok bool
+		if e.Field == "disable" {
+			line, col, ok = tomlcheck.KeyPos(data, "disable", e.Index)
+		} else if line, col, ok = tomlcheck.KeyPos(data, "rule", e.Index, e.Field); !ok {
+			line, col, _ = tomlcheck.KeyPos(data, "rule", e.Index) // a missing key: the rule's [[rule]]
+		}
+		msg := e.Msg
+		if e.Field != "disable" {
+			msg = fmt.Sprintf("rule.%s: %s", e.Field, e.Msg)
+		} else {
+			msg = "disable: " + msg
+		}
+		ps = append(ps, tomlcheck.Problem{File: path, Line: line, Col: col, Msg: msg})
+	}
+	return nil, store.Errorf(errConfig, "%v", ps)
 }
 
 func newCmdRetro(a *app) *cobra.Command {

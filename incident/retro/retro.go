@@ -272,16 +272,18 @@ func (s *Service) Save(ctx context.Context, id int64, slug string, base int, tex
 
 // editable refuses to change the text of a published retrospective: publishing locks it, and reopening it
 // for edits is a recorded state change.
-func editable(inc *incident.Incident) error {
-	if inc.RetroState == incident.RetroPublished {
+func editable(inc *incident.Incident) error { return lockedIn(inc.Ref(), inc.RetroState) }
+
+func lockedIn(ref, state string) error {
+	if state == incident.RetroPublished {
 		return store.Errorf(incident.ErrRefused, "the retrospective of %s is published and its text is locked: reopen it with firebreak retro state %s review (recorded on the timeline), then edit",
-			inc.Ref(), inc.Ref())
+			ref, ref)
 	}
 	return nil
 }
 
 // Locked reports whether the retrospective's text is locked (published), with the error an edit gets.
-func (r *Retro) Locked() error { return editable(r.Incident) }
+func (r *Retro) Locked() error { return lockedIn(r.Ref, r.State) }
 
 // SetState moves the retrospective to draft, review or published. Publishing is refused while the
 // blameless check has findings, unless force.
@@ -373,6 +375,16 @@ func (r *Retro) Check() []Finding {
 		out = append(out, rules.Check(fmt.Sprintf("action-items/%d", a.Item), a.Text, roster)...)
 	}
 	return out
+}
+
+// CheckText runs the blameless check, with the rules and the roster of this retrospective, over a text
+// being written for a section (the console checks it as it is typed).
+func (r *Retro) CheckText(section, text string) []Finding {
+	rules := r.rules
+	if rules == nil {
+		rules = DefaultRules()
+	}
+	return rules.Check(section, text, r.Roster())
 }
 
 // Roster lists the people of the incident (who acted, who held a role), whom the blameless check's

@@ -51,6 +51,8 @@ type Deps struct {
 	Editor string
 	// RetroTemplate is the configured retrospective template (nil: the default sections).
 	RetroTemplate retro.Template
+	// RetroRules are the blameless check's rules: the built-in ones with the team's file (nil: built-in).
+	RetroRules *retro.Rules
 	// Secrets are the configured secret variable names (with the name rule): an attached runbook is stored
 	// with their values masked.
 	Secrets output.Secrets
