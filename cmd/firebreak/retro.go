@@ -76,7 +76,10 @@ func parseBlamelessRules(path string, data []byte) (*retro.Rules, error) {
 		}
 		ps = append(ps, tomlcheck.Problem{File: path, Line: line, Col: col, Msg: msg})
 	}
-	return nil, store.Errorf(errConfig, "%v", ps)
+	if len(ps) > 1 { // one line: the first problem, and how many more (the file shows them when fixed one by one)
+		return nil, store.Errorf(errConfig, "%v (and %d more problems in %s)", ps[0], len(ps)-1, path)
+	}
+	return nil, store.Errorf(errConfig, "%v", ps[0])
 }
 
 func newCmdRetro(a *app) *cobra.Command {
@@ -147,7 +150,7 @@ func retroShowRun(ctx context.Context, a *app, ref string, json bool) error {
 		}
 		fmt.Fprintf(a.stdout, "\n== %s [%s] (%s)\n", clean(s.Title), clean(s.Slug), origin)
 		if strings.TrimSpace(s.Text) == "" {
-			fmt.Fprintf(a.stdout, "   (%s)\n", clean(s.Prompt))
+			fmt.Fprintf(a.stdout, "   (not written: %s)\n", clean(s.Prompt))
 			continue
 		}
 		fmt.Fprintln(a.stdout, strings.Join(cleanLines(s.Text), "\n"))
@@ -236,7 +239,7 @@ func retroSetRun(ctx context.Context, a *app, opts *retroSetOptions) error {
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "%s %s: saved as version %d\n", r.Ref, pos[1], res.Version)
-	for _, f := range retro.Check(pos[1], text, nil) {
+	for _, f := range r.CheckText(pos[1], text) {
 		fmt.Fprintf(a.stderr, "blameless check: %s\n", clean(fmt.Sprint(f)))
 	}
 	return nil
@@ -247,9 +250,11 @@ func newCmdRetroCheck(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check ID [--json]",
 		Short: "blameless findings; exit 1 when there are any",
-		Long: `Check looks for blaming language in the retrospective (a person's name as the cause, "should have",
-"careless", ...) and prints each finding with its section and a suggestion. With --json it prints a JSON
-array of findings. Exit 1 when there are any: publishing needs none (or --force).`,
+		Long: `Check looks for blaming language in the retrospective ("bob's fault", "alice forgot", "should have",
+"careless", ...) and prints each finding with its section, line, column and a suggestion. With --json it
+prints a JSON array of findings (each with the id of its rule). Exit 1 when there are any: publishing
+needs none (or --force). The rules are built in (incident/retro/blameless.toml); a team extends, replaces
+or disables them with its own file, named by [retro] blameless_rules in the config.`,
 		Example:           "  firebreak retro check INC-7",
 		Args:              exactArgs(1),
 		ValidArgsFunction: positional(a, completeIncidents),
@@ -293,7 +298,9 @@ func newCmdRetroState(a *app) *cobra.Command {
 		Use:   "state ID draft|review|published [--force]",
 		Short: "move the retrospective to draft, review or published",
 		Long: `State moves the retrospective to draft, review or published. Publishing runs the blameless check
-and is refused while it has findings, unless --force.`,
+and is refused while it has findings, unless --force. Publishing locks the text: retro set (and the
+console's editor) is refused until the retrospective is moved back to review, which is recorded on the
+timeline. Action items stay open to ticking and tracking after publication.`,
 		Example:           "  firebreak retro state INC-7 review",
 		Args:              exactArgs(2),
 		ValidArgsFunction: positional(a, completeIncidents, fixed("draft", "review", "published")),
