@@ -52,8 +52,8 @@ func (a *app) blamelessRules() (*retro.Rules, error) {
 // problem at its line and column.
 func parseBlamelessRules(path string, data []byte) (*retro.Rules, error) {
 	var f retro.RuleFile
-	if err := tomlcheck.Decode(path, data, &f); err != nil {
-		return nil, store.Errorf(errConfig, "%v", err)
+	if ps, _ := tomlcheck.DecodeAll(path, data, &f); len(ps) > 0 {
+		return nil, oneProblem(path, ps)
 	}
 	rules, errs := retro.Compile(retro.DefaultRules(), f)
 	if len(errs) == 0 {
@@ -76,10 +76,20 @@ func parseBlamelessRules(path string, data []byte) (*retro.Rules, error) {
 		}
 		ps = append(ps, tomlcheck.Problem{File: path, Line: line, Col: col, Msg: msg})
 	}
-	if len(ps) > 1 { // one line: the first problem, and how many more (the file shows them when fixed one by one)
-		return nil, store.Errorf(errConfig, "%v (and %d more problems in %s)", ps[0], len(ps)-1, path)
+	return nil, oneProblem(path, ps)
+}
+
+// oneProblem is a config error of one line: the first problem, and how many more (each shows when the one
+// before it is fixed).
+func oneProblem(path string, ps tomlcheck.Problems) error {
+	first := strings.ReplaceAll(ps[0].Error(), "\n", `\n`) // the decoder quotes the file, line breaks too
+	if n := len(ps) - 1; n > 0 {
+		if ps[n].More > 0 {
+			n += ps[n].More - 1
+		}
+		return store.Errorf(errConfig, "%s (and %d more problems in %s)", first, n, path)
 	}
-	return nil, store.Errorf(errConfig, "%v", ps[0])
+	return store.Errorf(errConfig, "%s", first)
 }
 
 func newCmdRetro(a *app) *cobra.Command {

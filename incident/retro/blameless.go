@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -236,6 +237,9 @@ func (rs *Rules) Check(section, text string, roster []string) []Finding {
 					continue
 				}
 				re, except = people[k].re, people[k].except
+				if re == nil {
+					continue // the names did not make a pattern (see forRoster)
+				}
 			}
 			ms := re.FindAllStringIndex(line, -1)
 			if len(ms) == 0 {
@@ -294,7 +298,8 @@ func (rs *Rules) forRoster(roster []string) []personRE {
 		if !c.person {
 			continue
 		}
-		// Compile checked the pattern with a stand-in name; quoted names cannot break it.
+		// Compile checked the pattern with a stand-in name and the names are quoted valid UTF-8, so this
+		// cannot fail short of a program too large; then the rule is skipped, never a panic.
 		p[k].re, _ = compileRule(c.Pattern, names)
 		if c.Except != "" {
 			p[k].except, _ = compileRule(c.Except, names)
@@ -315,7 +320,7 @@ func nameAlternation(roster []string) string {
 	var alts []string
 	for _, n := range roster {
 		n = strings.TrimSpace(n)
-		if len([]rune(n)) < 2 || strings.EqualFold(n, "firebreak") || strings.EqualFold(n, "root") {
+		if len([]rune(n)) < 2 || !utf8.ValidString(n) || strings.EqualFold(n, "firebreak") || strings.EqualFold(n, "root") {
 			continue
 		}
 		alts = append(alts, regexp.QuoteMeta(n))

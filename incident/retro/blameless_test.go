@@ -185,3 +185,11 @@ func BenchmarkCheck(b *testing.B) {
 		rs.Check("summary", text, roster)
 	}
 }
+
+// A roster name that is not text (invalid UTF-8) is no person: the check goes on with the others.
+func TestRosterNameNotText(t *testing.T) {
+	fs := Check("s", "bob broke it", []string{"bob", "x\xff\x00y"})
+	if len(fs) != 1 || fs[0].Rule != "person-subject" {
+		t.Errorf("findings %+v", fs)
+	}
+}

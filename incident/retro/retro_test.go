@@ -367,3 +367,29 @@ func TestSaveRefusesWhatIsNotText(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExportLargeIncident loads and exports the retrospective of a 200,000-event incident with 50
+// starred events (the key events plus the starred ones are read, not the whole timeline).
+func BenchmarkExportLargeIncident(b *testing.B) {
+	ctx := context.Background()
+	rs, s := newRetro(b, "root")
+	if err := incidenttest.Generate(ctx, s.DB, incidenttest.Spec{Incidents: 1, Events: 200_000, Open: 1}); err != nil {
+		b.Fatal(err)
+	}
+	for seq := int64(1000); seq < 200_000; seq += 4000 {
+		if _, _, err := s.Star(ctx, 1, seq, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := rs.Load(ctx, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := r.Markdown(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
