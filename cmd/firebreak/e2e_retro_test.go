@@ -144,4 +144,3 @@ func TestE2ENoteAt(t *testing.T) {
 		t.Errorf("%d events after the refusals, want 4", n)
 	}
 }
-
