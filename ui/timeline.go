@@ -422,6 +422,9 @@ func (t *timelinePane) row(ev *store.Event, seqW int, wide, selected bool) strin
 		mark = "*"
 	}
 	text := oneLine(ev.Text)
+	if at, backdated := incident.EventTime(*ev); backdated { // firebreak note --at: written now, about then
+		text = "(backdated to " + at.UTC().Format("2006-01-02 15:04Z") + ") " + text
+	}
 	hidden := false
 	if inc != nil {
 		if reason, ok := inc.Hidden[ev.Seq]; ok {
