@@ -79,6 +79,9 @@ func TestE2ERetroPublishLocks(t *testing.T) {
 	if md := e.ok("export", id); !strings.Contains(md, "| Retrospective | published |") {
 		t.Fatalf("published export:\n%s", md)
 	}
+	if out := e.ok("retro", "show", id); !strings.Contains(out, "The text is locked: firebreak retro state "+id+" review") {
+		t.Errorf("retro show of a published retrospective:\n%s", out)
+	}
 	stdout, stderr, code := e.fb("retro", "set", id, "summary", "changed after publishing")
 	wantError(t, "editing a published retrospective", stdout, stderr, code, 2, "published", "locked", "firebreak retro state "+id+" review")
 	e.ok("retro", "state", id, "review")

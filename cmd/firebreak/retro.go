@@ -150,6 +150,9 @@ func retroShowRun(ctx context.Context, a *app, ref string, json bool) error {
 		return r.JSON(a.stdout)
 	}
 	fmt.Fprintf(a.stdout, "Retrospective of %s: %s (%s)\n", r.Ref, clean(r.Title), r.State)
+	if r.Locked() != nil {
+		fmt.Fprintf(a.stdout, "The text is locked: firebreak retro state %s review reopens it for edits.\n", r.Ref)
+	}
 	for _, s := range r.Sections {
 		origin := "prefilled draft"
 		if s.Version > 0 {
@@ -196,7 +199,8 @@ func newCmdRetroSet(a *app) *cobra.Command {
 		Long: `Set replaces the text of the retrospective's SECTION (its slug, as retro show lists) with TEXT, or with
 stdin when TEXT is "-" (at most 1 MiB). The text is free, so words starting with dashes are text. If
 someone saved the section since the version you edited (--base), both texts are kept for a person to
-merge. The blameless check's findings for the new text are printed on stderr.`,
+merge. The blameless check's findings for the new text are printed on stderr. A published retrospective
+is locked: move it back to review first (firebreak retro state ID review).`,
 		Example:           "  firebreak retro set INC-7 summary 'A full disk on web3 stopped checkout for 14 minutes.'\n  firebreak retro set INC-7 timeline - < timeline.md",
 		Args:              minArgs(3),
 		Annotations:       map[string]string{annFreeText: "true"},
