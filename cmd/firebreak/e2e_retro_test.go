@@ -68,15 +68,17 @@ suggestion = "s"
 	wantError(t, "a rules file with a typo", stdout, stderr, code, 2, "blameless.toml:3:1:", `did you mean "pattern"?`)
 }
 
-// TestE2ERetroPublishLocks: a published retrospective refuses edits with what to run; reopening is
-// recorded and its export no longer says published.
+// TestE2ERetroPublishLocks: a published retrospective (of a closed incident) refuses edits with what to
+// run; reopening is recorded and its export no longer says published.
 func TestE2ERetroPublishLocks(t *testing.T) {
 	e := newEnv(t)
 	id := e.declare("checkout errors", "--as", "alice")
 	e.ok("retro", "set", id, "summary", "A pool config with an empty upstream list reached production.", "--as", "alice")
 	e.ok("retro", "state", id, "review")
 	e.ok("retro", "state", id, "published")
-	if md := e.ok("export", id); !strings.Contains(md, "| Retrospective | published |") {
+	e.ok("role", id, "commander", "alice")
+	e.ok("status", id, "closed") // a closed incident's published retrospective is locked too
+	if md := e.ok("export", id); !strings.Contains(md, "| Retrospective | published |") || !strings.Contains(md, "| Status | closed |") {
 		t.Fatalf("published export:\n%s", md)
 	}
 	if out := e.ok("retro", "show", id); !strings.Contains(out, "The text is locked: firebreak retro state "+id+" review") {
