@@ -53,6 +53,9 @@ type Deps struct {
 	RetroTemplate retro.Template
 	// RetroRules are the blameless check's rules: the built-in ones with the team's file (nil: built-in).
 	RetroRules *retro.Rules
+	// RetroRulesErr is what is wrong with the team's rules file, shown on the retrospective screen (the
+	// built-in rules check meanwhile).
+	RetroRulesErr error
 	// Secrets are the configured secret variable names (with the name rule): an attached runbook is stored
 	// with their values masked.
 	Secrets output.Secrets

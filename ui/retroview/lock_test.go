@@ -2,12 +2,14 @@ package retroview
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/retro"
 	"github.com/firebreak/firebreak/store"
+	"github.com/firebreak/firebreak/ui/styles"
 )
 
 // TestPublishedIsLocked: a published retrospective's sections do not open for editing; the screen says
@@ -67,5 +69,20 @@ func TestPreviewNotWritten(t *testing.T) {
 	md, _ := dr.m.markdownSource()
 	if !strings.Contains(md, "## Trigger\n\n_Not written._") || strings.Contains(md, "What set it off?") {
 		t.Errorf("the whole document's preview source:\n%s", md)
+	}
+}
+
+// TestRulesFileErrorShown: a team's rules file that is not right does not stop the screen: it says what
+// is wrong and checks with the built-in rules.
+func TestRulesFileErrorShown(t *testing.T) {
+	e := newEnv(t)
+	d := e.deps("alice")
+	d.RetroRulesErr = errors.New("team.toml:4:11: rule.pattern: not a regular expression")
+	m := New(d, styles.New(), e.inc)
+	if !m.msgErr || !strings.Contains(m.msg, "team.toml:4:11") {
+		t.Errorf("message %q", m.msg)
+	}
+	if fs := m.check("summary", "It was all bobs fault"); len(fs) != 1 || fs[0].Rule != "fault" {
+		t.Errorf("findings with the built-in rules: %+v", fs)
 	}
 }

@@ -88,6 +88,9 @@ func New(d deps.Deps, st *styles.Styles, inc *incident.Incident) *Model {
 	if d.Incidents != nil && d.Incidents.Now != nil {
 		m.now = d.Incidents.Now
 	}
+	if d.RetroRulesErr != nil {
+		m.setMsg("the blameless rules file: "+d.RetroRulesErr.Error()+" (checking with the built-in rules until it is fixed)", true)
+	}
 	return m
 }
 
