@@ -11,7 +11,8 @@
 //
 //	kind                        owner       payload                   written by        data read by
 //	declared                    incident    declaredData              incident          incident (Apply)
-//	note                        incident    none ({})                 incident          -
+//	note                        incident    NoteData ({} unless       incident          incident (Apply), retro,
+//	                                        backdated)                                  cmd/firebreak (timeline order)
 //	status                      incident    statusData                incident          incident (Apply)
 //	severity                    incident    severityData              incident          incident (Apply)
 //	role                        incident    RoleData                  incident,         incident (Apply)
@@ -41,12 +42,14 @@
 //	ticket_push                 incident    TicketPushData            retro (tracker)   retro (claims: never two tickets)
 //	update                      incident    UpdateData                incident          - (shown raw; sent to notify hooks)
 //	script_saved                ui/runview  scriptSavedData           ui/runview        ui/runview (the script's versions)
-//	script_saved_as_runbook     ui/runview  scriptSavedAsRunbookData  ui/runview        - (shown raw)
+//	script_saved_as_runbook     incident    ScriptSavedAsRunbookData  ui/runview        retro (suggestions)
 //
 // incident owns the run and retrospective kinds although runbooks/rollout and incident/retro write them:
 // both import incident and incident imports neither, the retrospective reads run kinds without importing
 // the run engine, and the rule that none of them may be hidden (Unhideable) lives here. ui/runview owns
-// the ad-hoc script's kinds, which only the console writes and reads.
+// the ad-hoc script's versions (script_saved), which only the console writes and reads; incident owns
+// script_saved_as_runbook, which the console writes and the retrospective reads (a script saved as a
+// runbook needs no "save it as a runbook" action item).
 
 package incident
 
@@ -98,6 +101,11 @@ type (
 		Previous   string    `json:"previous,omitempty"` // set when this corrects an earlier time
 		Correction bool      `json:"correction,omitempty"`
 		Reason     string    `json:"reason,omitempty"`
+	}
+	// NoteData is the data of a note event: {} for a note about now; for a backdated note (firebreak note
+	// --at), the time it refers to (store.FormatTime). The event's own time is when it was written.
+	NoteData struct {
+		At string `json:"at,omitempty"`
 	}
 	// HideData is the data of a hide event; the retrospective reads who hid what and why.
 	HideData struct {

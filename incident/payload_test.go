@@ -37,7 +37,11 @@ func roundTrip[T any](data string) func(t *testing.T) {
 func TestPayloadsRoundTrip(t *testing.T) {
 	cases := map[string][]func(*testing.T){
 		KindDeclared: {roundTrip[declaredData](`{"title":"disk full on db-1","severity":"SEV2","drill":false}`)},
-		KindNote:     nil, // no data: {}
+		KindNote: {
+			roundTrip[NoteData](`{}`),
+			roundTrip[NoteData](`{"at":"2026-11-29T02:40:00.000000Z"}`),
+		},
+		KindScriptSavedAsRunbook: {roundTrip[ScriptSavedAsRunbookData](`{"check":true,"hash":"ee","path":"/rb/fix-disk.toml","rollback":false,"runbook":"fix-disk","step":"fix","version":2}`)},
 		KindStatus: {
 			roundTrip[statusData](`{"from":"investigating","to":"monitoring","milestones":["mitigated"]}`),
 			roundTrip[statusData](`{"from":"monitoring","to":"identified","back":true}`),

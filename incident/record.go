@@ -137,6 +137,33 @@ type (
 	}
 )
 
+// PlanScript returns the main script text of the run's plan, "" if the plan does not say.
+func (d RunStartedData) PlanScript() string {
+	var p struct {
+		Script struct {
+			Main string `json:"script"`
+		} `json:"script"`
+	}
+	json.Unmarshal(d.Plan, &p)
+	return p.Script.Main
+}
+
+// KindScriptSavedAsRunbook records an ad-hoc script of the incident saved as a runbook (the console's W).
+const KindScriptSavedAsRunbook = "script_saved_as_runbook"
+
+// ScriptSavedAsRunbookData is the data of a script_saved_as_runbook event: the runbook written and the
+// version of the script it holds (Hash: the sha256 of the script text, hex). Fields in their JSON order,
+// as the console first wrote them.
+type ScriptSavedAsRunbookData struct {
+	Check    bool   `json:"check"` // whether the runbook got a check, and a rollback
+	Hash     string `json:"hash"`
+	Path     string `json:"path"`
+	Rollback bool   `json:"rollback"`
+	Runbook  string `json:"runbook"`
+	Step     string `json:"step"`
+	Version  int    `json:"version"`
+}
+
 // PlanDryRun reports whether the run's plan says it was a dry run; false if the plan does not say.
 func (d RunStartedData) PlanDryRun() bool {
 	var p struct {

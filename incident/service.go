@@ -165,6 +165,47 @@ func (s *Service) Note(ctx context.Context, id int64, text string) (store.Event,
 	return events[0], nil
 }
 
+// NoteAt adds a backdated note: one about at, a time before now (a sign seen before the incident was
+// declared, a moment noted late). It is written now, like every event; its data says the time it refers
+// to, and timelines and the retrospective sort it there (EventTime).
+func (s *Service) NoteAt(ctx context.Context, id int64, text string, at time.Time) (store.Event, error) {
+	text, err := cleanText("note", text, 10000)
+	if err != nil {
+		return store.Event{}, err
+	}
+	if at.IsZero() {
+		return s.Note(ctx, id, text)
+	}
+	if now := s.now(); at.After(now) {
+		return store.Event{}, store.Errorf(ErrInvalid, "the time %s is in the future (it is %s): a note can be backdated, not postdated",
+			at.UTC().Format("2006-01-02 15:04:05Z"), now.Format("2006-01-02 15:04:05Z"))
+	}
+	_, events, err := s.Change(ctx, id, func(*Incident) ([]Draft, error) {
+		return []Draft{{Kind: KindNote, Text: text, Data: NoteData{At: store.FormatTime(at.UTC())}}}, nil
+	})
+	if err != nil {
+		return store.Event{}, err
+	}
+	return events[0], nil
+}
+
+// EventTime is the time an event is about: for a backdated note, the time its data names (backdated
+// true); for every other event, when it was recorded.
+func EventTime(ev store.Event) (at time.Time, backdated bool) {
+	if ev.Kind != KindNote || len(ev.Data) < 3 {
+		return ev.At, false
+	}
+	var d NoteData
+	if json.Unmarshal(ev.Data, &d) != nil || d.At == "" {
+		return ev.At, false
+	}
+	t, err := store.ParseTime(d.At)
+	if err != nil {
+		return ev.At, false
+	}
+	return t, true
+}
+
 // SetStatus moves the incident through its lifecycle: forward to any later status, back one step at a time.
 // Leaving investigating needs a commander; closing needs the retrospective published.
 func (s *Service) SetStatus(ctx context.Context, id int64, to Status) (*Incident, []store.Event, error) {

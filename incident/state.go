@@ -25,7 +25,10 @@ type Incident struct {
 	Hidden     map[int64]string        `json:"hidden,omitempty"`
 	Checklists []*Checklist            `json:"checklists,omitempty"`
 	RetroState string                  `json:"retro_state,omitempty"`
-	Events     int64                   `json:"events"`
+	// Backdated lists the backdated notes (firebreak note --at), in order: the retrospective's timeline
+	// shows them, since they are what was seen before the incident was declared.
+	Backdated []int64 `json:"backdated,omitempty"`
+	Events    int64   `json:"events"`
 }
 
 // Ref is the incident's human id, INC-n.
@@ -122,6 +125,10 @@ func (inc *Incident) Apply(ev store.Event) error {
 			return bad(err)
 		}
 		inc.applyChecklist(ev, d)
+	case KindNote:
+		if _, backdated := EventTime(ev); backdated {
+			inc.Backdated = append(inc.Backdated, ev.Seq)
+		}
 	case KindRetroState:
 		var d retroStateData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
@@ -160,6 +167,10 @@ func (inc *Incident) row() (store.IncidentRow, error) {
 	return store.IncidentRow{ID: inc.ID, Title: inc.Title, Severity: int(inc.Severity), Status: string(inc.Status),
 		Drill: inc.Drill, Commander: inc.Commander(), DeclaredAt: inc.DeclaredAt, State: state}, nil
 }
+
+// FromRow reads an incident's state from its stored row (inside a write transaction, where Get cannot be
+// called).
+func FromRow(r store.IncidentRow) (*Incident, error) { return fromRow(r) }
 
 func fromRow(r store.IncidentRow) (*Incident, error) {
 	inc := &Incident{}

@@ -33,6 +33,7 @@ var projectedFields = []projectedField{
 	{"hidden events", func(i *Incident) string { return showJSON(i.Hidden) }},
 	{"checklists", func(i *Incident) string { return showJSON(i.Checklists) }},
 	{"retrospective state", func(i *Incident) string { return fmt.Sprintf("%q", i.RetroState) }},
+	{"backdated notes", func(i *Incident) string { return showJSON(i.Backdated) }},
 }
 
 // VerifyProjection replays an incident's timeline and compares the result with what the incidents table

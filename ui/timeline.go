@@ -91,7 +91,7 @@ var timelineFilters = []kindFilter{
 	{"notes", kinds(incident.KindNote)},
 	{"changes", kinds(incident.KindDeclared, incident.KindStatus, incident.KindSeverity, incident.KindRole, incident.KindMilestone)},
 	{"checklist", kinds(incident.KindAttached, incident.KindTick, incident.KindUntick, incident.KindSkip, incident.KindAssign)},
-	{"runs", kinds(append(slices.Clone(incident.RunKinds), runview.KindScriptSaved, runview.KindScriptSavedAsRunbook)...)},
+	{"runs", kinds(append(slices.Clone(incident.RunKinds), runview.KindScriptSaved, incident.KindScriptSavedAsRunbook)...)},
 	{"starred", func(ev *store.Event, inc *incident.Incident) bool { return inc != nil && inc.IsStarred(ev.Seq) }},
 }
 
@@ -422,6 +422,9 @@ func (t *timelinePane) row(ev *store.Event, seqW int, wide, selected bool) strin
 		mark = "*"
 	}
 	text := oneLine(ev.Text)
+	if at, backdated := incident.EventTime(*ev); backdated { // firebreak note --at: written now, about then
+		text = "(backdated to " + at.UTC().Format("2006-01-02 15:04Z") + ") " + text
+	}
 	hidden := false
 	if inc != nil {
 		if reason, ok := inc.Hidden[ev.Seq]; ok {

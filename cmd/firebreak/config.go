@@ -63,9 +63,11 @@ type Limits struct {
 	MaxHosts int `toml:"max_hosts"`
 }
 
-// RetroConfig is the [retro] table: a custom template replaces the default sections.
+// RetroConfig is the [retro] table: a custom template replaces the default sections; a team's blameless
+// rules file (relative to the config file's directory) extends the built-in rules.
 type RetroConfig struct {
-	Sections retro.Template `toml:"sections"`
+	Sections       retro.Template `toml:"sections"`
+	BlamelessRules string         `toml:"blameless_rules"`
 }
 
 // Hours are working hours in a time zone, with holidays.

@@ -145,6 +145,9 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 		runbookDir = expandHome(a.cfg.RunbookDirs[0])
 	}
 	editor := firstNonEmpty(os.Getenv("VISUAL"), os.Getenv("EDITOR"), "vi")
+	// A team's rules file that is not right must not keep the console from starting during an incident:
+	// the retrospective screen says what is wrong and checks with the built-in rules meanwhile.
+	rules, rulesErr := a.blamelessRules()
 	return deps.Deps{
 		Incidents: svc,
 		DB:        svc.DB,
@@ -177,5 +180,7 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 		RunbookDir:    filepath.Clean(runbookDir),
 		Editor:        editor,
 		RetroTemplate: a.cfg.Retro.Sections,
+		RetroRules:    rules,
+		RetroRulesErr: rulesErr,
 	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -220,17 +221,23 @@ func showRun(ctx context.Context, a *app, opts *showOptions) error {
 type noteOptions struct {
 	ID   string
 	Text []string // the words of the note
+	At   string   // the time the note is about ("": now)
 }
 
 func newCmdNote(a *app) *cobra.Command {
 	opts := &noteOptions{}
 	cmd := &cobra.Command{
-		Use:   "note ID TEXT",
-		Short: "add a note to the timeline",
+		Use:   "note ID TEXT [--at TIME]",
+		Short: "add a note to the timeline (--at: about an earlier time)",
 		Long: `Note adds TEXT to the incident's timeline as a note by you. Several words are joined with spaces; the
 text is free, so a word starting with dashes that is no flag ("---") is part of it, and everything after
-"--" is text.`,
-		Example:           "  firebreak note INC-7 'p99 back under 300ms'\n  firebreak note INC-7 -- --verbose was on",
+"--" is text.
+
+--at TIME backdates the note: it is about TIME, such as a sign seen before the incident was declared. It
+is recorded now, with both times; the timeline and the retrospective show it at TIME, marked backdated.
+TIME is "now", a relative time like -2h (that long ago), a clock time like 14:05 (today, local time, or
+yesterday if that is still to come), "2026-11-21 14:05" (local), or RFC 3339; never in the future.`,
+		Example:           "  firebreak note INC-7 'p99 back under 300ms'\n  firebreak note INC-7 -- --verbose was on\n  firebreak note INC-7 --at -3h 'disk use on db-1 passed 80%'\n  firebreak note INC-7 --at 2026-11-21T01:40:00Z 'first 502s in the LB logs'",
 		Args:              minArgs(2),
 		Annotations:       map[string]string{annFreeText: "true"},
 		ValidArgsFunction: positional(a, completeIncidents),
@@ -239,6 +246,7 @@ text is free, so a word starting with dashes that is no flag ("---") is part of 
 			return noteRun(cmd.Context(), a, opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.At, "at", "", "backdate the note to `TIME` (now, -2h, 14:05, \"2026-11-21 14:05\", RFC 3339)")
 	return cmd
 }
 
@@ -248,11 +256,23 @@ func noteRun(ctx context.Context, a *app, opts *noteOptions) error {
 	if err != nil {
 		return err
 	}
-	ev, err := svc.Note(ctx, id, strings.Join(pos[1:], " "))
+	if opts.At == "" {
+		ev, err := svc.Note(ctx, id, strings.Join(pos[1:], " "))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s: note added as event %d\n", incident.Ref(id), ev.Seq)
+		return nil
+	}
+	at, err := incident.ParseTime(opts.At, time.Now())
+	if err != nil {
+		return fmt.Errorf("--at: %w", err)
+	}
+	ev, err := svc.NoteAt(ctx, id, strings.Join(pos[1:], " "), at)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "%s: note added as event %d\n", incident.Ref(id), ev.Seq)
+	fmt.Fprintf(a.stdout, "%s: note added as event %d, backdated to %s\n", incident.Ref(id), ev.Seq, at.UTC().Format("2006-01-02 15:04:05Z"))
 	return nil
 }
 
@@ -507,6 +527,13 @@ func timelineRun(ctx context.Context, a *app, opts *timelineOptions) error {
 		if err != nil {
 			return err
 		}
+		if !*asJSON { // a backdated note is read at the time it is about; JSON Lines keep the chain's order
+			slices.SortStableFunc(events, func(x, y store.Event) int {
+				tx, _ := incident.EventTime(x)
+				ty, _ := incident.EventTime(y)
+				return tx.Compare(ty)
+			})
+		}
 		for _, ev := range events {
 			if *asJSON {
 				if err := enc.Encode(ev); err != nil {
@@ -541,10 +568,14 @@ func formatEvent(ev store.Event, inc *incident.Incident) string {
 		mark = "*"
 	}
 	text := clean(ev.Text)
+	at, backdated := incident.EventTime(ev)
+	if backdated {
+		text = fmt.Sprintf("(backdated, written %s) %s", ev.At.UTC().Format("2006-01-02 15:04:05Z"), text)
+	}
 	if reason, hidden := inc.Hidden[ev.Seq]; hidden {
 		text = fmt.Sprintf("(hidden: %s) %s", clean(reason), text)
 	}
-	return fmt.Sprintf("%5d%s %s  %-14s %-10s %s", ev.Seq, mark, ev.At.Format("2006-01-02 15:04:05Z"), clean(ev.Actor), clean(ev.Kind), text)
+	return fmt.Sprintf("%5d%s %s  %-14s %-10s %s", ev.Seq, mark, at.UTC().Format("2006-01-02 15:04:05Z"), clean(ev.Actor), clean(ev.Kind), text)
 }
 
 // serviceFor parses an incident id and opens the service.

@@ -10,17 +10,86 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/incident/retro"
+	"github.com/firebreak/firebreak/runbooks/filelimit"
+	"github.com/firebreak/firebreak/runbooks/tomlcheck"
 	"github.com/firebreak/firebreak/store"
 	"github.com/spf13/cobra"
 )
 
-// retros is the retrospective service with the configured template.
+// retros is the retrospective service with the configured template and blameless rules.
 func (a *app) retros(ctx context.Context) (*retro.Service, error) {
+	rules, err := a.blamelessRules()
+	if err != nil {
+		return nil, err
+	}
 	svc, err := a.incidents(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &retro.Service{Incidents: svc, Template: a.cfg.Retro.Sections}, nil
+	return &retro.Service{Incidents: svc, Template: a.cfg.Retro.Sections, Rules: rules}, nil
+}
+
+// blamelessRules are the blameless check's built-in rules extended by the team's file ([retro]
+// blameless_rules, relative to the config file's directory), or the built-in ones alone. A file that is
+// not right is an error at FILE:LINE:COL (exit 2).
+func (a *app) blamelessRules() (*retro.Rules, error) {
+	path := a.cfg.Retro.BlamelessRules
+	if path == "" {
+		return retro.DefaultRules(), nil
+	}
+	path = expandHome(path)
+	if !filepath.IsAbs(path) && a.cfg.file != "" {
+		path = filepath.Join(filepath.Dir(a.cfg.file), path)
+	}
+	data, err := filelimit.ReadMax(path, filelimit.DefaultMaxSize)
+	if err != nil {
+		return nil, store.Errorf(errConfig, "retro.blameless_rules: %v", err)
+	}
+	return parseBlamelessRules(path, data)
+}
+
+// parseBlamelessRules decodes a team's rules file strictly and compiles it over the built-in rules, each
+// problem at its line and column.
+func parseBlamelessRules(path string, data []byte) (*retro.Rules, error) {
+	var f retro.RuleFile
+	if ps, _ := tomlcheck.DecodeAll(path, data, &f); len(ps) > 0 {
+		return nil, oneProblem(path, ps)
+	}
+	rules, errs := retro.Compile(retro.DefaultRules(), f)
+	if len(errs) == 0 {
+		return rules, nil
+	}
+	var ps tomlcheck.Problems
+	for _, e := range errs {
+		var line, col int
+		var ok bool
+		if e.Field == "disable" {
+			line, col, ok = tomlcheck.KeyPos(data, "disable", e.Index)
+		} else if line, col, ok = tomlcheck.KeyPos(data, "rule", e.Index, e.Field); !ok {
+			line, col, _ = tomlcheck.KeyPos(data, "rule", e.Index) // a missing key: the rule's [[rule]]
+		}
+		msg := e.Msg
+		if e.Field != "disable" {
+			msg = fmt.Sprintf("rule.%s: %s", e.Field, e.Msg)
+		} else {
+			msg = "disable: " + msg
+		}
+		ps = append(ps, tomlcheck.Problem{File: path, Line: line, Col: col, Msg: msg})
+	}
+	return nil, oneProblem(path, ps)
+}
+
+// oneProblem is a config error of one line: the first problem, and how many more (each shows when the one
+// before it is fixed).
+func oneProblem(path string, ps tomlcheck.Problems) error {
+	first := strings.ReplaceAll(ps[0].Error(), "\n", `\n`) // the decoder quotes the file, line breaks too
+	if n := len(ps) - 1; n > 0 {
+		if ps[n].More > 0 {
+			n += ps[n].More - 1
+		}
+		return store.Errorf(errConfig, "%s (and %d more problems in %s)", first, n, path)
+	}
+	return store.Errorf(errConfig, "%s", first)
 }
 
 func newCmdRetro(a *app) *cobra.Command {
@@ -81,6 +150,9 @@ func retroShowRun(ctx context.Context, a *app, ref string, json bool) error {
 		return r.JSON(a.stdout)
 	}
 	fmt.Fprintf(a.stdout, "Retrospective of %s: %s (%s)\n", r.Ref, clean(r.Title), r.State)
+	if r.Locked() != nil {
+		fmt.Fprintf(a.stdout, "The text is locked: firebreak retro state %s review reopens it for edits.\n", r.Ref)
+	}
 	for _, s := range r.Sections {
 		origin := "prefilled draft"
 		if s.Version > 0 {
@@ -91,7 +163,7 @@ func retroShowRun(ctx context.Context, a *app, ref string, json bool) error {
 		}
 		fmt.Fprintf(a.stdout, "\n== %s [%s] (%s)\n", clean(s.Title), clean(s.Slug), origin)
 		if strings.TrimSpace(s.Text) == "" {
-			fmt.Fprintf(a.stdout, "   (%s)\n", clean(s.Prompt))
+			fmt.Fprintf(a.stdout, "   (not written: %s)\n", clean(s.Prompt))
 			continue
 		}
 		fmt.Fprintln(a.stdout, strings.Join(cleanLines(s.Text), "\n"))
@@ -127,7 +199,8 @@ func newCmdRetroSet(a *app) *cobra.Command {
 		Long: `Set replaces the text of the retrospective's SECTION (its slug, as retro show lists) with TEXT, or with
 stdin when TEXT is "-" (at most 1 MiB). The text is free, so words starting with dashes are text. If
 someone saved the section since the version you edited (--base), both texts are kept for a person to
-merge. The blameless check's findings for the new text are printed on stderr.`,
+merge. The blameless check's findings for the new text are printed on stderr. A published retrospective
+is locked: move it back to review first (firebreak retro state ID review).`,
 		Example:           "  firebreak retro set INC-7 summary 'A full disk on web3 stopped checkout for 14 minutes.'\n  firebreak retro set INC-7 timeline - < timeline.md",
 		Args:              minArgs(3),
 		Annotations:       map[string]string{annFreeText: "true"},
@@ -180,7 +253,7 @@ func retroSetRun(ctx context.Context, a *app, opts *retroSetOptions) error {
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "%s %s: saved as version %d\n", r.Ref, pos[1], res.Version)
-	for _, f := range retro.Check(pos[1], text, nil) {
+	for _, f := range r.CheckText(pos[1], text) {
 		fmt.Fprintf(a.stderr, "blameless check: %s\n", clean(fmt.Sprint(f)))
 	}
 	return nil
@@ -191,9 +264,11 @@ func newCmdRetroCheck(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check ID [--json]",
 		Short: "blameless findings; exit 1 when there are any",
-		Long: `Check looks for blaming language in the retrospective (a person's name as the cause, "should have",
-"careless", ...) and prints each finding with its section and a suggestion. With --json it prints a JSON
-array of findings. Exit 1 when there are any: publishing needs none (or --force).`,
+		Long: `Check looks for blaming language in the retrospective ("bob's fault", "alice forgot", "should have",
+"careless", ...) and prints each finding with its section, line, column and a suggestion. With --json it
+prints a JSON array of findings (each with the id of its rule). Exit 1 when there are any: publishing
+needs none (or --force). The rules are built in (incident/retro/blameless.toml); a team extends, replaces
+or disables them with its own file, named by [retro] blameless_rules in the config.`,
 		Example:           "  firebreak retro check INC-7",
 		Args:              exactArgs(1),
 		ValidArgsFunction: positional(a, completeIncidents),
@@ -237,7 +312,9 @@ func newCmdRetroState(a *app) *cobra.Command {
 		Use:   "state ID draft|review|published [--force]",
 		Short: "move the retrospective to draft, review or published",
 		Long: `State moves the retrospective to draft, review or published. Publishing runs the blameless check
-and is refused while it has findings, unless --force.`,
+and is refused while it has findings, unless --force. Publishing locks the text: retro set (and the
+console's editor) is refused until the retrospective is moved back to review, which is recorded on the
+timeline. Action items stay open to ticking and tracking after publication.`,
 		Example:           "  firebreak retro state INC-7 review",
 		Args:              exactArgs(2),
 		ValidArgsFunction: positional(a, completeIncidents, fixed("draft", "review", "published")),

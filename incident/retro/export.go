@@ -70,11 +70,15 @@ func writeHidden(b *strings.Builder, rows []Row) {
 	b.WriteString("\n")
 }
 
+// NotWritten is what the export says of a section nobody wrote: its prompt is a question for the team, not
+// part of the document.
+const NotWritten = "Not written."
+
 func writeText(b *strings.Builder, s SectionText) {
 	text := strings.TrimSpace(s.Text)
 	if text == "" {
-		if s.Prompt != "" && s.Slug != "action-items" {
-			fmt.Fprintf(b, "_%s_\n\n", escapeText(s.Prompt))
+		if s.Slug != "action-items" { // its list says "No action items yet."
+			fmt.Fprintf(b, "_%s_\n\n", NotWritten)
 		}
 		return
 	}

@@ -2,6 +2,8 @@ package retro
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -40,12 +42,15 @@ func (d Duration) String() string {
 	return time.Duration(d).Round(time.Second).String()
 }
 
-// keyKinds are the events a timeline shows when nobody starred any.
+// keyKinds are the events the retrospective's timeline always shows (besides starred events and backdated
+// notes): how the incident was declared and run, what ran on hosts, every halt, override and approval.
 var keyKinds = map[string]bool{incident.KindDeclared: true, incident.KindStatus: true, incident.KindSeverity: true,
 	incident.KindRole: true, incident.KindMilestone: true, incident.KindRunStarted: true, incident.KindRunFinished: true,
 	incident.KindRunInterrupted: true, incident.KindHalt: true, incident.KindResume: true, incident.KindBreakGlass: true,
 	incident.KindGuard: true, incident.KindApproved: true, incident.KindAttached: true}
 
+// maxKeyRows bounds the key events shown (starred events and backdated notes are always shown): the rest
+// are counted and left to firebreak timeline.
 const maxKeyRows = 100
 
 // facts is what the retrospective is drafted from.
@@ -54,15 +59,20 @@ type facts struct {
 	responders []Responder
 	rows       []Row
 	moreRows   int
+	keyRows    int
 	runs       []store.RunRow
 	runHosts   map[int64][]store.RunHost
 	flags      []Flag
+	drill      bool
+	// savedScripts are the ad-hoc scripts saved as runbooks in the incident: the runbook, by the sha256 of
+	// the script text.
+	savedScripts map[string]string
 }
 
 // gather reads the incident's events (in pages, so a 200,000-event timeline never sits in memory whole)
 // and runs.
 func gather(ctx context.Context, db store.Store, inc *incident.Incident) (*facts, error) {
-	f := &facts{runHosts: map[int64][]store.RunHost{}}
+	f := &facts{runHosts: map[int64][]store.RunHost{}, drill: inc.Drill, savedScripts: map[string]string{}}
 	counts := map[string]int{}
 	var order []string
 	actors, err := db.ActorCounts(ctx, inc.ID)
@@ -79,32 +89,12 @@ func gather(ctx context.Context, db store.Store, inc *incident.Incident) (*facts
 		}
 		counts[person] += a.N
 	}
-	// Only the events the timeline shows are read: starred ones, or the key kinds.
-	q := store.EventQuery{Incident: inc.ID, Seqs: inc.Starred}
-	if len(inc.Starred) == 0 {
-		for k := range keyKinds {
-			q.Kinds = append(q.Kinds, k)
-		}
-		sort.Strings(q.Kinds)
-	}
-	events, err := db.Events(ctx, q)
-	if err != nil {
-		return nil, err
-	}
 	if f.rows, err = hiddenRows(ctx, db, inc); err != nil {
 		return nil, err
 	}
-	for _, ev := range events {
-		if _, hidden := inc.Hidden[ev.Seq]; hidden || (len(inc.Starred) == 0 && !isKey(ev)) {
-			continue // hidden ones are listed as hidden, whatever their kind
-		}
-		if len(f.rows) < maxKeyRows || len(inc.Starred) > 0 {
-			f.rows = append(f.rows, Row{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Kind: ev.Kind, Text: ev.Text})
-		} else {
-			f.moreRows++
-		}
+	if err := timelineRows(ctx, db, inc, f); err != nil {
+		return nil, err
 	}
-	sort.SliceStable(f.rows, func(i, j int) bool { return f.rows[i].Seq < f.rows[j].Seq })
 	if f.flags, err = approvalFlags(ctx, db, inc.ID); err != nil {
 		return nil, err
 	}
@@ -138,12 +128,22 @@ func gather(ctx context.Context, db store.Store, inc *incident.Incident) (*facts
 		}
 		f.runHosts[r.ID] = hosts
 		for _, h := range hosts {
-			if h.State != "pending" && h.State != "cancelled" && h.State != "skipped" {
+			if ranOn(h) {
 				touched[h.Host] = true
 			}
 		}
 	}
 	f.metrics.HostsTouched = len(touched)
+	saved, err := db.Events(ctx, store.EventQuery{Incident: inc.ID, Kinds: []string{incident.KindScriptSavedAsRunbook}})
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range saved {
+		var d incident.ScriptSavedAsRunbookData
+		if json.Unmarshal(ev.Data, &d) == nil && d.Hash != "" {
+			f.savedScripts[d.Hash] = d.Runbook
+		}
+	}
 	for _, c := range inc.Checklists {
 		done, skipped := c.Done()
 		f.metrics.StepsDone += done
@@ -161,6 +161,81 @@ func gather(ctx context.Context, db store.Store, inc *incident.Incident) (*facts
 	f.metrics.TimeToMitigate = between(start, m[incident.Mitigated])
 	f.metrics.TimeToResolve = between(start, m[incident.ResolvedAt])
 	return f, nil
+}
+
+// ranOn says whether the script ran on a host: it started there, whatever came of it. A host a halt
+// cancelled in flight ran (it has a duration, or an exit code); one cancelled before it started did not,
+// nor did one still pending or one whose check said it was already done.
+func ranOn(h store.RunHost) bool {
+	switch h.State {
+	case "pending", "skipped":
+		return false
+	case "cancelled":
+		return h.Duration > 0 || h.ExitCode != -1
+	}
+	return true
+}
+
+// timelineRows adds the retrospective's timeline to f.rows (which holds the hidden events): the key
+// events, the starred events and the backdated notes, minus the hidden ones, in the order of the times
+// they are about. Only those events are read, so a 200,000-event timeline never sits in memory whole.
+func timelineRows(ctx context.Context, db store.Store, inc *incident.Incident, f *facts) error {
+	q := store.EventQuery{Incident: inc.ID}
+	for k := range keyKinds {
+		q.Kinds = append(q.Kinds, k)
+	}
+	sort.Strings(q.Kinds)
+	events, err := db.Events(ctx, q)
+	if err != nil {
+		return err
+	}
+	always := map[int64]bool{}
+	var extra []int64
+	for _, seqs := range [][]int64{inc.Starred, inc.Backdated} {
+		for _, seq := range seqs {
+			if !always[seq] {
+				always[seq] = true
+				extra = append(extra, seq)
+			}
+		}
+	}
+	if len(extra) > 0 {
+		more, err := db.Events(ctx, store.EventQuery{Incident: inc.ID, Seqs: extra})
+		if err != nil {
+			return err
+		}
+		events = append(events, more...)
+	}
+	seen := map[int64]bool{}
+	for _, ev := range events {
+		if _, hidden := inc.Hidden[ev.Seq]; hidden || seen[ev.Seq] {
+			continue // hidden ones are listed as hidden, whatever their kind
+		}
+		seen[ev.Seq] = true
+		if !always[ev.Seq] {
+			if !isKey(ev) {
+				continue
+			}
+			if f.keyRows >= maxKeyRows {
+				f.moreRows++
+				continue
+			}
+			f.keyRows++
+		}
+		row := Row{Seq: ev.Seq, At: ev.At, Actor: ev.Actor, Kind: ev.Kind, Text: ev.Text}
+		if at, backdated := incident.EventTime(ev); backdated {
+			row.At, row.Backdated, row.Written = at, true, ev.At
+		}
+		f.rows = append(f.rows, row)
+	}
+	sort.SliceStable(f.rows, func(i, j int) bool {
+		a, b := f.rows[i], f.rows[j]
+		if !a.At.Equal(b.At) {
+			return a.At.Before(b.At)
+		}
+		return a.Seq < b.Seq
+	})
+	return nil
 }
 
 // approvalFlags flags every approval given from the OS account that started the run. Hidden approvals
@@ -292,6 +367,9 @@ func timelineTable(f *facts) string {
 	b.WriteString("| Time (UTC) | Who | What |\n|---|---|---|\n")
 	for _, r := range f.rows {
 		what := cell(r.Text)
+		if r.Backdated {
+			what = fmt.Sprintf("(backdated: written %s) %s", r.Written.UTC().Format("2006-01-02 15:04"), what)
+		}
 		if r.Hidden != nil {
 			what = fmt.Sprintf("(event %d, %s, hidden by %s: %s)", r.Seq, cell(r.Kind), cell(incident.ParseActor(r.Hidden.By).Person()), cell(r.Hidden.Reason))
 		}
@@ -311,10 +389,17 @@ func resolution(inc *incident.Incident, f *facts) string {
 		}
 		counts := map[string]int{}
 		for _, h := range f.runHosts[r.ID] {
-			counts[h.State]++
+			switch {
+			case h.State == "cancelled" && ranOn(h):
+				counts["cancelled_in_flight"]++ // a halt killed it while it ran
+			case h.State == "cancelled":
+				counts["not_started"]++
+			default:
+				counts[h.State]++
+			}
 		}
 		var parts []string
-		for _, s := range []string{"ok", "changed", "skipped", "rolled_back", "failed", "timed_out", "unreachable", "cancelled", "unknown"} {
+		for _, s := range []string{"ok", "changed", "skipped", "rolled_back", "failed", "timed_out", "unreachable", "cancelled_in_flight", "not_started", "unknown"} {
 			if counts[s] > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", counts[s], strings.ReplaceAll(s, "_", " ")))
 			}
@@ -323,8 +408,13 @@ func resolution(inc *incident.Incident, f *facts) string {
 		if r.Runbook != "" {
 			what = fmt.Sprintf("%s (%s)", codeSpan(r.Runbook+"/"+r.Step), escapeText(r.Title))
 		}
-		fmt.Fprintf(&b, "- RUN-%d %s on %d hosts, %s: %s (by %s).\n", r.ID, what, len(f.runHosts[r.ID]), r.Status,
-			strings.Join(parts, ", "), escapeText(incident.ParseActor(r.StartedBy).Person()))
+		// The person starts the run; the hosts' results are the run's, never the person's.
+		hosts := "hosts"
+		if len(f.runHosts[r.ID]) == 1 {
+			hosts = "host"
+		}
+		fmt.Fprintf(&b, "- RUN-%d %s, started by %s on %d %s: %s; %s.\n", r.ID, what,
+			escapeText(incident.ParseActor(r.StartedBy).Person()), len(f.runHosts[r.ID]), hosts, r.Status, strings.Join(parts, ", "))
 	}
 	for _, c := range inc.Checklists {
 		for _, s := range c.Steps {
@@ -356,34 +446,56 @@ func supporting(inc *incident.Incident, f *facts) string {
 	return b.String()
 }
 
-// suggest proposes a CI quality gate for every remediation script that ran in production and has no
-// action item naming it yet.
+// runSucceeded is the status of a run that went through every stage (rollout's StatusSucceeded).
+const runSucceeded = "succeeded"
+
+// suggest proposes a CI quality gate for every remediation script that ran in production (on at least one
+// host) and has no action item naming it yet: a runbook's gets a gate, an ad-hoc script a "save it as a
+// runbook and gate it", unless it was saved as one in the incident (then the runbook gets the gate). A
+// drill proposes them only for runs that succeeded: a drill's halted or failed run is practice, not a
+// remediation production needed.
 func suggest(f *facts, actions []Action) []Action {
 	seen := map[string]bool{}
 	var out []Action
 	for _, r := range f.runs {
-		if r.DryRun {
+		if r.DryRun || (f.drill && r.Status != runSucceeded) {
 			continue
 		}
+		ran := false
+		for _, h := range f.runHosts[r.ID] {
+			ran = ran || ranOn(h)
+		}
+		if !ran {
+			continue
+		}
+		runbook := r.Runbook
 		var text string
-		if r.Runbook != "" {
-			key := r.Runbook
-			if seen[key] {
-				continue
+		if runbook == "" {
+			sum := sha256.Sum256([]byte(incident.RunStartedData{Plan: r.Plan}.PlanScript()))
+			if saved := f.savedScripts[hex.EncodeToString(sum[:])]; saved != "" {
+				runbook = saved
+				if seen[runbook] {
+					continue
+				}
+				seen[runbook] = true
+				text = fmt.Sprintf("CI quality gate for runbook %s (saved from the ad-hoc script of RUN-%d): run `firebreak runbook lint` and `firebreak runbook test %s` on every change", runbook, r.ID, runbook)
+			} else {
+				if seen[r.ScriptHash] {
+					continue
+				}
+				seen[r.ScriptHash] = true
+				text = fmt.Sprintf("Save the ad-hoc script of RUN-%d as a runbook and gate it in CI with `firebreak runbook lint` and `firebreak runbook test`", r.ID)
 			}
-			seen[key] = true
-			text = fmt.Sprintf("CI quality gate for runbook %s (it ran in production in RUN-%d): run `firebreak runbook lint` and `firebreak runbook test %s` on every change", r.Runbook, r.ID, r.Runbook)
 		} else {
-			key := r.ScriptHash
-			if seen[key] {
+			if seen[runbook] {
 				continue
 			}
-			seen[key] = true
-			text = fmt.Sprintf("Save the ad-hoc script of RUN-%d as a runbook and gate it in CI with `firebreak runbook lint` and `firebreak runbook test`", r.ID)
+			seen[runbook] = true
+			text = fmt.Sprintf("CI quality gate for runbook %s (it ran in production in RUN-%d): run `firebreak runbook lint` and `firebreak runbook test %s` on every change", runbook, r.ID, runbook)
 		}
 		dup := false
 		for _, a := range actions {
-			if strings.Contains(a.Text, r.Runbook) && r.Runbook != "" || a.Text == text {
+			if runbook != "" && strings.Contains(a.Text, runbook) || a.Text == text {
 				dup = true
 			}
 		}

@@ -41,6 +41,8 @@ type Retro struct {
 	// Head is the incident's chain head when the retrospective was read: kept with the export, it lets a
 	// later `audit verify --against` prove the timeline it came from was not cut short or recomputed.
 	Head store.Head `json:"head"`
+
+	rules *Rules // the blameless check's
 }
 
 // FlagSameAccountApproval is the kind of Flag for an approval given from the OS account that started the
@@ -58,10 +60,16 @@ type Flag struct {
 	Text    string `json:"text"`
 }
 
-// Section returns the section with a slug.
+// Section returns the section with a slug (or the slug of the section it replaced, or that replaced it:
+// root-causes and contributing-factors name one section).
 func (r *Retro) Section(slug string) (*SectionText, bool) {
 	for i := range r.Sections {
 		if r.Sections[i].Slug == slug {
+			return &r.Sections[i], true
+		}
+	}
+	for i := range r.Sections {
+		if sameSection(r.Sections[i].Slug, slug) {
 			return &r.Sections[i], true
 		}
 	}
@@ -89,14 +97,17 @@ type Responder struct {
 	Events int      `json:"events"`
 }
 
-// Row is one line of the retrospective's timeline.
+// Row is one line of the retrospective's timeline. At is the time the event is about: for a backdated
+// note (firebreak note --at), the time it names, and Written when it was written.
 type Row struct {
-	Seq    int64     `json:"seq"`
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Kind   string    `json:"kind"`
-	Text   string    `json:"text"`
-	Hidden *Hidden   `json:"hidden,omitempty"`
+	Seq       int64     `json:"seq"`
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	Kind      string    `json:"kind"`
+	Text      string    `json:"text"`
+	Hidden    *Hidden   `json:"hidden,omitempty"`
+	Backdated bool      `json:"backdated,omitempty"`
+	Written   time.Time `json:"written,omitzero"`
 }
 
 // Hidden says who hid a timeline event and why. A hidden event is listed as hidden, without its text,
@@ -111,7 +122,21 @@ type Hidden struct {
 type Service struct {
 	Incidents *incident.Service
 	Template  Template // nil: DefaultTemplate
+	Rules     *Rules   // the blameless check's rules; nil: DefaultRules
 	Now       func() time.Time
+}
+
+func (s *Service) rules() *Rules {
+	if s.Rules != nil {
+		return s.Rules
+	}
+	return DefaultRules()
+}
+
+// CheckText runs the blameless check with the service's rules over one text; roster names the people of
+// the incident (Retro.Roster).
+func (s *Service) CheckText(section, text string, roster []string) []Finding {
+	return s.rules().Check(section, text, roster)
 }
 
 func (s *Service) template() Template {
@@ -156,12 +181,14 @@ func (s *Service) Load(ctx context.Context, id int64) (*Retro, error) {
 		return nil, err
 	}
 	r := &Retro{Incident: inc, Ref: inc.Ref(), Title: inc.Title, Drill: inc.Drill, State: inc.RetroState,
-		Metrics: facts.metrics, Responders: facts.responders, Timeline: facts.rows, Flags: facts.flags, Head: head}
+		Metrics: facts.metrics, Responders: facts.responders, Timeline: facts.rows, Flags: facts.flags, Head: head, rules: s.rules()}
 	if r.State == "" {
 		r.State = incident.RetroDraft
 	}
 	drafts := prefill(inc, facts)
+	has := func(slug string) bool { _, ok := saved[slug]; return ok }
 	for _, sec := range s.template() {
+		sec, _ = s.template().sectionFor(sec.Slug, has)
 		st := SectionText{Section: sec, Text: drafts[sec.Slug]}
 		if v, ok := saved[sec.Slug]; ok {
 			st.Text, st.Version, st.Author, st.At, st.Conflict = v.Text, v.Version, v.Author, v.At, v.Conflict
@@ -188,7 +215,7 @@ type SaveResult struct {
 // editor loaded; 0 for the prefilled draft). If someone else saved the section since base, nothing is
 // overwritten: the new version holds both texts, marked, for a person to merge, and Conflict is set.
 func (s *Service) Save(ctx context.Context, id int64, slug string, base int, text string) (SaveResult, error) {
-	if _, ok := s.template().Section(slug); !ok {
+	if _, ok := s.template().sectionFor(slug, func(string) bool { return false }); !ok {
 		return SaveResult{}, store.Errorf(incident.ErrInvalid, "no retrospective section %q: sections are %s", slug, strings.Join(s.template().Slugs(), ", "))
 	}
 	// The text is kept as written (Markdown, tabs, line breaks), but it must be text: every engine stores it,
@@ -206,10 +233,23 @@ func (s *Service) Save(ctx context.Context, id int64, slug string, base int, tex
 	var res SaveResult
 	err := s.Incidents.DB.Write(ctx, func(tx store.Tx) error {
 		res = SaveResult{}
+		row, err := tx.Incident(ctx, id)
+		if err != nil {
+			return err
+		}
+		inc, err := incident.FromRow(row)
+		if err != nil {
+			return err
+		}
+		if err := editable(inc); err != nil {
+			return err
+		}
 		latest, err := tx.LatestRetroVersions(ctx, id)
 		if err != nil {
 			return err
 		}
+		sec, _ := s.template().sectionFor(slug, func(sl string) bool { _, ok := latest[sl]; return ok })
+		slug := sec.Slug // the slug the record keeps this section's versions under
 		cur := latest[slug]
 		v := store.RetroVersion{Incident: id, Section: slug, Text: text, Author: author, At: s.now(), Base: base}
 		if cur.Version > base && cur.Text != text {
@@ -229,6 +269,21 @@ func (s *Service) Save(ctx context.Context, id int64, slug string, base int, tex
 	})
 	return res, err
 }
+
+// editable refuses to change the text of a published retrospective: publishing locks it, and reopening it
+// for edits is a recorded state change.
+func editable(inc *incident.Incident) error { return lockedIn(inc.Ref(), inc.RetroState) }
+
+func lockedIn(ref, state string) error {
+	if state == incident.RetroPublished {
+		return store.Errorf(incident.ErrRefused, "the retrospective of %s is published and its text is locked: reopen it with firebreak retro state %s review (recorded on the timeline), then edit",
+			ref, ref)
+	}
+	return nil
+}
+
+// Locked reports whether the retrospective's text is locked (published), with the error an edit gets.
+func (r *Retro) Locked() error { return lockedIn(r.Ref, r.State) }
 
 // SetState moves the retrospective to draft, review or published. Publishing is refused while the
 // blameless check has findings, unless force.
@@ -304,21 +359,37 @@ func (s *Service) SaveAction(ctx context.Context, id int64, a Action, remove boo
 
 // Check runs the blameless check over every section (prompts excluded) and the action items.
 func (r *Retro) Check() []Finding {
-	roster := r.roster()
+	roster := r.Roster()
+	rules := r.rules
+	if rules == nil {
+		rules = DefaultRules()
+	}
 	var out []Finding
 	for _, s := range r.Sections {
 		if s.Version == 0 && s.Slug == "timeline" {
 			continue // generated from the events: the team did not write it
 		}
-		out = append(out, Check(s.Slug, s.Text, roster)...)
+		out = append(out, rules.Check(s.Slug, s.Text, roster)...)
 	}
 	for _, a := range r.Actions {
-		out = append(out, Check(fmt.Sprintf("action-items/%d", a.Item), a.Text, roster)...)
+		out = append(out, rules.Check(fmt.Sprintf("action-items/%d", a.Item), a.Text, roster)...)
 	}
 	return out
 }
 
-func (r *Retro) roster() []string {
+// CheckText runs the blameless check, with the rules and the roster of this retrospective, over a text
+// being written for a section (the console checks it as it is typed).
+func (r *Retro) CheckText(section, text string) []Finding {
+	rules := r.rules
+	if rules == nil {
+		rules = DefaultRules()
+	}
+	return rules.Check(section, text, r.Roster())
+}
+
+// Roster lists the people of the incident (who acted, who held a role), whom the blameless check's
+// {person} stands for.
+func (r *Retro) Roster() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, p := range r.Responders {

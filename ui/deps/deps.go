@@ -54,6 +54,11 @@ type Deps struct {
 	// Tracker is the configured tracker with its environment, for pushing action items (retro.Service.Push,
 	// as `firebreak retro action push` does); Item and Retry are set per push.
 	Tracker retro.PushOptions
+	// RetroRules are the blameless check's rules: the built-in ones with the team's file (nil: built-in).
+	RetroRules *retro.Rules
+	// RetroRulesErr is what is wrong with the team's rules file, shown on the retrospective screen (the
+	// built-in rules check meanwhile).
+	RetroRulesErr error
 	// Secrets are the configured secret variable names (with the name rule): an attached runbook is stored
 	// with their values masked.
 	Secrets output.Secrets

@@ -150,7 +150,7 @@ func (m *Model) edited(e *editor) tea.Cmd {
 	if e.pending.IsZero() {
 		e.pending = now
 	}
-	e.findings = retro.Check(e.slug, e.text, m.roster())
+	e.findings = m.check(e.slug, e.text)
 	return m.arm(e)
 }
 
@@ -255,7 +255,7 @@ func (m *Model) conflicted(e *editor, msg savedMsg) tea.Cmd {
 	}
 	e.ta.SetValue(merged)
 	e.text = e.ta.Value()
-	e.findings = retro.Check(e.slug, e.text, m.roster())
+	e.findings = m.check(e.slug, e.text)
 	return nil
 }
 
@@ -272,15 +272,21 @@ func (m *Model) patchSection(e *editor) {
 	if !e.savedAt.IsZero() {
 		sec.At = e.savedAt
 	}
-	m.findings[e.slug] = retro.Check(e.slug, sec.Text, m.roster())
+	m.findings[e.slug] = m.check(e.slug, sec.Text)
 }
 
 // openEditor opens a section: its unsaved editor if there is one, else the text as loaded.
 func (m *Model) openEditor(sec retro.SectionText) tea.Cmd {
+	if m.retro != nil {
+		if err := m.retro.Locked(); err != nil && m.editors[sec.Slug] == nil {
+			m.setMsg(err.Error()+"; S here does the same", true)
+			return nil
+		}
+	}
 	e := m.editors[sec.Slug]
 	if e == nil {
 		e = newEditor(m.st, sec, &saver{svc: m.svc, id: m.inc.ID, slug: sec.Slug, base: sec.Version})
-		e.findings = retro.Check(e.slug, e.text, m.roster())
+		e.findings = m.check(e.slug, e.text)
 		if sec.Conflict {
 			e.conflict = "CONFLICT: this section holds two texts (between <<<<<<< and >>>>>>>): merge them; the merge saves as the next version."
 		}

@@ -85,8 +85,11 @@ func (m *Model) markdownSource() (string, []retro.Finding) {
 		for _, s := range r.Sections {
 			if s.Slug == m.prev.slug {
 				text := s.Text
-				if strings.TrimSpace(text) == "" {
-					text = "_" + s.Prompt + "_"
+				if strings.TrimSpace(text) == "" { // as the export says it, with the question still to answer
+					text = "_" + retro.NotWritten + "_"
+					if s.Prompt != "" {
+						text += "\n\n> " + s.Prompt
+					}
 				}
 				if e := m.editors[s.Slug]; e != nil {
 					fs = e.findings

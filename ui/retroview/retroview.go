@@ -78,7 +78,7 @@ type Model struct {
 
 // New builds the retrospective screen of incident inc.
 func New(d deps.Deps, st *styles.Styles, inc *incident.Incident) *Model {
-	svc := &retro.Service{Incidents: d.Incidents, Template: d.RetroTemplate}
+	svc := &retro.Service{Incidents: d.Incidents, Template: d.RetroTemplate, Rules: d.RetroRules}
 	if d.Incidents != nil {
 		svc.Now = d.Incidents.Now
 	}
@@ -89,6 +89,9 @@ func New(d deps.Deps, st *styles.Styles, inc *incident.Incident) *Model {
 		debounce: defaultDebounce, maxWait: defaultMaxWait, w: 80, h: 20, editors: map[string]*editor{}}
 	if d.Incidents != nil && d.Incidents.Now != nil {
 		m.now = d.Incidents.Now
+	}
+	if d.RetroRulesErr != nil {
+		m.setMsg("the blameless rules file: "+d.RetroRulesErr.Error()+" (checking with the built-in rules until it is fixed)", true)
 	}
 	return m
 }
@@ -240,31 +243,23 @@ func (m *Model) loaded(msg loadedMsg) {
 // The text being edited is never replaced.
 func (m *Model) Changed() tea.Cmd { return m.loadCmd() }
 
-// recheck runs the blameless check over every section, as retro.Check does for the whole document.
+// recheck runs the blameless check over the whole document (retro.Check), keeping the findings by section.
 func (m *Model) recheck() {
 	m.findings = map[string][]retro.Finding{}
 	if m.retro == nil {
 		return
 	}
-	roster := m.roster()
-	for _, s := range m.retro.Sections {
-		if s.Version == 0 && s.Slug == "timeline" {
-			continue // generated from the events: the team did not write it
-		}
-		m.findings[s.Slug] = retro.Check(s.Slug, s.Text, roster)
+	for _, f := range m.retro.Check() {
+		m.findings[f.Section] = append(m.findings[f.Section], f)
 	}
 }
 
-// roster is the people of the incident, for the check's "a name next to a mistake".
-func (m *Model) roster() []string {
+// check runs the blameless check over a section's text as it is being written.
+func (m *Model) check(slug, text string) []retro.Finding {
 	if m.retro == nil {
-		return nil
+		return m.svc.CheckText(slug, text, nil)
 	}
-	var out []string
-	for _, p := range m.retro.Responders {
-		out = append(out, p.Person)
-	}
-	return out
+	return m.retro.CheckText(slug, text)
 }
 
 func (m *Model) actor() string {

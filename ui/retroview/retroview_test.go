@@ -131,18 +131,18 @@ func TestConflictKeepsBoth(t *testing.T) {
 	e := newEnv(t)
 	alice := newDriver(t, e, "alice", 80, 24)
 	bob := newDriver(t, e, "bob", 80, 24)
-	alice.open("root-causes")
-	bob.open("root-causes")
+	alice.open("contributing-factors")
+	bob.open("contributing-factors")
 	alice.keys("ctrl+u") // clear the prompt line
 	bob.keys("ctrl+u")
 	alice.typeText("The TTLs were identical.", 10*time.Millisecond)
 	bob.typeText("No jitter on cache expiry.", 10*time.Millisecond)
 	alice.advance(3 * time.Second)
-	if s := e.section("root-causes"); s.Version != 1 || s.Conflict {
+	if s := e.section("contributing-factors"); s.Version != 1 || s.Conflict {
 		t.Fatalf("alice's save: version %d conflict %v", s.Version, s.Conflict)
 	}
 	bob.advance(3 * time.Second)
-	s := e.section("root-causes")
+	s := e.section("contributing-factors")
 	if s.Version != 2 || !s.Conflict || !strings.Contains(s.Text, "The TTLs were identical.") || !strings.Contains(s.Text, "No jitter on cache expiry.") {
 		t.Fatalf("bob's save: version %d conflict %v text %q", s.Version, s.Conflict, s.Text)
 	}
@@ -157,7 +157,7 @@ func TestConflictKeepsBoth(t *testing.T) {
 	bob.m.ed.ta.SetValue("The TTLs were identical. No jitter on cache expiry.")
 	bob.keys(" ")
 	bob.advance(3 * time.Second)
-	s = e.section("root-causes")
+	s = e.section("contributing-factors")
 	if s.Version != 3 || s.Conflict || s.Text != "The TTLs were identical. No jitter on cache expiry. " {
 		t.Fatalf("bob's merge: version %d conflict %v text %q", s.Version, s.Conflict, s.Text)
 	}

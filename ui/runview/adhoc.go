@@ -18,13 +18,11 @@ import (
 	"github.com/firebreak/firebreak/store"
 )
 
-// Event kinds the run screen records for ad-hoc scripts. This package owns them and their payloads
-// (scriptSavedData, scriptSavedAsRunbookData): only the console writes and reads them, so they need not
-// live in package incident, whose inventory (kinds.go) lists them.
-const (
-	KindScriptSaved          = "script_saved"
-	KindScriptSavedAsRunbook = "script_saved_as_runbook"
-)
+// KindScriptSaved is the event kind the run screen records for each version of an ad-hoc script. This
+// package owns it and its payload (scriptSavedData): only the console writes and reads it, so it need not
+// live in package incident, whose inventory (kinds.go) lists it. A script saved as a runbook is recorded
+// with incident.KindScriptSavedAsRunbook, which the retrospective reads.
+const KindScriptSaved = "script_saved"
 
 // scriptTemplate is what $EDITOR opens for a new ad-hoc script.
 const scriptTemplate = `#!/usr/bin/env bash
@@ -207,18 +205,6 @@ type scriptSavedData struct {
 	PreviousHash string `json:"previous_hash"`
 	Text         string `json:"text"`
 	Version      int    `json:"version"`
-}
-
-// scriptSavedAsRunbookData is the data of a script_saved_as_runbook event (fields in the map's key order,
-// as scriptSavedData's).
-type scriptSavedAsRunbookData struct {
-	Check    bool   `json:"check"` // whether the runbook got a check, and a rollback
-	Hash     string `json:"hash"`
-	Path     string `json:"path"`
-	Rollback bool   `json:"rollback"`
-	Runbook  string `json:"runbook"`
-	Step     string `json:"step"`
-	Version  int    `json:"version"`
 }
 
 // versionsLoaded takes the recorded versions (unless versions were made here meanwhile), then records the

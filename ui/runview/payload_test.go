@@ -24,5 +24,4 @@ func TestScriptPayloadsRoundTrip(t *testing.T) {
 	}
 	check(&scriptSavedData{}, `{"changed_lines":3,"diff":"--- v1\n+++ v2\n","hash":"ee","previous_hash":"dd","text":"echo hi\n","version":2}`)
 	check(&scriptSavedData{}, `{"changed_lines":0,"diff":"","hash":"dd","previous_hash":"","text":"echo \u003chi\u003e\n","version":1}`)
-	check(&scriptSavedAsRunbookData{}, `{"check":true,"hash":"ee","path":"/rb/fix-disk.toml","rollback":false,"runbook":"fix-disk","step":"fix","version":2}`)
 }

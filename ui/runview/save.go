@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 )
@@ -109,6 +110,6 @@ func (m *Model) saved(msg savedMsg) tea.Cmd {
 	v := a.current()
 	text := fmt.Sprintf("ad-hoc script v%d (sha256 %s) saved as runbook %s: %s", v.n, v.hash[:12], msg.id, msg.path)
 	m.setMsg(text, false)
-	return m.recordCmd(KindScriptSavedAsRunbook, text, scriptSavedAsRunbookData{Runbook: msg.id, Path: msg.path, Step: "fix",
+	return m.recordCmd(incident.KindScriptSavedAsRunbook, text, incident.ScriptSavedAsRunbookData{Runbook: msg.id, Path: msg.path, Step: "fix",
 		Version: v.n, Hash: v.hash, Check: a.check != "", Rollback: a.rollback != ""})
 }

@@ -105,7 +105,7 @@ func TestRealEngineDryRunThenCanary(t *testing.T) {
 	if st, _ := rb.Step("fix"); st.Script != touchScript {
 		t.Errorf("saved script %q", st.Script)
 	}
-	d.until("the timeline", func() bool { return len(kinds(t, e, KindScriptSavedAsRunbook)) == 1 }, 10*time.Second)
+	d.until("the timeline", func() bool { return len(kinds(t, e, incident.KindScriptSavedAsRunbook)) == 1 }, 10*time.Second)
 	if n := len(kinds(t, e, KindScriptSaved)); n != 1 {
 		t.Errorf("%d script_saved events", n)
 	}
