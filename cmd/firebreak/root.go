@@ -70,6 +70,7 @@ operation ran and failed, 2 refused or invalid input; errors go to stderr as one
 		}
 	}
 	add("incident", incidentCommands(a)...)
+	add("incident", newCmdHandover(a), newCmdStats(a))
 	add("runbook", newCmdRunbook(a), newCmdAttach(a))
 	add("runbook", stepCommands(a)...)
 	add("runbook", newCmdHosts(a), newCmdRun(a), newCmdRuns(a), newCmdLog(a), newCmdApprove(a), newCmdHalt(a), newCmdResume(a))
