@@ -70,7 +70,8 @@ func Lines(rep *Report, width int, paint Painter) []string {
 		add("  %s  %s%s %d%s", w.Start.Format("2006-01-02"), bar.String(), strings.Repeat(" ", max(0, barW-cells)), w.Real, drills)
 	}
 
-	head("## Response times of real incidents (median / p90; trend: weekly median, oldest first)")
+	head("## Response times of real incidents")
+	add("  %s", paint(Subtle, "median / p90; the trend is the weekly median, oldest week first"))
 	for _, t := range rep.Times {
 		of := paint(Subtle, fmt.Sprintf("%d of %d", t.Count, rep.Real))
 		add("  %-20s %7s / %-7s %s  %s", t.Measure.Label(), Seconds(t.Median), Seconds(t.P90), paint(Spark, Sparkline(t.Medians())), of)
@@ -111,7 +112,13 @@ func Lines(rep *Report, width int, paint Painter) []string {
 	if len(rep.Notes) > 0 {
 		head("## What the numbers cannot say")
 		for _, n := range rep.Notes {
-			add("- %s", paint(Warn, n))
+			for i, l := range wrap(n, width-2) {
+				lead := "- "
+				if i > 0 {
+					lead = "  "
+				}
+				add("%s%s", lead, paint(Warn, l))
+			}
 		}
 	}
 	return out
@@ -131,4 +138,25 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// wrap breaks text into lines of at most width runes, at spaces.
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) > width:
+			lines = append(lines, line)
+			line = w
+		default:
+			line += " " + w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
