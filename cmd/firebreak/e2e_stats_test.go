@@ -193,7 +193,7 @@ func TestE2EStats(t *testing.T) {
 	}
 
 	text := e.ok("stats", "--since", "2w")
-	for _, w := range []string{"# Trends since ", "6 incidents, 5 real, 1 drills", "## Incidents per week", "## Response times of real incidents",
+	for _, w := range []string{"# Trends since ", "6 incidents, 5 real, 1 drill", "## Incidents per week", "## Response times of real incidents",
 		"time to acknowledge", "## Runbooks most used", "free-disk", "## Runs and hosts", "real runs 1, dry runs 1",
 		"hosts touched by real runs: 1 distinct", "## Drills and real incidents", "## Action items", "## What the numbers cannot say",
 		"Time to detect: impact_started is not recorded on 1 of 5"} {

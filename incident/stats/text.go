@@ -38,13 +38,13 @@ func Lines(rep *Report, width int, paint Painter) []string {
 	if paint == nil {
 		paint = NoPaint
 	}
-	width = max(40, width)
+	width = max(40, min(width, maxWidth))
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	head := func(s string) { out = append(out, "", paint(Heading, s)) }
 
-	add("%s", paint(Heading, fmt.Sprintf("# Trends since %s (%d weeks): %s incidents, %s real, %s drills",
-		rep.Since.Format("2006-01-02"), len(rep.Weeks), inventory.Count(rep.Incidents), inventory.Count(rep.Real), inventory.Count(rep.Drills))))
+	add("%s", paint(Heading, fmt.Sprintf("# Trends since %s (%d weeks): %s, %s real, %s",
+		rep.Since.Format("2006-01-02"), len(rep.Weeks), plural(rep.Incidents, "incident"), inventory.Count(rep.Real), plural(rep.Drills, "drill"))))
 
 	var legend []string
 	for i, b := range SeverityBlocks {
@@ -122,6 +122,16 @@ func Lines(rep *Report, width int, paint Painter) []string {
 		}
 	}
 	return out
+}
+
+// maxWidth bounds the charts' width: a bar across a wide terminal is harder to read, not easier.
+const maxWidth = 100
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return inventory.Count(n) + " " + what + "s"
 }
 
 // Text writes the report as plain text, 80 columns wide, no colour.
