@@ -41,10 +41,21 @@ func Lines(rep *Report, width int, paint Painter) []string {
 	width = max(40, min(width, maxWidth))
 	var out []string
 	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	head := func(s string) { out = append(out, "", paint(Heading, s)) }
+	// item adds text wrapped to the width, each line painted as part: the first after first, the rest
+	// indented as deep.
+	item := func(part Part, first, text string) {
+		for i, l := range wrap(text, width-len(first)) {
+			lead := first
+			if i > 0 {
+				lead = strings.Repeat(" ", len(first))
+			}
+			out = append(out, lead+paint(part, l))
+		}
+	}
+	head := func(s string) { out = append(out, ""); item(Heading, "", s) }
 
-	add("%s", paint(Heading, fmt.Sprintf("# Trends since %s (%d weeks): %s, %s real, %s",
-		rep.Since.Format("2006-01-02"), len(rep.Weeks), plural(rep.Incidents, "incident"), inventory.Count(rep.Real), plural(rep.Drills, "drill"))))
+	item(Heading, "", fmt.Sprintf("# Trends since %s (%d weeks): %s, %s real, %s",
+		rep.Since.Format("2006-01-02"), len(rep.Weeks), plural(rep.Incidents, "incident"), inventory.Count(rep.Real), plural(rep.Drills, "drill")))
 
 	var legend []string
 	for i, b := range SeverityBlocks {
@@ -71,7 +82,7 @@ func Lines(rep *Report, width int, paint Painter) []string {
 	}
 
 	head("## Response times of real incidents")
-	add("  %s", paint(Subtle, "median / p90; the trend is the weekly median, oldest week first"))
+	item(Subtle, "  ", "median / p90; the trend is the weekly median, oldest week first")
 	for _, t := range rep.Times {
 		of := paint(Subtle, fmt.Sprintf("%d of %d", t.Count, rep.Real))
 		add("  %-20s %7s / %-7s %s  %s", t.Measure.Label(), Seconds(t.Median), Seconds(t.P90), paint(Spark, Sparkline(t.Medians())), of)
@@ -112,13 +123,7 @@ func Lines(rep *Report, width int, paint Painter) []string {
 	if len(rep.Notes) > 0 {
 		head("## What the numbers cannot say")
 		for _, n := range rep.Notes {
-			for i, l := range wrap(n, width-2) {
-				lead := "- "
-				if i > 0 {
-					lead = "  "
-				}
-				add("%s%s", lead, paint(Warn, l))
-			}
+			item(Warn, "- ", n)
 		}
 	}
 	return out
