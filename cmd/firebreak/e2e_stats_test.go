@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/firebreak/firebreak/store/postgres/pgtest"
 )
 
 // statsJSON is what `stats --json` says.
@@ -227,4 +229,49 @@ func deref(v *float64) any {
 		return nil
 	}
 	return *v
+}
+
+// TestE2EHandoverAndStatsPostgres: the handover and the trends read the same from PostgreSQL as from the
+// SQLite file the record was migrated from.
+func TestE2EHandoverAndStatsPostgres(t *testing.T) {
+	e := newEnv(t)
+	inc := e.declare("checkout is down", "--sev", "2")
+	e.declare("game day", "--drill")
+	e.ok("milestone", inc, "impact_started", "-40m")
+	e.ok("--as", "alice", "role", inc, "commander", "alice")
+	e.ok("attach", inc, "free-disk")
+	e.ok("assign", inc, "free-disk", "diagnose", "bob")
+	e.ok("note", inc, "EU only")
+	e.ok("run", inc, "--command", "true", "--hosts", "localhost", "--dry-run")
+	e.ok("retro", "action", inc, "add", "alert on disk at 80%")
+	read := func(e *fbEnv) (statsJSON, handoverJSON) {
+		var st statsJSON
+		if err := json.Unmarshal([]byte(e.ok("stats", "--json")), &st); err != nil {
+			t.Fatal(err)
+		}
+		st.Since = time.Time{}
+		h := e.handover()
+		h.GeneratedAt = time.Time{}
+		for i := range h.Incidents {
+			h.Incidents[i].AgeSeconds = 0
+		}
+		return st, h
+	}
+	wantStats, wantHandover := read(e)
+	if wantStats.Incidents != 2 || wantStats.Runs.Dry != 1 || wantStats.ActionItems.Open != 1 || len(wantHandover.Incidents) != 2 {
+		t.Fatalf("from SQLite: %+v\n%+v", wantStats, wantHandover)
+	}
+	url := pgtest.NewDatabase(t)
+	e.ok("migrate", "--to", url)
+	gotStats, gotHandover := read(e.with("FIREBREAK_DB", url))
+	a, _ := json.Marshal(wantStats)
+	b, _ := json.Marshal(gotStats)
+	if string(a) != string(b) {
+		t.Errorf("stats from PostgreSQL:\n%s\nfrom SQLite:\n%s", b, a)
+	}
+	a, _ = json.Marshal(wantHandover)
+	b, _ = json.Marshal(gotHandover)
+	if string(a) != string(b) {
+		t.Errorf("handover from PostgreSQL:\n%s\nfrom SQLite:\n%s", b, a)
+	}
 }

@@ -17,7 +17,7 @@ func newCmdStats(a *app) *cobra.Command {
 	opts := &statsOptions{}
 	cmd := &cobra.Command{
 		Use:   "stats [--since 90d] [--json]",
-		Short: "trends across incidents: per week by severity, response times, runbooks, runs, action items",
+		Short: "trends across incidents, drawn as text charts",
 		Long: `Stats prints trends across the incidents declared in the window (--since, default the last 90 days) as
 text charts: real incidents per week by severity (drills counted apart), the response times of real
 incidents from their milestones (time to detect: impact_started to detected; to acknowledge: detected to
