@@ -44,6 +44,14 @@ func TestConsoleHandoverAndTrendsE2E(t *testing.T) {
 	c.waitFor(10*time.Second, "firebreak · trends, last 30d")
 	c.keys("G")
 	c.waitFor(5*time.Second, "## Action items", "## What the numbers cannot say")
+	// Smaller: the charts are laid out again for the width, no line wider than the terminal.
+	c.tmux("resize-window", "-t", c.session, "-x", "50", "-y", "14")
+	c.waitFor(10*time.Second, "firebreak · trends")
+	time.Sleep(100 * time.Millisecond)
+	c.checkWidth(50)
+	c.tmux("resize-window", "-t", c.session, "-x", "100", "-y", "30")
+	c.waitFor(10*time.Second, "## What the numbers cannot say")
+	c.checkWidth(100)
 	if s := c.screen(); strings.Contains(s, "panic") || strings.Contains(s, "goroutine ") {
 		t.Fatalf("the console crashed:\n%s", s)
 	}
