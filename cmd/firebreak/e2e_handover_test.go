@@ -103,7 +103,7 @@ func TestE2EHandover(t *testing.T) {
 		"## " + inc + " SEV1 investigating: the fleet is on fire",
 		"- Roles: commander alice, communications nobody, operations bob, scribe nobody",
 		"by " + osUser(t) + " as alice (note): EU checkout errors at 3%, red herring ruled out",
-		"RUN-2 restart api (real, started by alice): waiting, stage 1/2 of 2 hosts; waiting for an approval by another person than alice: firebreak approve RUN-2; next: host02",
+		"RUN-2 restart api (real, started by alice): waiting after stage 1/2, 2 hosts; waiting for an approval by another person than alice: firebreak approve RUN-2; next: host02",
 		"- Pending approvals:\n  - RUN-2 after stage 1, started by alice: anyone but alice may approve (firebreak approve RUN-2)",
 		"  - [ ] free-disk/compress-rotated: Compress rotated log files (script), held by bob",
 		"  - [ ] free-disk/delete-old: ",

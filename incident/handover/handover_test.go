@@ -167,7 +167,7 @@ func TestBuildRunsAndWaits(t *testing.T) {
 	if err := handover.Text(&b, rep); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "**OFF-SWITCH ENGAGED** by root as bob at ") || !strings.Contains(b.String(), "RUN-3 running (real, started by alice): running, stage 0/2 of 2 hosts; in flight: web1; the off-switch is engaged") {
+	if !strings.Contains(b.String(), "**OFF-SWITCH ENGAGED** by root as bob at ") || !strings.Contains(b.String(), "RUN-3 running (real, started by alice): running stage 0/2, 2 hosts; in flight: web1; the off-switch is engaged") {
 		t.Errorf("text:\n%s", b.String())
 	}
 }

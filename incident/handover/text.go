@@ -8,6 +8,7 @@ import (
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/inventory"
+	"github.com/firebreak/firebreak/runbooks/rollout"
 )
 
 // Text writes the report as plain, Markdown-like text to paste into a chat or a ticket at a shift change:
@@ -95,8 +96,16 @@ func runLine(r Run) string {
 	if r.DryRun {
 		mode = "dry run"
 	}
-	s := fmt.Sprintf("%s %s (%s, started by %s): %s, stage %d/%d of %s", r.ID, one(what), mode, one(r.StartedBy), r.Status,
-		r.Stage, r.Stages, hostCount(r.Hosts))
+	where := fmt.Sprintf("%s in stage %d/%d", r.Status, r.Stage, r.Stages)
+	switch {
+	case r.Status == rollout.StatusRunning:
+		where = fmt.Sprintf("running stage %d/%d", r.Stage, r.Stages)
+	case r.Status == rollout.StatusWaiting && r.Stage == 0:
+		where = fmt.Sprintf("waiting before stage 1/%d", r.Stages)
+	case r.Status == rollout.StatusWaiting:
+		where = fmt.Sprintf("waiting after stage %d/%d", r.Stage, r.Stages)
+	}
+	s := fmt.Sprintf("%s %s (%s, started by %s): %s, %s", r.ID, one(what), mode, one(r.StartedBy), where, hostCount(r.Hosts))
 	if len(r.InFlight) > 0 {
 		s += "; in flight: " + one(inventory.Summarize(r.InFlight))
 	}
