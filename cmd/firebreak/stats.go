@@ -35,6 +35,8 @@ one object: {"generated_at","since","incidents","real","drills","weeks","times",
 	}
 	cmd.Flags().StringVar(&opts.Since, "since", "90d", "the window: days or weeks back (`90d`, 12w), a duration (36h) or a date (2026-01-31)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the trends as one JSON object")
+	cmd.RegisterFlagCompletionFunc("since", fixedCompletion("30d\tthe last 30 days", "90d\tthe last 90 days (the default)",
+		"180d\tthe last 180 days", "365d\tthe last year"))
 	return cmd
 }
 

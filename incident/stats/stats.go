@@ -119,7 +119,7 @@ func Build(ctx context.Context, db store.Store, since, now time.Time) (*Report, 
 		}
 		return uses[rb]
 	}
-	var real []*incident.Incident
+	var realIncs []*incident.Incident
 	for _, inc := range incs {
 		in[inc.ID] = true
 		w := &rep.Weeks[week(inc.DeclaredAt)]
@@ -130,29 +130,31 @@ func Build(ctx context.Context, db store.Store, since, now time.Time) (*Report, 
 			rep.Real++
 			w.Real++
 			w.BySeverity[min(3, max(0, int(inc.Severity)-1))]++
-			real = append(real, inc)
+			realIncs = append(realIncs, inc)
 		}
 		for _, c := range inc.Checklists {
 			use(c.Runbook).Attached++
 		}
-		items, err := db.ActionItems(ctx, inc.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range items {
-			switch {
-			case a.Removed:
-			case a.Done:
-				rep.ActionItems.Done++
-			default:
-				rep.ActionItems.Open++
-			}
+	}
+	// The window's action items and run hosts come in one query each (not one per incident or run): the
+	// same window, since, as the incidents'.
+	items, err := db.ActionItemsSince(ctx, since)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range items {
+		switch {
+		case !in[a.Incident] || a.Removed:
+		case a.Done:
+			rep.ActionItems.Done++
+		default:
+			rep.ActionItems.Open++
 		}
 	}
 	for _, m := range incident.Measures {
-		rep.Times = append(rep.Times, times(m, real, rep.Weeks, week))
+		rep.Times = append(rep.Times, times(m, realIncs, rep.Weeks, week))
 	}
-	if err := rep.countRuns(ctx, db, in, use, week); err != nil {
+	if err := rep.countRuns(ctx, db, since, in, use, week); err != nil {
 		return nil, err
 	}
 	for _, u := range uses {
@@ -173,12 +175,12 @@ func Build(ctx context.Context, db store.Store, since, now time.Time) (*Report, 
 }
 
 // countRuns counts the runs of the incidents in the window and the hosts their real runs touched.
-func (rep *Report) countRuns(ctx context.Context, db store.Store, in map[int64]bool, use func(string) *RunbookUse, week func(time.Time) int) error {
+func (rep *Report) countRuns(ctx context.Context, db store.Store, since time.Time, in map[int64]bool, use func(string) *RunbookUse, week func(time.Time) int) error {
 	runs, err := db.Runs(ctx, store.RunQuery{})
 	if err != nil {
 		return err
 	}
-	touched := map[string]bool{}
+	realRuns := map[int64]bool{}
 	for _, r := range runs {
 		if !in[r.Incident] {
 			continue
@@ -192,15 +194,17 @@ func (rep *Report) countRuns(ctx context.Context, db store.Store, in map[int64]b
 		}
 		rep.Runs.Real++
 		rep.Weeks[week(r.StartedAt)].Runs++
-		hosts, err := db.RunHosts(ctx, r.ID)
-		if err != nil {
-			return err
-		}
-		for _, h := range hosts {
-			if incident.HostTouched(h) {
-				touched[h.Host] = true
-				rep.Runs.HostRuns++
-			}
+		realRuns[r.ID] = true
+	}
+	hosts, err := db.RunHostsSince(ctx, since)
+	if err != nil {
+		return err
+	}
+	touched := map[string]bool{}
+	for _, h := range hosts {
+		if realRuns[h.Run] && incident.HostTouched(h) {
+			touched[h.Host] = true
+			rep.Runs.HostRuns++
 		}
 	}
 	rep.Runs.HostsTouched = len(touched)
