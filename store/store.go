@@ -96,6 +96,13 @@ type Store interface {
 	ActionItemVersions(ctx context.Context, incident int64) ([]ActionItem, error)
 	ActorCounts(ctx context.Context, incident int64) ([]ActorCount, error)
 	IncidentIDs(ctx context.Context) ([]int64, error)
+	// RunHostsSince lists the hosts of every run of the incidents declared at or after since, by run and plan
+	// order, without their output tails: what trends across incidents count, in one query rather than one
+	// per run.
+	RunHostsSince(ctx context.Context, since time.Time) ([]RunHost, error)
+	// ActionItemsSince lists the newest version of every action item of the incidents declared at or after
+	// since, by incident and item: ActionItems for a window of incidents, in one query.
+	ActionItemsSince(ctx context.Context, since time.Time) ([]ActionItem, error)
 
 	// Check asks the engine whether its storage is sound (SQLite's integrity_check; PostgreSQL's
 	// connection and schema).

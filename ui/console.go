@@ -238,6 +238,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		rs := &runScreen{RunScreen: m.c.runScreen(m.c.d, m.c.st, msg.inc, msg.target)}
 		m.push(rs)
 		return m, rs.Init()
+	case pushScreenMsg:
+		m.push(msg.s)
+		return m, msg.s.Init()
 	case openRetroMsg:
 		rs := &retroScreen{retroview.New(m.c.d, m.c.st, msg.inc)}
 		m.push(rs)

@@ -15,6 +15,8 @@ import (
 type listKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Open, Filter, ClearFilter, Declare, All key.Binding
+	// Handover and Trends open the shift handover and the trends across incidents.
+	Handover, Trends key.Binding
 }
 
 func newListKeys() listKeys {
@@ -30,6 +32,8 @@ func newListKeys() listKeys {
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Declare:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "declare")),
 		All:         key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "all/recent")),
+		Handover:    key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "handover")),
+		Trends:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "trends")),
 	}
 }
 
@@ -176,6 +180,10 @@ func (l *listScreen) Update(msg tea.Msg) tea.Cmd {
 			return l.load()
 		case key.Matches(msg, l.keys.Declare):
 			return l.c.open(l.declareForm())
+		case key.Matches(msg, l.keys.Handover):
+			return l.c.handleNow(pushScreenMsg{newHandoverScreen(l.c)})
+		case key.Matches(msg, l.keys.Trends):
+			return l.c.handleNow(pushScreenMsg{newStatsScreen(l.c)})
 		case key.Matches(msg, l.keys.Open):
 			if s, ok := l.selected(); ok {
 				return l.c.handleNow(openIncidentMsg{s.ID})
@@ -307,5 +315,6 @@ func (l *listScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{l.keys.Up, l.keys.Down, l.keys.PageUp, l.keys.PageDown, l.keys.Top, l.keys.Bottom},
 		{l.keys.Open, l.keys.Filter, l.keys.ClearFilter, l.keys.Declare, l.keys.All},
+		{l.keys.Handover, l.keys.Trends},
 	}
 }

@@ -70,11 +70,11 @@ operation ran and failed, 2 refused or invalid input; errors go to stderr as one
 		}
 	}
 	add("incident", incidentCommands(a)...)
-	add("incident", newCmdUpdate(a))
+	add("incident", newCmdUpdate(a), newCmdHandover(a))
 	add("runbook", newCmdRunbook(a), newCmdAttach(a))
 	add("runbook", stepCommands(a)...)
 	add("runbook", newCmdHosts(a), newCmdRun(a), newCmdRuns(a), newCmdLog(a), newCmdApprove(a), newCmdHalt(a), newCmdResume(a))
-	add("record", newCmdRetro(a), newCmdExport(a), newCmdAudit(a), newCmdBackup(a), newCmdRestore(a), newCmdMigrate(a))
+	add("record", newCmdStats(a), newCmdRetro(a), newCmdExport(a), newCmdAudit(a), newCmdBackup(a), newCmdRestore(a), newCmdMigrate(a))
 	add("tool", newCmdMan(a), newCmdVersion(a))
 	root.AddCommand(newCmdNotifyRunner(a))
 	root.SetHelpCommand(newCmdHelp(root))

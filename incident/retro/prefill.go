@@ -128,7 +128,7 @@ func gather(ctx context.Context, db store.Store, inc *incident.Incident) (*facts
 		}
 		f.runHosts[r.ID] = hosts
 		for _, h := range hosts {
-			if ranOn(h) {
+			if incident.HostTouched(h) {
 				touched[h.Host] = true
 			}
 		}
@@ -150,30 +150,18 @@ func gather(ctx context.Context, db store.Store, inc *incident.Incident) (*facts
 		f.metrics.StepsSkipped += skipped
 	}
 	m := inc.Milestones
-	start := m[incident.ImpactStarted]
-	if start.IsZero() {
-		start = m[incident.Detected]
-	}
-	f.metrics.ImpactStart = start
+	f.metrics.ImpactStart = incident.ImpactStart(m)
 	f.metrics.ImpactEnd = firstSet(m[incident.Mitigated], m[incident.ResolvedAt])
-	f.metrics.TimeToDetect = between(m[incident.ImpactStarted], m[incident.Detected])
-	f.metrics.TimeToAcknowledge = between(m[incident.Detected], m[incident.Acknowledged])
-	f.metrics.TimeToMitigate = between(start, m[incident.Mitigated])
-	f.metrics.TimeToResolve = between(start, m[incident.ResolvedAt])
-	return f, nil
-}
-
-// ranOn says whether the script ran on a host: it started there, whatever came of it. A host a halt
-// cancelled in flight ran (it has a duration, or an exit code); one cancelled before it started did not,
-// nor did one still pending or one whose check said it was already done.
-func ranOn(h store.RunHost) bool {
-	switch h.State {
-	case "pending", "skipped":
-		return false
-	case "cancelled":
-		return h.Duration > 0 || h.ExitCode != -1
+	// The response times by the one rule `firebreak stats` uses too (incident.Measure).
+	for _, x := range []struct {
+		m   incident.Measure
+		out *Duration
+	}{{incident.TimeToDetect, &f.metrics.TimeToDetect}, {incident.TimeToAcknowledge, &f.metrics.TimeToAcknowledge},
+		{incident.TimeToMitigate, &f.metrics.TimeToMitigate}, {incident.TimeToResolve, &f.metrics.TimeToResolve}} {
+		d, _ := x.m.Duration(m)
+		*x.out = Duration(d)
 	}
-	return true
+	return f, nil
 }
 
 // timelineRows adds the retrospective's timeline to f.rows (which holds the hidden events): the key
@@ -317,13 +305,6 @@ func isKey(ev store.Event) bool {
 	return true
 }
 
-func between(a, b time.Time) Duration {
-	if a.IsZero() || b.IsZero() || b.Before(a) {
-		return 0
-	}
-	return Duration(b.Sub(a))
-}
-
 func firstSet(ts ...time.Time) time.Time {
 	for _, t := range ts {
 		if !t.IsZero() {
@@ -390,7 +371,7 @@ func resolution(inc *incident.Incident, f *facts) string {
 		counts := map[string]int{}
 		for _, h := range f.runHosts[r.ID] {
 			switch {
-			case h.State == "cancelled" && ranOn(h):
+			case h.State == "cancelled" && incident.HostTouched(h):
 				counts["cancelled_in_flight"]++ // a halt killed it while it ran
 			case h.State == "cancelled":
 				counts["not_started"]++
@@ -463,7 +444,7 @@ func suggest(f *facts, actions []Action) []Action {
 		}
 		ran := false
 		for _, h := range f.runHosts[r.ID] {
-			ran = ran || ranOn(h)
+			ran = ran || incident.HostTouched(h)
 		}
 		if !ran {
 			continue
