@@ -109,9 +109,20 @@ func Run(ctx context.Context, d deps.Deps, opts ...Options) error {
 			o.GlamourStyle = "light"
 		}
 	}
+	return RunProgram(ctx, d, o, nil)
+}
+
+// RunProgram is Run on a terminal of the caller's (a session served over SSH gives its input and output
+// with tea.WithInput and tea.WithOutput); started, when not nil, gets the program so it can Send it the
+// terminal's size and resizes. It returns when the operator quits or ctx is done.
+func RunProgram(ctx context.Context, d deps.Deps, o Options, started func(*tea.Program), popts ...tea.ProgramOption) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	_, err := tea.NewProgram(New(ctx, d, o), tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	p := tea.NewProgram(New(ctx, d, o), append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, popts...)...)
+	if started != nil {
+		started(p)
+	}
+	_, err := p.Run()
 	if err == tea.ErrProgramKilled && ctx.Err() != nil {
 		return nil
 	}
