@@ -118,7 +118,8 @@ func runApp(ctx context.Context, a *app, args []string) int {
 		err = a.refuseRemote(root, norm)
 	}
 	if err == nil {
-		root.SetArgs(norm)
+		// Never nil: cobra reads os.Args for nil, which in firebreak serve are the server's own.
+		root.SetArgs(append([]string{}, norm...))
 		_, err = root.ExecuteContextC(ctx)
 	}
 	if err == nil {
