@@ -26,7 +26,9 @@ func testPublicKey(t testing.TB) ssh.PublicKey {
 	return k
 }
 
-func authorizedLine(k ssh.PublicKey) string { return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k))) }
+func authorizedLine(k ssh.PublicKey) string {
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(k)))
+}
 
 // TestParseKeysFile: each key names its person; anything that would make who is who unclear is refused
 // with the file and line and what to write instead.
