@@ -126,8 +126,12 @@ func (b *bastion) stop() {
 	default:
 	}
 	b.cmd.Process.Signal(syscall.SIGTERM)
+	start := time.Now()
 	select {
 	case <-b.exited:
+		if took := time.Since(start); took > 5*time.Second {
+			b.t.Logf("firebreak serve took %v to stop after SIGTERM:\n%s", took, b.log())
+		}
 	case <-time.After(40 * time.Second):
 		b.cmd.Process.Kill()
 		<-b.exited

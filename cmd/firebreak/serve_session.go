@@ -11,7 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
-	wishtea "github.com/charmbracelet/wish/bubbletea"
+	"github.com/muesli/termenv"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/rollout"
@@ -58,6 +58,10 @@ func (ls *liveSession) end(why error) {
 	ls.cancel(why)
 	time.AfterFunc(5*time.Second, func() { ls.sess.Close() })
 }
+
+// termQueryLimit is how long a console waits for its terminal to say what its background is: every
+// terminal answers at once (the limit is for the odd one that does not).
+const termQueryLimit = 500 * time.Millisecond
 
 // handle is the server's only middleware: it serves one session from its start to its end.
 func (srv *server) handle(ssh.Handler) ssh.Handler {
@@ -111,22 +115,20 @@ func (srv *server) serve(ctx context.Context, ls *liveSession) int {
 		// It reads stdin until the client closes it (ssh -n, or the end of a redirected file).
 		return runApp(ctx, a, args)
 	}
-	// The console: one bubbletea program on the session's terminal, styled for it (the client's colours
+	// The console: one bubbletea program on the session's terminal, styled for it (its colour profile
 	// and background, its NO_COLOR), sized by it and following its resizes. wish's bubbletea middleware
 	// would own the program's Run; the session owns it here, because the runs the console started must be
 	// waited for (cmdConsole) before the session ends.
-	r := wishtea.MakeRenderer(sess)
-	noColor := false
-	for _, kv := range sess.Environ() {
-		if len(kv) > len("NO_COLOR=") && kv[:len("NO_COLOR=")] == "NO_COLOR=" {
-			noColor = true
-		}
-	}
+	in := newSessionInput(ctx, sess, &ls.lastInput)
+	dark, _ := termBackground(sess, in, termQueryLimit)
+	env := sess.Environ()
+	r := sessionRenderer(sess, env, dark)
+	noColor := sessionEnv(env).Getenv("NO_COLOR") != ""
 	glamour := "dark"
 	switch {
-	case noColor:
+	case noColor || r.ColorProfile() == termenv.Ascii:
 		glamour = "notty"
-	case !r.HasDarkBackground():
+	case !dark:
 		glamour = "light"
 	}
 	if srv.idle > 0 {
@@ -158,12 +160,17 @@ func (srv *server) serve(ctx context.Context, ls *liveSession) int {
 						if !ok {
 							return
 						}
+						// A client without a terminal of its own (ssh -tt from a pipe) says 0×0: the
+						// console draws for 80×24, the size a terminal has when nothing says otherwise.
+						if w.Width <= 0 || w.Height <= 0 {
+							w.Width, w.Height = 80, 24
+						}
 						p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 					}
 				}
 			}()
 		}
-		return ui.RunProgram(ctx, d, o, started, tea.WithInput(&typing{r: sess, at: &ls.lastInput}), tea.WithOutput(sess))
+		return ui.RunProgram(ctx, d, o, started, tea.WithInput(in), tea.WithOutput(sess))
 	}
 	return runApp(ctx, a, nil)
 }
@@ -174,20 +181,6 @@ func (a *app) noEditor() string {
 		return ""
 	}
 	return "no editor over SSH: it would run on the server, as its account, outside the record; run an ad-hoc command with firebreak run ID --command CMD"
-}
-
-// typing is the session's input, noting when the person last typed (for --idle).
-type typing struct {
-	r  interface{ Read([]byte) (int, error) }
-	at *atomic.Int64
-}
-
-func (t *typing) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if n > 0 {
-		t.at.Store(time.Now().UnixNano())
-	}
-	return n, err
 }
 
 // watchIdle ends a console nobody typed in for srv.idle, unless a run it started goes on: a run's
