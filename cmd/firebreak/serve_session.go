@@ -11,7 +11,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
-	"github.com/muesli/termenv"
 
 	"github.com/firebreak/firebreak/incident"
 	"github.com/firebreak/firebreak/runbooks/rollout"
@@ -123,19 +122,12 @@ func (srv *server) serve(ctx context.Context, ls *liveSession) int {
 	dark, _ := termBackground(sess, in, termQueryLimit)
 	env := sess.Environ()
 	r := sessionRenderer(sess, env, dark)
-	noColor := sessionEnv(env).Getenv("NO_COLOR") != ""
-	glamour := "dark"
-	switch {
-	case noColor || r.ColorProfile() == termenv.Ascii:
-		glamour = "notty"
-	case !dark:
-		glamour = "light"
-	}
+	st := styles.NewFor(r, sessionEnv(env).Getenv("NO_COLOR") != "")
 	if srv.idle > 0 {
 		go srv.watchIdle(ctx, ls)
 	}
 	a.showConsole = func(ctx context.Context, d deps.Deps, o ui.Options) error {
-		o.Styles, o.GlamourStyle = styles.NewFor(r, noColor), glamour
+		o.Styles, o.GlamourStyle = st, st.Markdown
 		handshake := time.Now() // the session started just after the handshake
 		o.Started = handshake
 		o.FirstFrame = func(d time.Duration) {

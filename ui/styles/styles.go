@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // Styles are every style the console uses.
@@ -19,7 +20,8 @@ type Styles struct {
 	// of a text field; Cursor is the text cursor in a field.
 	Tab, TabActive, Header, Prompt, Cursor lipgloss.Style
 	// Markdown is glamour's standard style for rendered Markdown: "notty" (no colour) with NO_COLOR, else
-	// empty, and the view picks "dark" or "light" by the terminal's background.
+	// empty, and the view picks "dark" or "light" by the terminal's background; NewFor sets it from the
+	// renderer's terminal.
 	Markdown string
 }
 
@@ -30,7 +32,18 @@ func New() *Styles { return build(lipgloss.NewStyle, os.Getenv("NO_COLOR") != ""
 // NewFor builds the styles for a terminal other than the process's own (a session served over SSH): r is
 // that terminal's renderer (its colour profile and background), and noColor says whether its user set
 // NO_COLOR.
-func NewFor(r *lipgloss.Renderer, noColor bool) *Styles { return build(r.NewStyle, noColor) }
+func NewFor(r *lipgloss.Renderer, noColor bool) *Styles {
+	s := build(r.NewStyle, noColor)
+	switch {
+	case noColor || r.ColorProfile() == termenv.Ascii:
+		s.Markdown = "notty"
+	case r.HasDarkBackground():
+		s.Markdown = "dark"
+	default:
+		s.Markdown = "light"
+	}
+	return s
+}
 
 func build(newStyle func() lipgloss.Style, noColor bool) *Styles {
 	c := func(light, dark string) lipgloss.TerminalColor {
