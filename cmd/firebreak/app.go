@@ -55,6 +55,7 @@ type app struct {
 type servedAs struct {
 	actor  incident.Actor
 	server *app
+	db     store.Store // the server's database, with the server's shared change feed (sharedStore)
 }
 
 // leaseTTLEnv shortens (or lengthens) runs' leases: tests stand in for a dead bastion with it.
@@ -127,7 +128,7 @@ func (a *app) store(ctx context.Context) (store.Store, error) {
 		return a.db, nil
 	}
 	if a.served != nil {
-		a.db = a.served.server.db
+		a.db = a.served.db
 		return a.db, nil
 	}
 	// The files are loaded by now; what a command reads from the record grows with the record, not with

@@ -15,7 +15,7 @@ import (
 
 // tmuxConsole is a firebreak console running in a detached tmux session on a private tmux server.
 type tmuxConsole struct {
-	t          *testing.T
+	t          testing.TB
 	socket     string
 	session    string
 	statusFile string // where the wrapper shell writes the console's exit status
@@ -28,7 +28,7 @@ func startConsole(t *testing.T, e *fbEnv, w, h int) *tmuxConsole {
 }
 
 // startInTmux starts argv (firebreak, or ssh to a firebreak serve) in e's environment in a w×h tmux window.
-func startInTmux(t *testing.T, e *fbEnv, w, h int, argv ...string) *tmuxConsole {
+func startInTmux(t testing.TB, e *fbEnv, w, h int, argv ...string) *tmuxConsole {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed: apt-get install tmux (.ci/test installs it)")

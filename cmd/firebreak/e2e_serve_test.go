@@ -25,7 +25,7 @@ import (
 
 // bastion is a firebreak serve started by a test, with the people whose keys it knows.
 type bastion struct {
-	t          *testing.T
+	t          testing.TB
 	e          *fbEnv
 	port       int
 	keys       string // the keys file
@@ -45,7 +45,7 @@ type person struct {
 }
 
 // newPerson creates a key for name in dir.
-func newPerson(t *testing.T, dir, name string) person {
+func newPerson(t testing.TB, dir, name string) person {
 	t.Helper()
 	path := filepath.Join(dir, "id_"+name)
 	pub, err := sshtest.WriteKeyComment(path, name)
@@ -76,7 +76,7 @@ func (b *bastion) writeKeys(people ...person) {
 }
 
 // startServe starts `firebreak serve` in e's environment on a free port of 127.0.0.1, knowing people.
-func startServe(t *testing.T, e *fbEnv, people []person, extra ...string) *bastion {
+func startServe(t testing.TB, e *fbEnv, people []person, extra ...string) *bastion {
 	t.Helper()
 	ports, err := sshtest.FreePorts(1)
 	if err != nil {

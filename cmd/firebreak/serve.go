@@ -118,7 +118,13 @@ func serveRun(ctx context.Context, a *app, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := &server{app: a, keys: keys, log: log, idle: o.idle, db: db, sessions: map[*liveSession]struct{}{}}
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	defer stopFeed()
+	hub, err := startFeedHub(feedCtx, db)
+	if err != nil {
+		return err
+	}
+	srv := &server{app: a, keys: keys, log: log, idle: o.idle, db: sharedStore{Store: db, hub: hub}, sessions: map[*liveSession]struct{}{}}
 	host, _ := os.Hostname()
 	limit := newConnLimiter(o.perMinute)
 	sshSrv, err := wish.NewServer(

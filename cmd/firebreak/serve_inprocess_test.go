@@ -70,14 +70,27 @@ type pipedConsole struct {
 	seen  strings.Builder // everything drawn, control sequences removed
 	watch map[string]chan struct{}
 	done  chan struct{}
+
+	authed chan struct{} // closed at authAt
+	authAt time.Time
 }
 
 // openPipedConsole starts `ssh -tt` as p: a terminal on the server's side although the client's side is a
 // pipe (OpenSSH then asks for a terminal of 80×24), which answers the console's question about its
 // background as a terminal does.
-func (b *bastion) openPipedConsole(ctx context.Context, p person) (*pipedConsole, error) {
+//
+// With timed, ssh logs its progress (LogLevel=VERBOSE) and authAt is when it reported the handshake and the
+// authentication done ("Authenticated to"): the moment a person waits for the console from.
+func (b *bastion) openPipedConsole(ctx context.Context, p person, timed bool) (*pipedConsole, error) {
 	argv := b.sshArgs(p, true)
 	argv = append(argv[:len(argv)-1], "-t", argv[len(argv)-1]) // -tt: a terminal although stdin is a pipe
+	if timed {
+		for i, a := range argv {
+			if a == "LogLevel=ERROR" {
+				argv[i] = "LogLevel=VERBOSE"
+			}
+		}
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(b.e.environ(), "TERM=xterm-256color")
 	in, err := cmd.StdinPipe()
@@ -88,10 +101,28 @@ func (b *bastion) openPipedConsole(ctx context.Context, p person) (*pipedConsole
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = cmd.Stdout
-	c := &pipedConsole{cmd: cmd, in: in, watch: map[string]chan struct{}{}, done: make(chan struct{})}
+	c := &pipedConsole{cmd: cmd, in: in, watch: map[string]chan struct{}{}, done: make(chan struct{}), authed: make(chan struct{})}
+	var errOut io.ReadCloser
+	if timed {
+		if errOut, err = cmd.StderrPipe(); err != nil {
+			return nil, err
+		}
+	} else {
+		cmd.Stderr = cmd.Stdout
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
+	}
+	if timed {
+		go func() {
+			sc := bufio.NewScanner(errOut)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "Authenticated to") {
+					c.authAt = time.Now()
+					close(c.authed)
+				}
+			}
+		}()
 	}
 	go func() {
 		defer close(c.done)
@@ -128,13 +159,18 @@ func (b *bastion) openPipedConsole(ctx context.Context, p person) (*pipedConsole
 	return c, nil
 }
 
-// when returns a channel closed once text has been drawn (from now on: what was drawn before is forgotten).
+// when returns a channel closed once text has been drawn, now or since the last call of when: what was
+// drawn before it is forgotten.
 func (c *pipedConsole) when(text string) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan struct{})
+	if strings.Contains(c.seen.String(), text) {
+		close(ch)
+	} else {
+		c.watch[text] = ch
+	}
 	c.seen.Reset()
-	c.watch[text] = ch
 	return ch
 }
 
@@ -166,8 +202,9 @@ func TestServeSessionsInOneProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var consoles []*pipedConsole
-	for _, p := range []person{alice, bob, alice} {
-		c, err := b.openPipedConsole(ctx, p)
+	// More consoles than SQLite's pool has readers: they share the server's change feed (feedHub).
+	for _, p := range []person{alice, bob, alice, bob, alice, bob} {
+		c, err := b.openPipedConsole(ctx, p, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -106,7 +106,7 @@ func (srv *server) handle(ssh.Handler) ssh.Handler {
 func (srv *server) serve(ctx context.Context, ls *liveSession) int {
 	sess := ls.sess
 	a := &app{stdin: sess, stdout: sess, stderr: sess.Stderr(),
-		served: &servedAs{actor: incident.KeyActor(ls.who.Fingerprint, ls.who.Person), server: srv.app}}
+		served: &servedAs{actor: incident.KeyActor(ls.who.Fingerprint, ls.who.Person), server: srv.app, db: srv.db}}
 	args := sess.Command()
 	_, winch, isPty := sess.Pty()
 	if len(args) > 0 || !isPty {
