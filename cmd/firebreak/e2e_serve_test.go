@@ -331,6 +331,19 @@ func TestServeUnknownKeyRefused(t *testing.T) {
 	if n := len(e.timeline(inc)); n != 1 {
 		t.Errorf("%d events after an unknown key's attempts, want 1", n)
 	}
+	// The banner names the incident console, before any authentication (OpenSSH shows it at LogLevel INFO).
+	argv := b.sshArgs(carol, false, "list")
+	for i, a := range argv {
+		if a == "LogLevel=ERROR" {
+			argv[i] = "LogLevel=INFO"
+		}
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = e.environ()
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), "firebreak incident console on ") || !strings.Contains(string(out), "Permission denied") {
+		t.Errorf("ssh at LogLevel INFO printed no banner:\n%s", out)
+	}
 	if !strings.Contains(b.log(), "refused the key "+carol.fingerprint+" from 127.0.0.1:") {
 		t.Errorf("the server log does not name the refused key:\n%s", b.log())
 	}
@@ -626,9 +639,16 @@ func TestServeConsoleSizeAndIdle(t *testing.T) {
 		t.Errorf("the idle console ended without saying why:\n%s", s)
 	}
 
-	// The host key is kept: after a restart the client still trusts the server.
+	// Stopping the server ends the consoles, saying so; the host key is kept: after a restart the client
+	// still trusts the server.
+	c2 := b.console(alice, 80, 24)
+	c2.waitFor(15*time.Second, inc)
 	fp := hostFingerprint(t, b.hostKey)
 	b.stop()
+	waitFor(t, "the console to end with the server", 5*time.Second, c2.dead)
+	if s := c2.screen(); !strings.Contains(s, "the server is stopping") {
+		t.Errorf("the console ended by the server's stop does not say why:\n%s", s)
+	}
 	b.start()
 	if got := hostFingerprint(t, b.hostKey); got != fp {
 		t.Fatalf("the host key changed across a restart: %s, then %s", fp, got)

@@ -175,7 +175,11 @@ func serveRun(ctx context.Context, a *app, o *serveOptions) error {
 	select {
 	case err = <-done:
 	case <-ctx.Done():
+		// The sessions end first, each telling its person why (their runs record how they ended), then
+		// the connections close.
 		log.printf("stopping: %v", context.Cause(ctx))
+		srv.endAll(errors.New("the server is stopping"))
+		srv.wait(30 * time.Second)
 		sshSrv.Close()
 		err = <-done
 	}

@@ -146,3 +146,27 @@ func TestConnLimiter(t *testing.T) {
 		t.Fatal("the bucket did not refill by one token in 20 s")
 	}
 }
+
+// TestHostKey: created once, 0600, with its .pub; kept; refused when others can read it.
+func TestHostKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "hostkey")
+	s1, created, err := hostKey(path)
+	if err != nil || !created {
+		t.Fatalf("first start: %v (created %v)", err, created)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the new key: %v mode %v", err, st.Mode().Perm())
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(mustReadFile(t, path+".pub"))
+	if err != nil || ssh.FingerprintSHA256(pub) != ssh.FingerprintSHA256(s1.PublicKey()) {
+		t.Fatalf("the .pub beside it: %v", err)
+	}
+	s2, created, err := hostKey(path)
+	if err != nil || created || ssh.FingerprintSHA256(s2.PublicKey()) != ssh.FingerprintSHA256(s1.PublicKey()) {
+		t.Fatalf("second start: %v (created %v): the key changed or was not read", err, created)
+	}
+	os.Chmod(path, 0o644)
+	if _, _, err := hostKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600 "+path) {
+		t.Fatalf("a key others can read: %v", err)
+	}
+}

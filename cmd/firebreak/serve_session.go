@@ -162,7 +162,9 @@ func (srv *server) serve(ctx context.Context, ls *liveSession) int {
 				}
 			}()
 		}
-		return ui.RunProgram(ctx, d, o, started, tea.WithInput(in), tea.WithOutput(sess))
+		// No signal handler: signals are the server's (a SIGTERM ends every session through its
+		// context), and a handler per program would race the server's for them.
+		return ui.RunProgram(ctx, d, o, started, tea.WithInput(in), tea.WithOutput(sess), tea.WithoutSignalHandler())
 	}
 	return runApp(ctx, a, nil)
 }
