@@ -305,10 +305,15 @@ func TestServeCommandsOverSSH(t *testing.T) {
 	// Every session is in the server's log: who, their key, from where, how long.
 	log := b.log()
 	for _, want := range []string{"session start: alice (key " + alice.fingerprint + ") from 127.0.0.1:",
-		"session ended: bob (key " + bob.fingerprint + ") from 127.0.0.1:", "exit 2, after "} {
+		"session ended: bob (key " + bob.fingerprint + ") from 127.0.0.1:", ": command retro set, exit 0, after ",
+		": command show, exit 2, after "} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the server log lacks %q:\n%s", want, log)
 		}
+	}
+	// ... and never what was typed: a note's text, a variable's value.
+	if strings.Contains(log, "payment gateway") || strings.Contains(log, "INC-99") {
+		t.Errorf("the server log holds a command's arguments:\n%s", log)
 	}
 }
 

@@ -103,6 +103,9 @@ func serveRun(ctx context.Context, a *app, o *serveOptions) error {
 	if err != nil {
 		return store.Errorf(incident.ErrInvalid, "%v", err)
 	}
+	if n := keys.count(); n == 0 {
+		log.printf("the keys file %s has no keys yet: nobody can connect until a person's key is added (`ssh-ed25519 AAAA... NAME`)", o.keys)
+	}
 	if o.hostKey == "" {
 		dir, err := store.DataDir()
 		if err != nil {

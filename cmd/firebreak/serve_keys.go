@@ -145,6 +145,13 @@ func (k *keyring) lookup(pub ssh.PublicKey) (servedKey, bool) {
 	return who, ok
 }
 
+// count is how many keys the file holds now.
+func (k *keyring) count() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.keys)
+}
+
 // still reports whether the key still proves the same person: false once it was removed or renamed.
 func (k *keyring) still(pub ssh.PublicKey, who servedKey) bool {
 	now, ok := k.lookup(pub)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,7 +88,7 @@ func (srv *server) handle(ssh.Handler) ssh.Handler {
 		defer srv.remove(ls)
 		what := "console"
 		if len(sess.Command()) > 0 {
-			what = fmt.Sprintf("command %q", sess.Command())
+			what = "command " + commandName(sess.Command())
 		}
 		srv.log.printf("session start: %s (key %s) from %s: %s", who.Person, who.Fingerprint, sess.RemoteAddr(), what)
 		code := srv.serve(ctx, ls)
@@ -167,6 +168,16 @@ func (srv *server) serve(ctx context.Context, ls *liveSession) int {
 		return ui.RunProgram(ctx, d, o, started, tea.WithInput(in), tea.WithOutput(sess), tea.WithoutSignalHandler())
 	}
 	return runApp(ctx, a, nil)
+}
+
+// commandName is the command a command line runs ("retro set"), for the log: never its arguments, which
+// can hold a secret (--var TOKEN=...) or a note's text.
+func commandName(args []string) string {
+	c, _, err := newRootCmd(&app{}).Find(args)
+	if err != nil || c == nil || !c.HasParent() {
+		return "(not a command)"
+	}
+	return strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
 }
 
 // noEditor is why a served console opens no editor, or "" when it may.
