@@ -298,6 +298,22 @@ func TestServeCommandsOverSSH(t *testing.T) {
 			t.Errorf("a refused command over SSH created %s", f)
 		}
 	}
+	// Nothing but sessions: no port forwarding, no subsystem (sftp), so no way into the server's network
+	// or files.
+	for _, extra := range [][]string{{"-W", fmt.Sprintf("127.0.0.1:%d", b.port)}, {"-s"}} {
+		argv := b.sshArgs(alice, false)
+		argv = append(append(argv[:len(argv)-1], extra...), "127.0.0.1")
+		if extra[0] == "-s" {
+			argv = append(argv, "sftp")
+		}
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Env = e.environ()
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 255 {
+			t.Errorf("ssh %s: %v, want exit 255 (refused)\n%s", extra[0], err, out)
+		}
+	}
 	// What a person sees over SSH is what the command line prints locally.
 	if remote, local := b.sshOK(bob, "timeline", inc), e.ok("timeline", inc); remote != local {
 		t.Errorf("timeline over SSH differs from the local one:\nSSH:\n%s\nlocal:\n%s", remote, local)
