@@ -47,16 +47,23 @@ type server struct {
 type liveSession struct {
 	sess      ssh.Session
 	who       servedKey
+	start     time.Time // when the session opened, just after the handshake and the key's authentication
 	cancel    context.CancelCauseFunc
+	ending    sync.Once
 	lastInput atomic.Int64 // unix nanoseconds of the last key typed
 	runs      atomic.Int32 // runs this session's console drives now
 }
 
 // end ends the session: its console quits, its command is cancelled (a run records its hosts as
-// cancelled), and a command still reading its input a few seconds later loses the connection.
-func (ls *liveSession) end(why error) {
-	ls.cancel(why)
-	time.AfterFunc(5*time.Second, func() { ls.sess.Close() })
+// cancelled), and a command still reading its input a few seconds later loses the connection. It reports
+// whether this call ended it (false: it was ending already).
+func (ls *liveSession) end(why error) (first bool) {
+	ls.ending.Do(func() {
+		first = true
+		ls.cancel(why)
+		time.AfterFunc(5*time.Second, func() { ls.sess.Close() })
+	})
+	return first
 }
 
 // termQueryLimit is how long a console waits for its terminal to say what its background is: every
@@ -78,7 +85,7 @@ func (srv *server) handle(ssh.Handler) ssh.Handler {
 			return
 		}
 		ctx, cancel := context.WithCancelCause(sess.Context())
-		ls := &liveSession{sess: sess, who: who, cancel: cancel}
+		ls := &liveSession{sess: sess, who: who, start: start, cancel: cancel}
 		ls.lastInput.Store(time.Now().UnixNano())
 		if !srv.add(ls) {
 			cancel(errors.New("the server is stopping"))
@@ -129,8 +136,7 @@ func (srv *server) serve(ctx context.Context, ls *liveSession) int {
 	}
 	a.showConsole = func(ctx context.Context, d deps.Deps, o ui.Options) error {
 		o.Styles, o.GlamourStyle = st, st.Markdown
-		handshake := time.Now() // the session started just after the handshake
-		o.Started = handshake
+		o.Started = ls.start
 		o.FirstFrame = func(d time.Duration) {
 			srv.log.printf("first frame for %s (key %s) %.1f ms after the session opened", ls.who.Person, ls.who.Fingerprint, ms(d))
 		}
@@ -247,9 +253,8 @@ func (srv *server) watchKeys() (stop func()) {
 			}
 			srv.mu.Unlock()
 			for _, ls := range open {
-				if !srv.keys.still(ls.sess.PublicKey(), ls.who) {
+				if !srv.keys.still(ls.sess.PublicKey(), ls.who) && ls.end(errors.New("your key was removed from the server's keys file")) {
 					srv.log.printf("ending the session of %s (key %s) from %s: the key is no longer theirs in the keys file", ls.who.Person, ls.who.Fingerprint, ls.sess.RemoteAddr())
-					ls.end(errors.New("your key was removed from the server's keys file"))
 				}
 			}
 		}
