@@ -82,11 +82,12 @@ const keyringRecheck = 250 * time.Millisecond
 
 // loadKeyring reads the keys file for the first time: a missing or invalid file stops the server.
 func loadKeyring(path string, log func(string, ...any)) (*keyring, error) {
-	k := &keyring{path: path, log: log}
+	k := &keyring{path: path, log: func(string, ...any) {}} // the first reading's error is returned, not logged
 	k.refresh(true)
 	if k.err != nil {
 		return nil, k.err
 	}
+	k.log = log
 	return k, nil
 }
 
