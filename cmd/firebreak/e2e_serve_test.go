@@ -631,7 +631,7 @@ func TestServeKeysFileChanges(t *testing.T) {
 // host key is created 0600 once and kept across restarts; a console nobody types in ends after --idle.
 func TestServeConsoleSizeAndIdle(t *testing.T) {
 	e, alice, _, _ := servedWorld(t)
-	b := startServe(t, e, []person{alice}, "--idle", "3s")
+	b := startServe(t, e, []person{alice})
 	st, err := os.Stat(b.hostKey)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("the host key: %v, mode %v, want 0600", err, st.Mode().Perm())
@@ -650,31 +650,32 @@ func TestServeConsoleSizeAndIdle(t *testing.T) {
 	c.tmux("resize-window", "-t", c.session, "-x", "120", "-y", "30")
 	c.waitFor(5*time.Second, inc, "Disk full on web-07")
 	c.checkWidth(120)
-	typed := time.Now()
-	c.keys("?")
-	waitFor(t, "the idle console to end", 15*time.Second, c.dead)
-	if idle := time.Since(typed); idle < 3*time.Second {
-		t.Errorf("the console ended %v after a key, before --idle 3s", idle)
-	}
-	if s := c.screen(); !strings.Contains(s, "nothing typed for 3s") {
-		t.Errorf("the idle console ended without saying why:\n%s", s)
-	}
 
 	// Stopping the server ends the consoles, saying so; the host key is kept: after a restart the client
 	// still trusts the server.
-	c2 := b.console(alice, 80, 24)
-	c2.waitFor(15*time.Second, inc)
 	fp := hostFingerprint(t, b.hostKey)
 	b.stop()
-	waitFor(t, "the console to end with the server", 5*time.Second, c2.dead)
-	if s := c2.screen(); !strings.Contains(s, "the server is stopping") {
+	waitFor(t, "the console to end with the server", 5*time.Second, c.dead)
+	if s := c.screen(); !strings.Contains(s, "the server is stopping") {
 		t.Errorf("the console ended by the server's stop does not say why:\n%s", s)
 	}
-	b.start()
+	b.start("--idle", "3s")
 	if got := hostFingerprint(t, b.hostKey); got != fp {
 		t.Fatalf("the host key changed across a restart: %s, then %s", fp, got)
 	}
-	b.sshOK(alice, "list")
+
+	// With --idle 3s a console nobody types in ends 3 s after the last key.
+	c2 := b.console(alice, 80, 24)
+	c2.waitFor(15*time.Second, inc)
+	typed := time.Now()
+	c2.keys("?")
+	waitFor(t, "the idle console to end", 15*time.Second, c2.dead)
+	if idle := time.Since(typed); idle < 3*time.Second {
+		t.Errorf("the console ended %v after a key, before --idle 3s", idle)
+	}
+	if s := c2.screen(); !strings.Contains(s, "nothing typed for 3s") {
+		t.Errorf("the idle console ended without saying why:\n%s", s)
+	}
 }
 
 func hostFingerprint(t *testing.T, path string) string {
