@@ -703,3 +703,25 @@ func TestServeRateLimit(t *testing.T) {
 		t.Errorf("the server log does not record the refusal:\n%s", b.log())
 	}
 }
+
+// TestServeNotifyHooks: what a person does over SSH reaches the notify hooks as from a local firebreak,
+// with the key on the event.
+func TestServeNotifyHooks(t *testing.T) {
+	e, alice, _, _ := servedWorld(t)
+	out := filepath.Join(e.root, "hook.jsonl")
+	mustWriteFile(t, filepath.Join(e.work, "firebreak.toml"), []byte(`
+[[notify]]
+events = ["note"]
+command = ["sh", "-c", `+tomlQuote(`cat >> "$0"; echo >> "$0"`)+`, `+tomlQuote(out)+`]
+`))
+	b := startServe(t, e, []person{alice})
+	inc := strings.TrimSpace(b.sshOK(alice, "declare", "hooks over SSH"))
+	b.sshOK(alice, "note", inc, "the hook hears this")
+	waitFor(t, "the hook to get the note", 15*time.Second, func() bool {
+		data, _ := os.ReadFile(out)
+		return strings.Contains(string(data), "the hook hears this")
+	})
+	if data := string(mustReadFile(t, out)); !strings.Contains(data, `"actor":"`+alice.actor()+`"`) {
+		t.Errorf("the hook's event does not carry alice's key:\n%s", data)
+	}
+}
