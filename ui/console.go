@@ -6,6 +6,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -123,7 +124,9 @@ func RunProgram(ctx context.Context, d deps.Deps, o Options, started func(*tea.P
 		started(p)
 	}
 	_, err := p.Run()
-	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+	// Ended from outside (a signal, the server ending a session): bubbletea wraps its kill error around
+	// the context's; that is the end asked for, not a failure. A panic stays an error.
+	if errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic) && ctx.Err() != nil {
 		return nil
 	}
 	return err

@@ -604,7 +604,7 @@ func TestServeKeysFileChanges(t *testing.T) {
 	b.writeKeys(alice, carol)
 	waitFor(t, "bob's console to end", 5*time.Second, cb.dead)
 	t.Logf("bob's console ended %v after his key was removed", time.Since(removed).Round(time.Millisecond))
-	if s := cb.screen(); !strings.Contains(s, "your key was removed from the server's keys file") {
+	if s := cb.screen(); !strings.Contains(s, "your key was removed from the server's keys file") || strings.Contains(s, "killed") {
 		t.Errorf("bob's console ended without saying why:\n%s", s)
 	}
 	done := make(chan error, 1)
@@ -656,7 +656,7 @@ func TestServeConsoleSizeAndIdle(t *testing.T) {
 	fp := hostFingerprint(t, b.hostKey)
 	b.stop()
 	waitFor(t, "the console to end with the server", 5*time.Second, c.dead)
-	if s := c.screen(); !strings.Contains(s, "the server is stopping") {
+	if s := c.screen(); !strings.Contains(s, "the server is stopping") || strings.Contains(s, "killed") {
 		t.Errorf("the console ended by the server's stop does not say why:\n%s", s)
 	}
 	b.start("--idle", "3s")
@@ -673,8 +673,17 @@ func TestServeConsoleSizeAndIdle(t *testing.T) {
 	if idle := time.Since(typed); idle < 3*time.Second {
 		t.Errorf("the console ended %v after a key, before --idle 3s", idle)
 	}
-	if s := c2.screen(); !strings.Contains(s, "nothing typed for 3s") {
+	if s := c2.screen(); !strings.Contains(s, "nothing typed for 3s") || strings.Contains(s, "killed") {
 		t.Errorf("the idle console ended without saying why:\n%s", s)
+	}
+	// Ended as asked, the console quits cleanly: not an error of its own.
+	clean := false
+	for _, l := range strings.Split(b.log(), "\n") {
+		clean = clean || strings.Contains(l, "(the server's --idle): alice (key "+alice.fingerprint+") from 127.0.0.1:") &&
+			strings.Contains(l, ": console, exit 0, after ")
+	}
+	if !clean {
+		t.Errorf("the server log does not record the idle console's clean end:\n%s", b.log())
 	}
 }
 
