@@ -490,8 +490,9 @@ sleep 120
 }
 
 // TestServeTwoPersonRuleByKey: on a SEV2 incident a run started over SSH by alice's key waits after its
-// canary for another person. Her key cannot approve it; a second key of hers cannot either (same name);
-// bob's key can, and the approval records it. (The same key renamed in the keys file is the starter too:
+// canary for another person. Her key cannot approve it, over SSH or in her console (which never offers
+// it); a second key of hers cannot either (same name); bob approves it in his console, and the approval
+// records his key. (The same key renamed in the keys file is the starter too:
 // rollout's TestCheckApproval; here a renamed key ends the session that drives the run.)
 func TestServeTwoPersonRuleByKey(t *testing.T) {
 	e, alice, bob, carol := servedWorld(t)
@@ -535,7 +536,24 @@ func TestServeTwoPersonRuleByKey(t *testing.T) {
 		t.Fatalf("hosts ran before an approval: %v", got)
 	}
 
-	b.sshOK(bob, "approve", run, "--yes")
+	// In her console, alice's Enter on her own waiting run shows its hosts, never the approval; in bob's
+	// console it asks, and y approves.
+	ca := b.console(alice, 120, 32)
+	cb := b.console(bob, 120, 32)
+	for _, c := range []*tmuxConsole{ca, cb} {
+		c.waitFor(15*time.Second, inc)
+		c.keys("Enter")
+		c.waitFor(15*time.Second, run+" waits for approval")
+		c.keys("Tab", "Tab")
+		c.waitFor(15*time.Second, "[Runs 2]", run+"   real waiting (approval)")
+		c.keys("Down", "Enter") // RUN-1 (the dry run) is first
+	}
+	ca.waitFor(15*time.Second, "h0002")
+	if s := ca.screen(); strings.Contains(s, "Approve "+run) {
+		t.Fatalf("alice's console offers her the approval of her own run:\n%s", s)
+	}
+	cb.waitFor(15*time.Second, "Approve "+run, "started by key SHA256:", "y yes")
+	cb.keys("y")
 	if err := bg.Wait(); err != nil {
 		t.Fatalf("alice's run after bob's approval: %v\n%s", err, out.String())
 	}
