@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -193,115 +189,4 @@ func serveRun(ctx context.Context, a *app, o *serveOptions) error {
 		return nil
 	}
 	return err
-}
-
-// hostKey reads the server's host key, or creates it (ed25519, 0600, with a .pub beside it for clients'
-// known_hosts) when there is none. A key others can read is refused: whoever reads it can pose as the
-// bastion.
-func hostKey(path string) (gossh.Signer, bool, error) {
-	created := false
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		if data, err = newHostKey(path); err != nil {
-			return nil, false, err
-		}
-		created = true
-	} else if err != nil {
-		return nil, false, fmt.Errorf("the host key %s: %v", path, errors.Unwrap(err))
-	}
-	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-		return nil, false, fmt.Errorf("the host key %s is readable by others (mode %04o): chmod 600 %s", path, st.Mode().Perm(), path)
-	}
-	signer, err := gossh.ParsePrivateKey(data)
-	if err != nil {
-		return nil, false, fmt.Errorf("the host key %s: %v: move it away and firebreak serve creates a new one (clients must then trust the new key)", path, err)
-	}
-	return signer, created, nil
-}
-
-func newHostKey(path string) ([]byte, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("creating the host key: %v", err)
-	}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	block, err := gossh.MarshalPrivateKey(priv, "firebreak serve host key")
-	if err != nil {
-		return nil, err
-	}
-	data := pem.EncodeToMemory(block)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("creating the host key: %v", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("writing the host key %s: %v", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("writing the host key %s: %v", path, err)
-	}
-	sshPub, err := gossh.NewPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path+".pub", gossh.MarshalAuthorizedKey(sshPub), 0o644); err != nil {
-		return nil, fmt.Errorf("writing %s.pub: %v", path, err)
-	}
-	return data, nil
-}
-
-// connLimiter refuses connections from an address that opens more than perMinute a minute: a token
-// bucket per address (perMinute tokens, refilled evenly), forgotten once full again.
-type connLimiter struct {
-	mu        sync.Mutex
-	perMinute float64
-	buckets   map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newConnLimiter(perMinute int) *connLimiter {
-	return &connLimiter{perMinute: float64(perMinute), buckets: map[string]*bucket{}}
-}
-
-func (l *connLimiter) allow(addr net.Addr) bool {
-	host := addr.String()
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for k, b := range l.buckets { // forget full buckets, so the map stays as small as the live addresses
-		if b.tokens+now.Sub(b.at).Minutes()*l.perMinute >= l.perMinute {
-			delete(l.buckets, k)
-		}
-	}
-	b, ok := l.buckets[host]
-	if !ok {
-		b = &bucket{tokens: l.perMinute, at: now}
-		l.buckets[host] = b
-	}
-	b.tokens = min(l.perMinute, b.tokens+now.Sub(b.at).Minutes()*l.perMinute)
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-func inode(st os.FileInfo) uint64 {
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return s.Ino
-	}
-	return 0
 }

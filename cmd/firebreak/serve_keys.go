@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -157,4 +158,13 @@ func (k *keyring) count() int {
 func (k *keyring) still(pub ssh.PublicKey, who servedKey) bool {
 	now, ok := k.lookup(pub)
 	return ok && now == who
+}
+
+// inode is the file's inode number (0 where the system has none): a keys file replaced by a rename is a
+// new file even with the same size and time.
+func inode(st os.FileInfo) uint64 {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return s.Ino
+	}
+	return 0
 }
