@@ -131,7 +131,8 @@ func serveRun(ctx context.Context, a *app, o *serveOptions) error {
 		// The key is ours, read or created with its mode checked (wish would otherwise write one to ./).
 		func(s *ssh.Server) error { s.AddHostKey(signer); return nil },
 		wish.WithBannerHandler(func(ssh.Context) string {
-			return fmt.Sprintf("firebreak incident console on %s: your SSH key says who you are on the timeline.\n", host)
+			return fmt.Sprintf("firebreak incident console on %s: your SSH key says who you are on the timeline\n"+
+				"(a key the console does not know is refused: ask its administrators to add yours to the keys file).\n", host)
 		}),
 		wish.WithPublicKeyAuth(func(ctx ssh.Context, key ssh.PublicKey) bool {
 			_, ok := keys.lookup(key)
