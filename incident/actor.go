@@ -12,10 +12,31 @@ import (
 	"github.com/firebreak/firebreak/store"
 )
 
-// Actor is who did something: the OS user, and the person named with --as on a shared account.
+// Actor is who did something: the OS user, and the person named with --as on a shared account; or, in a
+// session served over SSH (firebreak serve), the key that proved who they are and the person it belongs to.
 type Actor struct {
-	User string // the OS user running firebreak, from the uid
-	As   string // the person named with --as / FIREBREAK_USER, if any
+	User string // the OS user running firebreak, from the uid; or "key SHA256:..." (see KeyActor)
+	As   string // the person named with --as / FIREBREAK_USER, if any; or the key's person
+}
+
+// keyAccount begins the account of an actor proven by an SSH key. An OS account name never contains a space
+// (accountName refuses one), so no OS user can be mistaken for a key.
+const keyAccount = "key "
+
+// KeyActor is the person proven by an SSH key in a served session: the key's fingerprint ("SHA256:...")
+// stands where an OS account stands, so the timeline records "key SHA256:... as alice", every record that
+// keeps an actor (events, runs, approvals) keeps the key with it, and two keys are two accounts.
+func KeyActor(fingerprint, person string) Actor {
+	return Actor{User: keyAccount + fingerprint, As: person}
+}
+
+// Key is the fingerprint of the SSH key that proved who acted, or "" when the actor is an OS account.
+func (a Actor) Key() string {
+	k, ok := strings.CutPrefix(a.User, keyAccount)
+	if !ok {
+		return ""
+	}
+	return k
 }
 
 // MaxAsLength is the longest --as name, in characters.
@@ -133,6 +154,17 @@ func (a Actor) Person() string {
 		return a.As
 	}
 	return a.User
+}
+
+// SamePerson reports whether a and b are one person for the two-person rule: the same name (whichever
+// way it was given), or the same SSH key whatever name its keys file gave it, so that a key can never
+// approve what it started, even after its line in the keys file was renamed. This is the rule's one
+// definition; the run engine asks it.
+func SamePerson(a, b Actor) bool {
+	if a.Person() == b.Person() {
+		return true
+	}
+	return a.Key() != "" && a.Key() == b.Key()
 }
 
 // SameAccount reports whether a and b acted from the same OS account, whoever they named with --as. Two

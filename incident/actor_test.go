@@ -173,3 +173,34 @@ func FuzzActorRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// TestKeyActor: a person proven by an SSH key is recorded with the key where an OS account stands, reads
+// back the same, and is one person with anyone of the same name or the same key.
+func TestKeyActor(t *testing.T) {
+	a := KeyActor("SHA256:AAAA", "alice")
+	if got := a.String(); got != "key SHA256:AAAA as alice" {
+		t.Fatalf("String() = %q", got)
+	}
+	back := ParseActor(a.String())
+	if back != a || back.Key() != "SHA256:AAAA" || back.Person() != "alice" {
+		t.Fatalf("ParseActor(%q) = %+v (key %q)", a.String(), back, back.Key())
+	}
+	if k := (Actor{User: "root", As: "alice"}).Key(); k != "" {
+		t.Errorf("an OS account has key %q", k)
+	}
+	for _, c := range []struct {
+		b    Actor
+		same bool
+	}{
+		{KeyActor("SHA256:BBBB", "bob"), false},
+		{KeyActor("SHA256:AAAA", "bob"), true},   // the same key, renamed
+		{KeyActor("SHA256:BBBB", "alice"), true}, // the same name, another key
+		{Actor{User: "root", As: "alice"}, true},
+		{Actor{User: "alice"}, true},
+		{Actor{User: "root", As: "bob"}, false},
+	} {
+		if got := SamePerson(a, c.b); got != c.same || SamePerson(c.b, a) != c.same {
+			t.Errorf("SamePerson(%v, %v) = %v, want %v both ways", a, c.b, got, c.same)
+		}
+	}
+}

@@ -6,6 +6,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -109,10 +110,23 @@ func Run(ctx context.Context, d deps.Deps, opts ...Options) error {
 			o.GlamourStyle = "light"
 		}
 	}
+	return RunProgram(ctx, d, o, nil)
+}
+
+// RunProgram is Run on a terminal of the caller's (a session served over SSH gives its input and output
+// with tea.WithInput and tea.WithOutput); started, when not nil, gets the program so it can Send it the
+// terminal's size and resizes. It returns when the operator quits or ctx is done.
+func RunProgram(ctx context.Context, d deps.Deps, o Options, started func(*tea.Program), popts ...tea.ProgramOption) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	_, err := tea.NewProgram(New(ctx, d, o), tea.WithAltScreen(), tea.WithContext(ctx)).Run()
-	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+	p := tea.NewProgram(New(ctx, d, o), append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, popts...)...)
+	if started != nil {
+		started(p)
+	}
+	_, err := p.Run()
+	// Ended from outside (a signal, the server ending a session): bubbletea wraps its kill error around
+	// the context's; that is the end asked for, not a failure. A panic stays an error.
+	if errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrProgramPanic) && ctx.Err() != nil {
 		return nil
 	}
 	return err

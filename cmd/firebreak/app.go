@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 	"github.com/firebreak/firebreak/store/engine"
+	"github.com/firebreak/firebreak/ui"
+	"github.com/firebreak/firebreak/ui/deps"
 )
 
 // app is what every command gets: the global flags resolved, the config, who is acting, and the database,
@@ -21,6 +24,8 @@ import (
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	stdinReader    *bufio.Reader // stdin by lines, for prompts (stdinLines)
+	stdinOnce      sync.Once
 	dbPath         string
 	dbExplicit     bool
 	configPath     string
@@ -36,6 +41,21 @@ type app struct {
 
 	leaseTTL time.Duration // runs' leases (FIREBREAK_LEASE_TTL, else rollout.DefaultLeaseTTL)
 	stopReap func()        // stops the periodic reaping (reapEvery) and waits for it
+
+	// served is set for a command or console served over SSH (serve_session.go): who the key proved,
+	// and the server whose config and database it uses. Nil for a firebreak started from a shell.
+	served *servedAs
+	// showConsole shows the console on a terminal other than the process's own (a served session);
+	// nil: ui.Run on this process's terminal.
+	showConsole func(ctx context.Context, d deps.Deps, o ui.Options) error
+}
+
+// servedAs is who a served session acts as: the person its key proves, with the server's app, whose
+// config, database and reaper every session shares.
+type servedAs struct {
+	actor  incident.Actor
+	server *app
+	db     store.Store // the server's database, with the server's shared change feed (sharedStore)
 }
 
 // leaseTTLEnv shortens (or lengthens) runs' leases: tests stand in for a dead bastion with it.
@@ -49,6 +69,9 @@ func (a *app) setup() error {
 	}
 	var err error
 	g := a.global
+	if a.served != nil {
+		return a.setupServed()
+	}
 	a.applyNoColor()
 	if a.configPath, err = configPath(g.config); err != nil {
 		return err
@@ -78,9 +101,34 @@ func (a *app) setup() error {
 	return nil
 }
 
-// store opens the database on first use.
+// setupServed is setup for a served session. Nothing in it comes from the process's environment or the
+// command line: the key names the person (there is no --as to type), and the server chose the config and
+// the database, which a person connecting over SSH must not point elsewhere.
+func (a *app) setupServed() error {
+	g := a.global
+	switch {
+	case g.as != "":
+		return store.Errorf(incident.ErrRefused, "--as does not exist over SSH: you are %s, proven by your key %s", a.served.actor.Person(), a.served.actor.Key())
+	case g.db != "":
+		return store.Errorf(incident.ErrRefused, "--db does not exist over SSH: the server chose the database; leave the flag out")
+	case g.config != "":
+		return store.Errorf(incident.ErrRefused, "--config does not exist over SSH: the server chose the config; leave the flag out")
+	}
+	s := a.served.server
+	a.configPath, a.cfg, a.dbPath, a.dbExplicit, a.leaseTTL = s.configPath, s.cfg, s.dbPath, s.dbExplicit, s.leaseTTL
+	a.actor = a.served.actor
+	a.ready = true
+	return nil
+}
+
+// store opens the database on first use. A served session uses the server's, which the server reaps and
+// closes.
 func (a *app) store(ctx context.Context) (store.Store, error) {
 	if a.db != nil {
+		return a.db, nil
+	}
+	if a.served != nil {
+		a.db = a.served.db
 		return a.db, nil
 	}
 	// The files are loaded by now; what a command reads from the record grows with the record, not with
@@ -144,7 +192,7 @@ func (a *app) close() {
 		a.stopReap()
 	}
 	a.closeNotify()
-	if a.db != nil {
+	if a.db != nil && a.served == nil {
 		a.db.Close()
 	}
 }

@@ -58,7 +58,7 @@ const consoleTimingEnv = "FIREBREAK_CONSOLE_TIMING"
 // screen.
 func cmdConsole(ctx context.Context, a *app) error {
 	debug.SetMemoryLimit(math.MaxInt64) // the console's memory is its screens and runs, not a file's load
-	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
+	if a.showConsole == nil && (!isTerminal(a.stdin) || !isTerminal(a.stdout)) {
 		// No terminal to draw on (a pipe, a script, cron): say so and show what the console would open on.
 		fmt.Fprintln(a.stderr, "firebreak: the console needs a terminal; here are the open incidents (firebreak help lists the commands)")
 		return listRun(ctx, a, &listOptions{})
@@ -95,13 +95,16 @@ func cmdConsole(ctx context.Context, a *app) error {
 		held.mu.Unlock()
 	}()
 	opts := ui.Options{Started: processStart}
-	if path := os.Getenv(consoleTimingEnv); path != "" {
+	if path := os.Getenv(consoleTimingEnv); path != "" && a.served == nil {
 		opts.Started = execStart()
 		inited, ready := processStart.Sub(opts.Started), time.Since(opts.Started)
 		opts.FirstFrame = func(d time.Duration) {
 			os.WriteFile(path, []byte(fmt.Sprintf("first frame %.1f ms after exec (packages initialised at %.1f ms, deps ready at %.1f ms; ±10 ms)\n",
 				ms(d), ms(inited), ms(ready))), 0o644)
 		}
+	}
+	if a.showConsole != nil {
+		return a.showConsole(ctx, d, opts)
 	}
 	return ui.Run(ctx, d, opts)
 }
@@ -182,5 +185,6 @@ func (a *app) consoleDeps(ctx context.Context) (deps.Deps, error) {
 		RetroTemplate: a.cfg.Retro.Sections,
 		RetroRules:    rules,
 		RetroRulesErr: rulesErr,
+		NoEditor:      a.noEditor(),
 	}, nil
 }

@@ -15,7 +15,7 @@ import (
 
 // tmuxConsole is a firebreak console running in a detached tmux session on a private tmux server.
 type tmuxConsole struct {
-	t          *testing.T
+	t          testing.TB
 	socket     string
 	session    string
 	statusFile string // where the wrapper shell writes the console's exit status
@@ -23,6 +23,12 @@ type tmuxConsole struct {
 
 // startConsole starts `firebreak` (the console) in e's environment in a w×h tmux window.
 func startConsole(t *testing.T, e *fbEnv, w, h int) *tmuxConsole {
+	t.Helper()
+	return startInTmux(t, e, w, h, fbBin)
+}
+
+// startInTmux starts argv (firebreak, or ssh to a firebreak serve) in e's environment in a w×h tmux window.
+func startInTmux(t testing.TB, e *fbEnv, w, h int, argv ...string) *tmuxConsole {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is not installed: apt-get install tmux (.ci/test installs it)")
@@ -39,7 +45,8 @@ func startConsole(t *testing.T, e *fbEnv, w, h int) *tmuxConsole {
 	}
 	// tmux does not always record a dead pane's exit status: a wrapper shell writes it to a file.
 	c.statusFile = filepath.Join(t.TempDir(), "exit-status")
-	args = append(args, "FIREBREAK_E2E_STATUS="+c.statusFile, "sh", "-c", `"$@"; echo $? > "$FIREBREAK_E2E_STATUS"`, "sh", fbBin)
+	args = append(args, "FIREBREAK_E2E_STATUS="+c.statusFile, "sh", "-c", `"$@"; echo $? > "$FIREBREAK_E2E_STATUS"`, "sh")
+	args = append(args, argv...)
 	t.Cleanup(func() { exec.Command("tmux", "-L", c.socket, "kill-server").Run() })
 	c.tmux(args...)
 	// Keep the pane after the console exits, so its exit status (and any crash) can be read.

@@ -315,7 +315,7 @@ func osUser(t *testing.T) string {
 	return u.Username
 }
 
-func mustReadFile(t *testing.T, path string) []byte {
+func mustReadFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -324,7 +324,7 @@ func mustReadFile(t *testing.T, path string) []byte {
 	return b
 }
 
-func mustWriteFile(t *testing.T, path string, data []byte) {
+func mustWriteFile(t testing.TB, path string, data []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func fleetEnv(t *testing.T, n int, sev string) (*fbEnv, *sshtest.Fleet, string) 
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {

@@ -103,21 +103,29 @@ func sigName(s os.Signal) string {
 
 // run is the whole program behind main, so tests can call it too.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runApp(ctx, &app{stdin: stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+// runApp runs one command line with a (a served session's app comes with its identity and terminal).
+func runApp(ctx context.Context, a *app, args []string) int {
 	defer a.close()
 	root := newRootCmd(a)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	norm, err := normalizeArgs(root, args)
+	if err == nil && a.served != nil {
+		err = a.refuseRemote(root, norm)
+	}
 	if err == nil {
-		root.SetArgs(norm)
+		// Never nil: cobra reads os.Args for nil, which in firebreak serve are the server's own.
+		root.SetArgs(append([]string{}, norm...))
 		_, err = root.ExecuteContextC(ctx)
 	}
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(stderr, "firebreak: %s\n", oneLine(err))
+	fmt.Fprintf(a.stderr, "firebreak: %s\n", oneLine(err))
 	if !a.ran && !classified(err) {
 		return 2 // cobra refused the command line before any command ran: a usage error
 	}

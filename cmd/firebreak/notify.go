@@ -113,7 +113,9 @@ func (a *app) spawnNotify(b notify.Batch) (wait func(), err error) {
 	if a.configPath != "" {
 		args = append(args, "--config", a.configPath)
 	}
-	if a.actor.As != "" {
+	// A person proven by a key (firebreak serve) is not named: the runner is the server's own process,
+	// and an --as would record them as a name anyone could type.
+	if a.actor.As != "" && a.actor.Key() == "" {
 		args = append(args, "--as", a.actor.As)
 	}
 	if b.Dropped > 0 {

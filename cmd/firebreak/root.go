@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -21,10 +22,16 @@ const (
 	annFreeText = "firebreak/free-text"
 )
 
+// cobraGlobals sets cobra's process-wide settings once: firebreak serve builds a command tree per session,
+// concurrently.
+var cobraGlobals sync.Once
+
 // newRootCmd builds the whole command tree for a.
 func newRootCmd(a *app) *cobra.Command {
-	cobra.EnableCommandSorting = false // the order they are added in: most used first
-	cobra.AddTemplateFunc("listing", listing)
+	cobraGlobals.Do(func() {
+		cobra.EnableCommandSorting = false // the order they are added in: most used first
+		cobra.AddTemplateFunc("listing", listing)
+	})
 	root := &cobra.Command{
 		Use:   "firebreak",
 		Short: "the incident console",
@@ -75,7 +82,7 @@ operation ran and failed, 2 refused or invalid input; errors go to stderr as one
 	add("runbook", stepCommands(a)...)
 	add("runbook", newCmdHosts(a), newCmdRun(a), newCmdRuns(a), newCmdLog(a), newCmdApprove(a), newCmdHalt(a), newCmdResume(a))
 	add("record", newCmdStats(a), newCmdRetro(a), newCmdExport(a), newCmdAudit(a), newCmdBackup(a), newCmdRestore(a), newCmdMigrate(a))
-	add("tool", newCmdMan(a), newCmdVersion(a))
+	add("tool", newCmdServe(a), newCmdMan(a), newCmdVersion(a))
 	root.AddCommand(newCmdNotifyRunner(a))
 	root.SetHelpCommand(newCmdHelp(root))
 	root.SetHelpCommandGroupID("tool")

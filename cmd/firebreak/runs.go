@@ -308,12 +308,11 @@ func (a *app) askAtPause(ctx context.Context, p rollout.Pause) rollout.Choice {
 	}
 }
 
-var stdinReader *bufio.Reader
-var stdinOnce sync.Once
-
+// stdinLines is a's stdin read by lines; every prompt reads from the one buffer, so none loses what
+// another read ahead.
 func (a *app) stdinLines() *bufio.Reader {
-	stdinOnce.Do(func() { stdinReader = bufio.NewReader(a.stdin) })
-	return stdinReader
+	a.stdinOnce.Do(func() { a.stdinReader = bufio.NewReader(a.stdin) })
+	return a.stdinReader
 }
 
 // confirmTyped asks the operator to type want; it reports whether they did.

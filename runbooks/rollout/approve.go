@@ -14,11 +14,14 @@ import (
 // another person than the run's starter, for the plan the run has, and (with distinct_os_users) from
 // another OS account. Approve refuses what it would not count, and the engine counts what it accepts.
 func checkApproval(policy Policy, run store.RunRow, a store.Approval) error {
-	starter := PersonOf(run.StartedBy)
 	switch {
-	case a.Person == starter:
-		return fmt.Errorf("%s was started by %s, who cannot approve it too: another person runs firebreak approve %s (on a shared account: --as NAME)",
-			RunRef(run.ID), starter, RunRef(run.ID))
+	case incident.SamePerson(incident.ParseActor(run.StartedBy), incident.Actor{User: accountOf(a.Actor), As: a.Person}):
+		how := "on a shared account: --as NAME"
+		if incident.ParseActor(a.Actor).Key() != "" {
+			how = "with their own key"
+		}
+		return fmt.Errorf("%s was started by %s, who cannot approve it too: another person runs firebreak approve %s (%s)",
+			RunRef(run.ID), describePerson(run.StartedBy), RunRef(run.ID), how)
 	case a.PlanHash != run.PlanHash:
 		return fmt.Errorf("the plan of %s is %s, not the %s that was approved: look at it again (firebreak approve %s)",
 			RunRef(run.ID), short(run.PlanHash), short(a.PlanHash), RunRef(run.ID))
@@ -87,6 +90,15 @@ func describeStatus(r store.RunRow) string {
 		return "waiting for " + r.WaitingFor
 	}
 	return r.Status
+}
+
+// describePerson names the person behind an actor string, with their key when an SSH key proved them.
+func describePerson(actor string) string {
+	who := incident.ParseActor(actor)
+	if k := who.Key(); k != "" {
+		return fmt.Sprintf("%s (key %s)", who.Person(), k)
+	}
+	return who.Person()
 }
 
 // accountOf is the OS account behind an actor string ("root as alice" -> root).

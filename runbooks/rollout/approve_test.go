@@ -36,6 +36,30 @@ func TestCheckApproval(t *testing.T) {
 			}
 		})
 	}
+	// Served over SSH, people are proven by their keys: the same key never approves its own run, whatever
+	// name the keys file gives it now, and another key with the starter's name is the starter too.
+	keyRun := store.RunRow{ID: 5, StartedBy: "key SHA256:AAAA as alice", PlanHash: "aaaa", Status: StatusWaiting, WaitingFor: "approval"}
+	for _, c := range []struct {
+		name    string
+		actor   string
+		refused string
+	}{
+		{"another key, another person", "key SHA256:BBBB as bob", ""},
+		{"the starter's key renamed in the keys file", "key SHA256:AAAA as bob", "cannot approve it too"},
+		{"another key with the starter's name", "key SHA256:BBBB as alice", "cannot approve it too"},
+		{"the starter's name on a shell account", "root as alice", "cannot approve it too"},
+		{"another person on a shell account", "root as bob", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := checkApproval(Policy{}, keyRun, store.Approval{Run: 5, Person: PersonOf(c.actor), Actor: c.actor, PlanHash: "aaaa"})
+			switch {
+			case c.refused == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case c.refused != "" && (err == nil || !strings.Contains(err.Error(), c.refused)):
+				t.Errorf("got %v, want a refusal saying %q", err, c.refused)
+			}
+		})
+	}
 	if err := MayApprove(Policy{}, store.RunRow{ID: 4, Status: StatusRunning, StartedBy: "root as alice"}, "root as bob"); err == nil {
 		t.Error("a running run offered for approval")
 	}

@@ -49,6 +49,9 @@ type Deps struct {
 	RunbookDir string
 	// Editor is the command that edits a file: $VISUAL, else $EDITOR, else vi.
 	Editor string
+	// NoEditor, when set, is why no editor may be opened (a console served over SSH: the editor would run
+	// on the server, as its account, outside the record); the console shows it instead.
+	NoEditor string
 	// RetroTemplate is the configured retrospective template (nil: the default sections).
 	RetroTemplate retro.Template
 	// Tracker is the configured tracker with its environment, for pushing action items (retro.Service.Push,

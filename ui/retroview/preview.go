@@ -120,11 +120,14 @@ func (m *Model) renderer(w int) *glamour.TermRenderer {
 	if m.prev.rend != nil && m.prev.rendW == w {
 		return m.prev.rend
 	}
-	style := "notty"
-	if lipgloss.ColorProfile() != termenv.Ascii && m.st.Markdown != "notty" {
-		style = "light"
-		if lipgloss.HasDarkBackground() {
-			style = "dark"
+	style := m.st.Markdown // set for a terminal other than the process's own (styles.NewFor)
+	if style == "" {
+		style = "notty"
+		if lipgloss.ColorProfile() != termenv.Ascii {
+			style = "light"
+			if lipgloss.HasDarkBackground() {
+				style = "dark"
+			}
 		}
 	}
 	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(w), glamour.WithEmoji())

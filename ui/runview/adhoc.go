@@ -89,6 +89,10 @@ type versionRecordedMsg struct{ err error }
 
 // editCmd opens $EDITOR on a temporary file holding the fragment's current text, suspending the console.
 func (m *Model) editCmd(which string) tea.Cmd {
+	if m.d.NoEditor != "" {
+		m.setMsg(m.d.NoEditor, true)
+		return nil
+	}
 	text := ""
 	switch which {
 	case "script":

@@ -134,3 +134,21 @@ func TestNewVersionStartsThePickerFresh(t *testing.T) {
 		t.Fatalf("after v2: dry %v pattern %q ready %v", m.pick.dry, m.pick.pattern.Value(), m.pick.ready)
 	}
 }
+
+// TestAdhocNoEditor: where no editor may run (a console served over SSH), e, k and b say why and open
+// nothing.
+func TestAdhocNoEditor(t *testing.T) {
+	e := newEnv(t, incident.SEV2, "")
+	e.d.NoEditor = "no editor over SSH"
+	m := e.model(Target{AdHoc: true})
+	runSync(m, m.Init())
+	for _, k := range []string{"e", "k", "b"} {
+		m.msg = ""
+		if _, cmd := m.Update(press(k)); cmd != nil {
+			t.Errorf("%s returned a command (an editor?)", k)
+		}
+		if m.msg != "no editor over SSH" || !m.msgErr {
+			t.Errorf("%s: message %q", k, m.msg)
+		}
+	}
+}
