@@ -174,6 +174,18 @@ func (a Actor) SameAccount(b Actor) bool {
 	return a.User != "" && a.User == b.User
 }
 
+// ShortActor is how lists show who acted, person first: "alice (key oeRwhVLI)" for the person an SSH key
+// proved (the fingerprint's first characters tell two keys of one name apart), else the actor as recorded
+// ("root", "root as bob"). The record, JSON and the event's details keep the whole actor.
+func ShortActor(s string) string {
+	a := ParseActor(s)
+	k := strings.TrimPrefix(a.Key(), "SHA256:")
+	if k == "" || a.As == "" {
+		return s
+	}
+	return a.As + " (key " + k[:min(8, len(k))] + ")"
+}
+
 // ParseActor reads an actor back from its String form.
 func ParseActor(s string) Actor {
 	u, as, _ := strings.Cut(s, " as ")

@@ -204,3 +204,18 @@ func TestKeyActor(t *testing.T) {
 		}
 	}
 }
+
+// TestShortActor: lists show a key's person first, with enough of the fingerprint to tell two keys of one
+// name apart; other actors as recorded.
+func TestShortActor(t *testing.T) {
+	for in, want := range map[string]string{
+		KeyActor("SHA256:oeRwhVLI5K1Zbr7QAVAOyzRnmh61ID0xhszxnCzFZVU", "alice").String(): "alice (key oeRwhVLI)",
+		"root":        "root",
+		"root as bob": "root as bob",
+		"":            "",
+	} {
+		if got := ShortActor(in); got != want {
+			t.Errorf("ShortActor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -434,7 +434,7 @@ func (t *timelinePane) row(ev *store.Event, seqW int, wide, selected bool) strin
 	head := fmt.Sprintf("%s%*d %s ", mark, seqW, ev.Seq, clock(ev.At))
 	actor := ""
 	if wide {
-		actor = pad(ev.Actor, 14) + " " + pad(ev.Kind, t.kindW) + " "
+		actor = pad(incident.ShortActor(ev.Actor), 14) + " " + pad(ev.Kind, t.kindW) + " "
 	}
 	if selected {
 		return st.Selected.Render(pad(head+actor+text, t.w))

@@ -575,7 +575,7 @@ func formatEvent(ev store.Event, inc *incident.Incident) string {
 	if reason, hidden := inc.Hidden[ev.Seq]; hidden {
 		text = fmt.Sprintf("(hidden: %s) %s", clean(reason), text)
 	}
-	return fmt.Sprintf("%5d%s %s  %-14s %-10s %s", ev.Seq, mark, at.UTC().Format("2006-01-02 15:04:05Z"), clean(ev.Actor), clean(ev.Kind), text)
+	return fmt.Sprintf("%5d%s %s  %-14s %-10s %s", ev.Seq, mark, at.UTC().Format("2006-01-02 15:04:05Z"), clean(incident.ShortActor(ev.Actor)), clean(ev.Kind), text)
 }
 
 // serviceFor parses an incident id and opens the service.

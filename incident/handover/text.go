@@ -22,7 +22,7 @@ func Text(w io.Writer, r *Report) error {
 		if reason == "" {
 			reason = "no reason given"
 		}
-		fmt.Fprintf(&b, "**OFF-SWITCH ENGAGED** by %s at %s: %s. No run starts until firebreak resume.\n\n", one(r.Halt.By), stamp(r.Halt.At), one(reason))
+		fmt.Fprintf(&b, "**OFF-SWITCH ENGAGED** by %s at %s: %s. No run starts until firebreak resume.\n\n", one(incident.ShortActor(r.Halt.By)), stamp(r.Halt.At), one(reason))
 	}
 	switch n := len(r.Incidents); n {
 	case 0:
@@ -45,14 +45,14 @@ func writeIncident(b *strings.Builder, inc Incident, now time.Time) {
 		drill = " [DRILL]"
 	}
 	fmt.Fprintf(b, "\n## %s %s %s%s: %s\n\n", inc.ID, inc.Severity, inc.Status, drill, one(inc.Title))
-	fmt.Fprintf(b, "- Age: %s (declared %s by %s)\n", Age(time.Duration(inc.AgeSeconds)*time.Second), stamp(inc.DeclaredAt), one(inc.DeclaredBy))
+	fmt.Fprintf(b, "- Age: %s (declared %s by %s)\n", Age(time.Duration(inc.AgeSeconds)*time.Second), stamp(inc.DeclaredAt), one(incident.ShortActor(inc.DeclaredBy)))
 	var roles []string
 	for _, r := range incident.Roles {
 		roles = append(roles, fmt.Sprintf("%s %s", r, orNobody(inc.Roles[r])))
 	}
 	fmt.Fprintf(b, "- Roles: %s\n", strings.Join(roles, ", "))
 	if u := inc.LastUpdate; u != nil {
-		fmt.Fprintf(b, "- Last update: %s ago, %s by %s (%s): %s\n", Age(now.Sub(u.At)), stamp(u.At), one(u.Actor), u.Kind, one(u.Text))
+		fmt.Fprintf(b, "- Last update: %s ago, %s by %s (%s): %s\n", Age(now.Sub(u.At)), stamp(u.At), one(incident.ShortActor(u.Actor)), u.Kind, one(u.Text))
 	} else {
 		b.WriteString("- Last update: none since the declaration\n")
 	}
@@ -69,7 +69,7 @@ func writeIncident(b *strings.Builder, inc Incident, now time.Time) {
 	} else {
 		b.WriteString("- Pending approvals:\n")
 		for _, a := range inc.PendingApprovals {
-			fmt.Fprintf(b, "  - %s after stage %d, started by %s: %s may approve (%s)\n", a.Run, a.Stage, one(a.StartedBy), one(a.Needs), a.Command)
+			fmt.Fprintf(b, "  - %s after stage %d, started by %s: %s may approve (%s)\n", a.Run, a.Stage, one(incident.ShortActor(a.StartedBy)), one(a.Needs), a.Command)
 		}
 	}
 	if len(inc.OpenSteps) == 0 {
@@ -105,7 +105,7 @@ func runLine(r Run) string {
 	case r.Status == rollout.StatusWaiting:
 		where = fmt.Sprintf("waiting after stage %d/%d", r.Stage, r.Stages)
 	}
-	s := fmt.Sprintf("%s %s (%s, started by %s): %s, %s", r.ID, one(what), mode, one(r.StartedBy), where, hostCount(r.Hosts))
+	s := fmt.Sprintf("%s %s (%s, started by %s): %s, %s", r.ID, one(what), mode, one(incident.ShortActor(r.StartedBy)), where, hostCount(r.Hosts))
 	if len(r.InFlight) > 0 {
 		s += "; in flight: " + one(inventory.Summarize(r.InFlight))
 	}
