@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,7 +63,7 @@ func (x *hostKeyIndex) verifier(h *inventory.Host, now func() time.Time) ssh.Hos
 		if x.check(h.Addr, h.Port, h.HostKeyAlias, key, now(), &v) {
 			return nil
 		}
-		he := &HostKeyError{Host: h.Name, Addr: knownHostsName(h.Addr, h.Port), Name: v.name, Key: key, KnownHosts: "~/.ssh/known_hosts",
+		he := &HostKeyError{Host: h.Name, Addr: net.JoinHostPort(h.Addr, strconv.Itoa(h.Port)), Name: v.name, Key: key, KnownHosts: "~/.ssh/known_hosts",
 			CertProblem: v.cert}
 		if c, ok := key.(*ssh.Certificate); ok {
 			he.Key = c.Key
