@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/firebreak/firebreak/store"
+	"github.com/jackc/pgx/v5"
 )
 
 // SaveRetroVersion appends a version of a section; its number is one past the newest.
@@ -99,7 +100,7 @@ func (tx *Tx) ActionItems(ctx context.Context, incident int64) ([]store.ActionIt
 }
 
 func actionItems(ctx context.Context, q querier, incident int64) ([]store.ActionItem, error) {
-	rows, err := q.Query(ctx, `SELECT item, version, text, owner, ticket, due, kind, done, removed, author, at, legacy FROM retro_actions a
+	rows, err := q.Query(ctx, `SELECT incident_id, item, version, text, owner, ticket, due, kind, done, removed, author, at, legacy FROM retro_actions a
 		WHERE incident_id = $1 AND version = (SELECT max(version) FROM retro_actions WHERE incident_id = a.incident_id AND item = a.item)
 		ORDER BY item`, incident)
 	if err != nil {
@@ -108,12 +109,10 @@ func actionItems(ctx context.Context, q querier, incident int64) ([]store.Action
 	defer rows.Close()
 	var out []store.ActionItem
 	for rows.Next() {
-		a := store.ActionItem{Incident: incident}
-		var at string
-		if err := rows.Scan(&a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at, &a.Legacy); err != nil {
+		a, err := scanActionItem(rows)
+		if err != nil {
 			return nil, err
 		}
-		a.At, _ = store.ParseTime(at)
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -152,7 +151,7 @@ func (db *DB) ActionItemVersions(ctx context.Context, incident int64) ([]store.A
 }
 
 func actionItemVersions(ctx context.Context, q querier, incident int64) ([]store.ActionItem, error) {
-	rows, err := q.Query(ctx, `SELECT item, version, text, owner, ticket, due, kind, done, removed, author, at, legacy
+	rows, err := q.Query(ctx, `SELECT incident_id, item, version, text, owner, ticket, due, kind, done, removed, author, at, legacy
 		FROM retro_actions WHERE incident_id = $1 ORDER BY item, version`, incident)
 	if err != nil {
 		return nil, err
@@ -160,13 +159,23 @@ func actionItemVersions(ctx context.Context, q querier, incident int64) ([]store
 	defer rows.Close()
 	var out []store.ActionItem
 	for rows.Next() {
-		a := store.ActionItem{Incident: incident}
-		var at string
-		if err := rows.Scan(&a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at, &a.Legacy); err != nil {
+		a, err := scanActionItem(rows)
+		if err != nil {
 			return nil, err
 		}
-		a.At, _ = store.ParseTime(at)
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// scanActionItem reads a row of (incident_id, item, version, text, owner, ticket, due, kind, done, removed,
+// author, at, legacy) from retro_actions.
+func scanActionItem(rows pgx.Rows) (store.ActionItem, error) {
+	var a store.ActionItem
+	var at string
+	if err := rows.Scan(&a.Incident, &a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at, &a.Legacy); err != nil {
+		return a, err
+	}
+	a.At, _ = store.ParseTime(at)
+	return a, nil
 }

@@ -192,12 +192,10 @@ func queryRunHosts(ctx context.Context, q querier, run int64) ([]store.RunHost, 
 	defer rows.Close()
 	var out []store.RunHost
 	for rows.Next() {
-		var h store.RunHost
-		var ms int64
-		if err := rows.Scan(&h.Run, &h.Host, &h.Stage, &h.Position, &h.State, &h.ExitCode, &ms, &h.Error, &h.OutputTail, &h.LogPath, &h.LogHost); err != nil {
+		h, err := scanRunHost(rows)
+		if err != nil {
 			return nil, err
 		}
-		h.Duration = time.Duration(ms) * time.Millisecond
 		out = append(out, h)
 	}
 	return out, rows.Err()
@@ -279,4 +277,16 @@ func formatOpt(t time.Time) string {
 		return ""
 	}
 	return store.FormatTime(t)
+}
+
+// scanRunHost reads a row of (run_id, host, stage, position, state, exit_code, duration_ms, error,
+// output_tail, log_path, log_host) from run_hosts.
+func scanRunHost(rows pgx.Rows) (store.RunHost, error) {
+	var h store.RunHost
+	var ms int64
+	if err := rows.Scan(&h.Run, &h.Host, &h.Stage, &h.Position, &h.State, &h.ExitCode, &ms, &h.Error, &h.OutputTail, &h.LogPath, &h.LogHost); err != nil {
+		return h, err
+	}
+	h.Duration = time.Duration(ms) * time.Millisecond
+	return h, nil
 }

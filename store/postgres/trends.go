@@ -11,7 +11,7 @@ import (
 // stored fixed width, so text order is time order), without output tails.
 func (db *DB) RunHostsSince(ctx context.Context, since time.Time) ([]store.RunHost, error) {
 	rows, err := db.pool.Query(ctx, `SELECT h.run_id, h.host, h.stage, h.position, h.state, h.exit_code, h.duration_ms, h.error,
-		h.log_path, h.log_host
+		'' AS output_tail, h.log_path, h.log_host
 		FROM run_hosts h JOIN runs r ON r.id = h.run_id JOIN incidents i ON i.id = r.incident_id
 		WHERE i.declared_at >= $1 ORDER BY h.run_id, h.position`, store.FormatTime(since))
 	if err != nil {
@@ -20,12 +20,10 @@ func (db *DB) RunHostsSince(ctx context.Context, since time.Time) ([]store.RunHo
 	defer rows.Close()
 	var out []store.RunHost
 	for rows.Next() {
-		var h store.RunHost
-		var ms int64
-		if err := rows.Scan(&h.Run, &h.Host, &h.Stage, &h.Position, &h.State, &h.ExitCode, &ms, &h.Error, &h.LogPath, &h.LogHost); err != nil {
+		h, err := scanRunHost(rows)
+		if err != nil {
 			return nil, err
 		}
-		h.Duration = time.Duration(ms) * time.Millisecond
 		out = append(out, h)
 	}
 	return out, rows.Err()
@@ -44,12 +42,10 @@ func (db *DB) ActionItemsSince(ctx context.Context, since time.Time) ([]store.Ac
 	defer rows.Close()
 	var out []store.ActionItem
 	for rows.Next() {
-		var a store.ActionItem
-		var at string
-		if err := rows.Scan(&a.Incident, &a.Item, &a.Version, &a.Text, &a.Owner, &a.Ticket, &a.Due, &a.Kind, &a.Done, &a.Removed, &a.Author, &at, &a.Legacy); err != nil {
+		a, err := scanActionItem(rows)
+		if err != nil {
 			return nil, err
 		}
-		a.At, _ = store.ParseTime(at)
 		out = append(out, a)
 	}
 	return out, rows.Err()
