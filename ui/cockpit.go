@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/firebreak/firebreak/incident"
+	"github.com/firebreak/firebreak/incident/handover"
 	"github.com/firebreak/firebreak/runbooks/rollout"
 	"github.com/firebreak/firebreak/store"
 )
@@ -351,7 +352,7 @@ func (cp *cockpit) View() string {
 	}
 	sev := st.Severity[min(4, max(0, int(inc.Severity)))].Render(inc.Severity.String())
 	facts := fmt.Sprintf("%s · %s · IC %s · declared %s ago", sev, st.Bold.Render(string(inc.Status)), commander,
-		since(cp.c.now().Sub(inc.DeclaredAt)))
+		handover.Age(cp.c.now().Sub(inc.DeclaredAt))) // the header says an age as the handover does
 	if cp.w >= 70 {
 		facts += st.Subtle.Render(" (" + inc.DeclaredAt.UTC().Format("2006-01-02 15:04 UTC") + ")")
 	}

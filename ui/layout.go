@@ -72,20 +72,6 @@ func age(d time.Duration) string {
 	}
 }
 
-// since is a longer duration for the header: 1h05m, 3d4h.
-func since(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(0, int(d.Seconds())))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	default:
-		return fmt.Sprintf("%dd%dh", int(d.Hours()/24), int(d.Hours())%24)
-	}
-}
-
 // scrollTo returns the first visible row that keeps cursor inside a window of h rows starting at offset.
 func scrollTo(offset, cursor, h, n int) int {
 	if h <= 0 {
