@@ -54,6 +54,13 @@ func runFloor(dir, home string, c int) error {
 	}
 	cfg := &ssh.ClientConfig{User: u.Username, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: kh,
 		Timeout: 30 * time.Second}
+	return fanOut(len(ports), c, func(i int) error {
+		return one(net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i])), cfg)
+	})
+}
+
+// fanOut calls do for 0..n-1 from c workers and reports how many failed, with the first error.
+func fanOut(n, c int, do func(i int) error) error {
 	var (
 		next     atomic.Int64
 		failed   atomic.Int64
@@ -67,10 +74,10 @@ func runFloor(dir, home string, c int) error {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(ports) {
+				if i >= n {
 					return
 				}
-				if err := one(net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i])), cfg); err != nil {
+				if err := do(i); err != nil {
 					failed.Add(1)
 					once.Do(func() { firstErr = err })
 				}
@@ -78,8 +85,8 @@ func runFloor(dir, home string, c int) error {
 		}()
 	}
 	wg.Wait()
-	if n := failed.Load(); n > 0 {
-		return fmt.Errorf("%d of %d hosts failed, the first: %v", n, len(ports), firstErr)
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d of %d hosts failed, the first: %v", f, n, firstErr)
 	}
 	return nil
 }

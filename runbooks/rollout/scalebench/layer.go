@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/firebreak/firebreak/runbooks/inventory"
 	"github.com/firebreak/firebreak/runbooks/transport"
@@ -23,38 +21,13 @@ func runTransport(invPath, sshConfig, home string, c int) error {
 	hosts := inv.Hosts()
 	pool := transport.NewPool(transport.Config{AgentSocket: "none"})
 	defer pool.Close()
-	var (
-		next     atomic.Int64
-		failed   atomic.Int64
-		firstErr error
-		once     sync.Once
-		wg       sync.WaitGroup
-	)
-	for w := 0; w < c; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(hosts) {
-					return
-				}
-				tr := pool.For(hosts[i])
-				res, err := tr.Run(context.Background(), transport.Command{Script: "true"}, nil)
-				if err == nil && !res.OK() {
-					err = fmt.Errorf("%s: %s", hosts[i].Name, res)
-				}
-				tr.Close()
-				if err != nil {
-					failed.Add(1)
-					once.Do(func() { firstErr = err })
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if n := failed.Load(); n > 0 {
-		return fmt.Errorf("%d of %d hosts failed, the first: %v", n, len(hosts), firstErr)
-	}
-	return nil
+	return fanOut(len(hosts), c, func(i int) error {
+		tr := pool.For(hosts[i])
+		defer tr.Close()
+		res, err := tr.Run(context.Background(), transport.Command{Script: "true"}, nil)
+		if err == nil && !res.OK() {
+			err = fmt.Errorf("%s: %s", hosts[i].Name, res)
+		}
+		return err
+	})
 }
